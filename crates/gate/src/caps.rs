@@ -76,7 +76,11 @@ impl TimeConstraint {
 }
 
 /// The sorted slice of `times` inside `(t - w, t]`.
-pub(crate) fn in_window(times: &[DateTime<Utc>], w: Duration, t: DateTime<Utc>) -> &[DateTime<Utc>] {
+pub(crate) fn in_window(
+    times: &[DateTime<Utc>],
+    w: Duration,
+    t: DateTime<Utc>,
+) -> &[DateTime<Utc>] {
     let lo = times.partition_point(|s| *s <= t - w);
     let hi = times.partition_point(|s| *s <= t);
     times.get(lo..hi).unwrap_or_default()

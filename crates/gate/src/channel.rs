@@ -138,7 +138,10 @@ mod tests {
             assert_eq!(c.as_str().parse::<Channel>().ok(), Some(c));
         }
         assert!("fax".parse::<Channel>().is_err());
-        assert!("SMS".parse::<Channel>().is_err(), "names are exact, lower-case");
+        assert!(
+            "SMS".parse::<Channel>().is_err(),
+            "names are exact, lower-case"
+        );
     }
 
     #[test]

@@ -38,7 +38,10 @@ impl Phone {
         if number.extension().is_some() || !number.assess().is_valid() {
             return Err(invalid());
         }
-        let e164 = number.format(namba::Format::E164).to_string().into_boxed_str();
+        let e164 = number
+            .format(namba::Format::E164)
+            .to_string()
+            .into_boxed_str();
         let location = PhoneLocation::of(&number);
         Ok(Phone { e164, location })
     }
@@ -165,7 +168,9 @@ impl LinkedInId {
             let ok = !kind.is_empty()
                 && kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 && !id.is_empty()
-                && id.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
             return if ok {
                 Ok(LinkedInId(format!("urn:li:{kind}:{id}").into_boxed_str()))
             } else {
@@ -184,8 +189,7 @@ impl LinkedInId {
             .split_once('/')
             .filter(|(host, _)| {
                 *host == "linkedin.com"
-                    || (host.ends_with(".linkedin.com")
-                        && host.len() > ".linkedin.com".len())
+                    || (host.ends_with(".linkedin.com") && host.len() > ".linkedin.com".len())
             })
             .map(|(_, path)| path)
             .ok_or_else(invalid)?;
@@ -232,7 +236,9 @@ impl Contact {
     pub fn parse(input: &str, default_region: Option<&str>) -> Result<Contact, ParseError> {
         let t = input.trim();
         let lower = t.to_ascii_lowercase();
-        if lower.starts_with("urn:li:") || lower.starts_with("in:") || lower.contains("linkedin.com")
+        if lower.starts_with("urn:li:")
+            || lower.starts_with("in:")
+            || lower.contains("linkedin.com")
         {
             LinkedInId::parse(t).map(Contact::LinkedIn)
         } else if t.contains('@') {
@@ -298,7 +304,9 @@ mod tests {
 
     #[test]
     fn phone_errors_do_not_echo_the_number() {
-        let err = Phone::parse("+1 415 555 01", None).err().map(|e| e.to_string());
+        let err = Phone::parse("+1 415 555 01", None)
+            .err()
+            .map(|e| e.to_string());
         assert!(err.is_some_and(|e| !e.contains("415")));
     }
 
@@ -306,7 +314,17 @@ mod tests {
     fn email_is_trimmed_and_lower_cased() {
         let e = Email::parse("  Ana.B@Example.COM ").map(|e| e.as_str().to_owned());
         assert_eq!(e.as_deref(), Ok("ana.b@example.com"));
-        for bad in ["", "ana", "ana@", "@example.com", "ana@example", "a b@example.com", "ana@@x.com", "ana@-x.com", "a..b@x.com"] {
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.com",
+            "ana@example",
+            "a b@example.com",
+            "ana@@x.com",
+            "ana@-x.com",
+            "a..b@x.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }
@@ -326,15 +344,33 @@ mod tests {
         }
         let urn = LinkedInId::parse("urn:li:fsd_profile:ACoAAB1cD").map(|i| i.as_str().to_owned());
         assert_eq!(urn.as_deref(), Ok("urn:li:fsd_profile:ACoAAB1cD"));
-        for bad in ["https://evil.com/in/ana", "https://notlinkedin.com/in/ana", "https://www.linkedin.com/company/acme", "urn:li:person:", "ana"] {
-            assert!(LinkedInId::parse(bad).is_err(), "{bad:?} should be rejected");
+        for bad in [
+            "https://evil.com/in/ana",
+            "https://notlinkedin.com/in/ana",
+            "https://www.linkedin.com/company/acme",
+            "urn:li:person:",
+            "ana",
+        ] {
+            assert!(
+                LinkedInId::parse(bad).is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 
     #[test]
     fn contact_kind_is_inferred() {
-        assert!(matches!(Contact::parse("a@b.co", None), Ok(Contact::Email(_))));
-        assert!(matches!(Contact::parse("+14155550123", None), Ok(Contact::Phone(_))));
-        assert!(matches!(Contact::parse("https://linkedin.com/in/x", None), Ok(Contact::LinkedIn(_))));
+        assert!(matches!(
+            Contact::parse("a@b.co", None),
+            Ok(Contact::Email(_))
+        ));
+        assert!(matches!(
+            Contact::parse("+14155550123", None),
+            Ok(Contact::Phone(_))
+        ));
+        assert!(matches!(
+            Contact::parse("https://linkedin.com/in/x", None),
+            Ok(Contact::LinkedIn(_))
+        ));
     }
 }

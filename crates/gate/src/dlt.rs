@@ -51,7 +51,11 @@ pub(crate) fn check(
         .iter()
         .find(|t| t.id == id)
         .ok_or_else(|| DltProblem::TemplateNotRegistered(id.to_owned()))?;
-    if !reg.headers.iter().any(|h| h.eq_ignore_ascii_case(&tpl.header)) {
+    if !reg
+        .headers
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(&tpl.header))
+    {
         return Err(DltProblem::HeaderNotRegistered(tpl.header.clone()));
     }
     if body_matches(&tpl.body, body) {
@@ -113,7 +117,11 @@ mod tests {
     #[test]
     fn matching_body_passes() {
         let r = reg();
-        let ok = check(Some(&r), Some("1107000000001"), "Your code is 4821. Valid for 10 minutes.");
+        let ok = check(
+            Some(&r),
+            Some("1107000000001"),
+            "Your code is 4821. Valid for 10 minutes.",
+        );
         assert_eq!(ok, Ok(()));
     }
 
@@ -127,7 +135,11 @@ mod tests {
             Err(DltProblem::TemplateNotRegistered(_))
         ));
         assert!(matches!(
-            check(Some(&r), Some("1107000000001"), "Your code is 4821. Buy now!"),
+            check(
+                Some(&r),
+                Some("1107000000001"),
+                "Your code is 4821. Buy now!"
+            ),
             Err(DltProblem::BodyMismatch(_))
         ));
         let mut bad_header = reg();
@@ -142,7 +154,10 @@ mod tests {
     fn variable_length_is_bounded() {
         assert!(body_matches("Hi {#var#}!", "Hi Ana!"));
         assert!(body_matches("Hi {#var#}!", "Hi !"));
-        assert!(!body_matches("Hi {#var#}!", &format!("Hi {}!", "x".repeat(31))));
+        assert!(!body_matches(
+            "Hi {#var#}!",
+            &format!("Hi {}!", "x".repeat(31))
+        ));
         assert!(body_matches("Hi  {#var#}\n!", "Hi Ana !"));
         assert!(!body_matches("Hi {#var#}!", "Hello Ana!"));
     }

@@ -125,14 +125,15 @@ impl<'t, 'f> Evaluation<'t, 'f> {
                 key: p.as_str(),
                 phone: Some(p),
             }),
-            Channel::Whatsapp => lead
-                .whatsapp
-                .as_ref()
-                .or(lead.phone.as_ref())
-                .map(|p| Recipient {
-                    key: p.as_str(),
-                    phone: Some(p),
-                }),
+            Channel::Whatsapp => {
+                lead.whatsapp
+                    .as_ref()
+                    .or(lead.phone.as_ref())
+                    .map(|p| Recipient {
+                        key: p.as_str(),
+                        phone: Some(p),
+                    })
+            }
             Channel::Linkedin => lead.linkedin.as_ref().map(|l| Recipient {
                 key: l.as_str(),
                 phone: None,
@@ -156,7 +157,11 @@ impl<'t, 'f> Evaluation<'t, 'f> {
                 CheckOutcome::fail(
                     Check::LitigationHold,
                     Reason::LitigationHold,
-                    format!("DNC entry {} ({}) holds this lead", first.id, describe_entry(first)),
+                    format!(
+                        "DNC entry {} ({}) holds this lead",
+                        first.id,
+                        describe_entry(first)
+                    ),
                 )
                 .until(until),
             );
@@ -192,17 +197,26 @@ impl<'t, 'f> Evaluation<'t, 'f> {
             && touch.purpose == Purpose::Marketing
             && channel.is_telephone();
         if needs_consent && !dnc::has_consent(lead, channel, Some(Purpose::Marketing), self.now) {
-            let void = lead
-                .number_reassigned_at
-                .filter(|r| lead.consents.iter().any(|c| c.channel == channel && c.granted_at < *r));
+            let void = lead.number_reassigned_at.filter(|r| {
+                lead.consents
+                    .iter()
+                    .any(|c| c.channel == channel && c.granted_at < *r)
+            });
             let detail = match void {
                 Some(r) => format!(
                     "no valid marketing consent for {channel}: consent predates the number's reassignment on {}",
                     r.format("%Y-%m-%d")
                 ),
-                None => format!("no marketing consent for {channel} granted before {}", self.now.format("%Y-%m-%dT%H:%M:%SZ")),
+                None => format!(
+                    "no marketing consent for {channel} granted before {}",
+                    self.now.format("%Y-%m-%dT%H:%M:%SZ")
+                ),
             };
-            self.push(CheckOutcome::fail(Check::Consent, Reason::ConsentMissing, detail));
+            self.push(CheckOutcome::fail(
+                Check::Consent,
+                Reason::ConsentMissing,
+                detail,
+            ));
         } else {
             self.pass(Check::Consent);
         }
@@ -268,9 +282,10 @@ impl<'t, 'f> Evaluation<'t, 'f> {
             match wa_name {
                 Some(name) => {
                     let language = template.and_then(|t| t.language.as_deref());
-                    let found = account.whatsapp_templates.iter().find(|t| {
-                        t.name == name && language.is_none_or(|l| l == t.language)
-                    });
+                    let found = account
+                        .whatsapp_templates
+                        .iter()
+                        .find(|t| t.name == name && language.is_none_or(|l| l == t.language));
                     match found {
                         Some(t) if t.status == TemplateStatus::Approved => {
                             self.pass(Check::WhatsappTemplate)
@@ -278,7 +293,12 @@ impl<'t, 'f> Evaluation<'t, 'f> {
                         Some(t) => self.push(CheckOutcome::fail(
                             Check::WhatsappTemplate,
                             Reason::WhatsappTemplateUnapproved,
-                            format!("WhatsApp template {} ({}) is {}", t.name, t.language, t.status.as_str()),
+                            format!(
+                                "WhatsApp template {} ({}) is {}",
+                                t.name,
+                                t.language,
+                                t.status.as_str()
+                            ),
                         )),
                         None => self.push(CheckOutcome::fail(
                             Check::WhatsappTemplate,
@@ -322,13 +342,18 @@ impl<'t, 'f> Evaluation<'t, 'f> {
     fn time_checks(&mut self, phone: Option<&crate::contact::Phone>) {
         let (touch, facts, now) = (self.touch, self.facts, self.now);
         let place = resolve_place(facts.lead, phone, facts.policy.default_timezone);
-        let first_zone = place.zones.first().copied().unwrap_or(facts.policy.default_timezone);
+        let first_zone = place
+            .zones
+            .first()
+            .copied()
+            .unwrap_or(facts.policy.default_timezone);
         let today = now.with_timezone(&first_zone).date_naive();
-        let rules: Vec<&'static Rule> = if touch.channel.is_telephone() || touch.purpose == Purpose::Marketing {
-            rule_packs::applicable(&place, touch.channel, touch.purpose, today).collect()
-        } else {
-            Vec::new()
-        };
+        let rules: Vec<&'static Rule> =
+            if touch.channel.is_telephone() || touch.purpose == Purpose::Marketing {
+                rule_packs::applicable(&place, touch.channel, touch.purpose, today).collect()
+            } else {
+                Vec::new()
+            };
 
         self.quiet_hours(&place, &rules);
         self.account_caps();
@@ -337,7 +362,11 @@ impl<'t, 'f> Evaluation<'t, 'f> {
 
     fn quiet_hours(&mut self, place: &RecipientPlace, rules: &[&'static Rule]) {
         let now = self.now;
-        let account_window = self.facts.account.quiet_hours.window_for(self.touch.channel);
+        let account_window = self
+            .facts
+            .account
+            .quiet_hours
+            .window_for(self.touch.channel);
         let mut sources: Vec<(Schedule, Option<&'static Rule>)> = Vec::new();
         if let Some(w) = account_window {
             sources.push((Schedule::daily(w), None));
@@ -397,7 +426,10 @@ impl<'t, 'f> Evaluation<'t, 'f> {
             None => CheckOutcome::fail(
                 Check::QuietHours,
                 Reason::QuietHours,
-                format!("{}{zones_note}, account {window_text}", describe_local(zone, now)),
+                format!(
+                    "{}{zones_note}, account {window_text}",
+                    describe_local(zone, now)
+                ),
             ),
         };
         if opens.is_none() {
@@ -418,7 +450,8 @@ impl<'t, 'f> Evaluation<'t, 'f> {
             .get(&touch.channel)
             .copied()
             .unwrap_or_default();
-        let same_channel = |s: &&SendRecord| s.account_id == touch.account_id && s.channel == touch.channel;
+        let same_channel =
+            |s: &&SendRecord| s.account_id == touch.account_id && s.channel == touch.channel;
         let times: Vec<DateTime<Utc>> = self
             .facts
             .recent_sends
@@ -459,12 +492,26 @@ impl<'t, 'f> Evaluation<'t, 'f> {
             None => self.pass(Check::MinGap),
         }
 
-        self.rolling_cap(Check::HourlyLimit, Reason::HourlyLimit, &times, HOUR, limits.hourly, "hour");
-        self.rolling_cap(Check::DailyLimit, Reason::DailyLimit, &times, DAY, limits.daily, "24 hours");
+        self.rolling_cap(
+            Check::HourlyLimit,
+            Reason::HourlyLimit,
+            &times,
+            HOUR,
+            limits.hourly,
+            "hour",
+        );
+        self.rolling_cap(
+            Check::DailyLimit,
+            Reason::DailyLimit,
+            &times,
+            DAY,
+            limits.daily,
+            "24 hours",
+        );
 
-        let weekly = limits
-            .weekly_invites
-            .filter(|_| touch.channel == Channel::Linkedin && touch.action == LinkedInAction::Invite);
+        let weekly = limits.weekly_invites.filter(|_| {
+            touch.channel == Channel::Linkedin && touch.action == LinkedInAction::Invite
+        });
         let invites: Vec<DateTime<Utc>> = if weekly.is_some() {
             self.facts
                 .recent_sends
@@ -476,7 +523,14 @@ impl<'t, 'f> Evaluation<'t, 'f> {
         } else {
             Vec::new()
         };
-        self.rolling_cap(Check::WeeklyLimit, Reason::WeeklyLimit, &invites, WEEK, weekly, "7 days (invitations)");
+        self.rolling_cap(
+            Check::WeeklyLimit,
+            Reason::WeeklyLimit,
+            &invites,
+            WEEK,
+            weekly,
+            "7 days (invitations)",
+        );
     }
 
     fn rolling_cap(
@@ -502,8 +556,12 @@ impl<'t, 'f> Evaluation<'t, 'f> {
                 _ => 0,
             };
             self.push(
-                CheckOutcome::fail(check, reason, format!("{used} of {limit} used in the trailing {label}"))
-                    .until(next),
+                CheckOutcome::fail(
+                    check,
+                    reason,
+                    format!("{used} of {limit} used in the trailing {label}"),
+                )
+                .until(next),
             );
         }
         self.time.push(c);
@@ -567,7 +625,11 @@ fn describe_entry(e: &crate::facts::DncEntry) -> String {
         (None, None) => "?".to_owned(),
     };
     match e.expires_at {
-        Some(x) => format!("{who} on {} until {}", e.channel, x.format("%Y-%m-%dT%H:%M:%SZ")),
+        Some(x) => format!(
+            "{who} on {} until {}",
+            e.channel,
+            x.format("%Y-%m-%dT%H:%M:%SZ")
+        ),
         None => format!("{who} on {}", e.channel),
     }
 }

@@ -26,14 +26,14 @@ mod evaluate;
 pub use channel::{Channel, ChannelScope};
 pub use contact::{Contact, Email, LinkedInId, Phone};
 pub use decision::{Check, CheckOutcome, Decision};
+pub use dnc::dnc_blocks;
 pub use error::ParseError;
 pub use evaluate::evaluate_send;
 pub use facts::{
-    Account, AccountStatus, ChannelLimits, Consent, ContentTemplate, DltRegistration,
-    DltTemplate, DncEntry, DncReason, Facts, Lead, LinkedInAction, Policy, Purpose, QuietHours,
-    SendRecord, TemplateRef, TemplateStatus, TimeOfDay, Touch, WhatsappTemplate, Window,
+    Account, AccountStatus, ChannelLimits, Consent, ContentTemplate, DltRegistration, DltTemplate,
+    DncEntry, DncReason, Facts, Lead, LinkedInAction, Policy, Purpose, QuietHours, SendRecord,
+    TemplateRef, TemplateStatus, TimeOfDay, Touch, WhatsappTemplate, Window,
 };
 pub use opt_out::{InboundMessage, Intent, OptOut, OptOutConfig, classify_inbound, detect_opt_out};
 pub use permit::{PERMIT_TTL, Permit, PermitError};
 pub use reason::Reason;
-pub use dnc::dnc_blocks;

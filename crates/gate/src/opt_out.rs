@@ -23,9 +23,13 @@ pub struct OptOut {
 pub enum Intent {
     OptOut(OptOut),
     /// START / UNSTOP / YES: the person asks to receive messages again.
-    OptIn { matched: String },
+    OptIn {
+        matched: String,
+    },
     /// HELP / INFO.
-    Help { matched: String },
+    Help {
+        matched: String,
+    },
     None,
 }
 
@@ -33,7 +37,11 @@ pub enum Intent {
 #[derive(Clone, Debug, Default)]
 pub struct OptOutConfig {}
 
-pub fn classify_inbound(_channel: Channel, _msg: &InboundMessage<'_>, _config: &OptOutConfig) -> Intent {
+pub fn classify_inbound(
+    _channel: Channel,
+    _msg: &InboundMessage<'_>,
+    _config: &OptOutConfig,
+) -> Intent {
     Intent::None
 }
 

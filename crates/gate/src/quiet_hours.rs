@@ -53,7 +53,9 @@ impl Schedule {
         sunday: Option<Window>,
     ) -> Schedule {
         Schedule {
-            days: [weekdays, weekdays, weekdays, weekdays, weekdays, saturday, sunday],
+            days: [
+                weekdays, weekdays, weekdays, weekdays, weekdays, saturday, sunday,
+            ],
             holidays: None,
         }
     }
@@ -176,7 +178,12 @@ fn transition_between(
 /// A human-readable local time in `zone`, e.g. `Sun 03:12 in America/Los_Angeles`.
 pub fn describe_local(zone: Tz, t: DateTime<Utc>) -> String {
     let local = t.with_timezone(&zone);
-    format!("{} {} in {}", local.format("%a"), local.format("%H:%M"), zone.name())
+    format!(
+        "{} {} in {}",
+        local.format("%a"),
+        local.format("%H:%M"),
+        zone.name()
+    )
 }
 
 #[cfg(test)]
@@ -205,7 +212,10 @@ mod tests {
         let s = Schedule::daily(EIGHT_TO_NINE);
         let t = utc("2026-11-26T11:12:00Z"); // 03:12 PST
         assert!(!s.allows(Los_Angeles, t));
-        assert_eq!(s.next_allowed(Los_Angeles, t), Some(utc("2026-11-26T16:00:00Z")));
+        assert_eq!(
+            s.next_allowed(Los_Angeles, t),
+            Some(utc("2026-11-26T16:00:00Z"))
+        );
     }
 
     #[test]
@@ -221,25 +231,90 @@ mod tests {
         let s = Schedule::daily(EIGHT_TO_NINE);
         let cases: &[(Tz, &str, bool, &str)] = &[
             // US spring forward 2026-03-08 02:00 EST -> 03:00 EDT; 08:00 EDT = 12:00Z.
-            (New_York, "2026-03-08T06:30:00Z", false, "2026-03-08T12:00:00Z"),
-            (New_York, "2026-03-08T11:59:59Z", false, "2026-03-08T12:00:00Z"),
-            (New_York, "2026-03-08T12:00:00Z", true, "2026-03-08T12:00:00Z"),
+            (
+                New_York,
+                "2026-03-08T06:30:00Z",
+                false,
+                "2026-03-08T12:00:00Z",
+            ),
+            (
+                New_York,
+                "2026-03-08T11:59:59Z",
+                false,
+                "2026-03-08T12:00:00Z",
+            ),
+            (
+                New_York,
+                "2026-03-08T12:00:00Z",
+                true,
+                "2026-03-08T12:00:00Z",
+            ),
             // Day before: 08:00 EST = 13:00Z.
-            (New_York, "2026-03-07T12:30:00Z", false, "2026-03-07T13:00:00Z"),
+            (
+                New_York,
+                "2026-03-07T12:30:00Z",
+                false,
+                "2026-03-07T13:00:00Z",
+            ),
             // Evening of the change: 21:00 EDT = 01:00Z next day.
-            (New_York, "2026-03-09T01:00:00Z", false, "2026-03-09T12:00:00Z"),
+            (
+                New_York,
+                "2026-03-09T01:00:00Z",
+                false,
+                "2026-03-09T12:00:00Z",
+            ),
             // US fall back 2026-11-01 02:00 EDT -> 01:00 EST; 08:00 EST = 13:00Z.
-            (New_York, "2026-11-01T05:30:00Z", false, "2026-11-01T13:00:00Z"),
-            (New_York, "2026-11-01T12:30:00Z", false, "2026-11-01T13:00:00Z"),
-            (Los_Angeles, "2026-11-01T09:00:00Z", false, "2026-11-01T16:00:00Z"),
+            (
+                New_York,
+                "2026-11-01T05:30:00Z",
+                false,
+                "2026-11-01T13:00:00Z",
+            ),
+            (
+                New_York,
+                "2026-11-01T12:30:00Z",
+                false,
+                "2026-11-01T13:00:00Z",
+            ),
+            (
+                Los_Angeles,
+                "2026-11-01T09:00:00Z",
+                false,
+                "2026-11-01T16:00:00Z",
+            ),
             // EU spring forward 2026-03-29 01:00Z; Berlin 08:00 CEST = 06:00Z.
-            (Berlin, "2026-03-29T00:30:00Z", false, "2026-03-29T06:00:00Z"),
-            (London, "2026-03-29T06:59:00Z", false, "2026-03-29T07:00:00Z"),
+            (
+                Berlin,
+                "2026-03-29T00:30:00Z",
+                false,
+                "2026-03-29T06:00:00Z",
+            ),
+            (
+                London,
+                "2026-03-29T06:59:00Z",
+                false,
+                "2026-03-29T07:00:00Z",
+            ),
             // EU fall back 2026-10-25 01:00Z; London 08:00 GMT = 08:00Z, Berlin 08:00 CET = 07:00Z.
-            (London, "2026-10-25T07:30:00Z", false, "2026-10-25T08:00:00Z"),
-            (Berlin, "2026-10-25T06:59:00Z", false, "2026-10-25T07:00:00Z"),
+            (
+                London,
+                "2026-10-25T07:30:00Z",
+                false,
+                "2026-10-25T08:00:00Z",
+            ),
+            (
+                Berlin,
+                "2026-10-25T06:59:00Z",
+                false,
+                "2026-10-25T07:00:00Z",
+            ),
             (Berlin, "2026-10-25T19:59:00Z", true, "2026-10-25T19:59:00Z"),
-            (Berlin, "2026-10-25T20:00:00Z", false, "2026-10-26T07:00:00Z"),
+            (
+                Berlin,
+                "2026-10-25T20:00:00Z",
+                false,
+                "2026-10-26T07:00:00Z",
+            ),
         ];
         for (zone, at, allowed, next) in cases {
             let t = utc(at);
@@ -254,7 +329,10 @@ mod tests {
         // 03:00 EDT = 07:00Z.
         let s = Schedule::daily(Window::new(TimeOfDay::hm(2, 30), TimeOfDay::hm(5, 0)));
         let t = utc("2026-03-08T06:00:00Z"); // 01:00 EST
-        assert_eq!(s.next_allowed(New_York, t), Some(utc("2026-03-08T07:00:00Z")));
+        assert_eq!(
+            s.next_allowed(New_York, t),
+            Some(utc("2026-03-08T07:00:00Z"))
+        );
     }
 
     #[test]
@@ -289,7 +367,10 @@ mod tests {
         // 2026-11-29 is a Sunday.
         let t = utc("2026-11-29T15:00:00Z");
         assert!(!s.allows(New_York, t));
-        assert_eq!(s.next_allowed(New_York, t), Some(utc("2026-11-30T13:00:00Z")));
+        assert_eq!(
+            s.next_allowed(New_York, t),
+            Some(utc("2026-11-30T13:00:00Z"))
+        );
     }
 
     #[test]

@@ -104,7 +104,10 @@ pub fn resolve_place(
         (vec![default_zone], ZoneSource::WorkspaceDefault)
     };
     let mut countries: Vec<&'static str> = Vec::new();
-    for c in [lead_country, loc.and_then(|l| l.country)].into_iter().flatten() {
+    for c in [lead_country, loc.and_then(|l| l.country)]
+        .into_iter()
+        .flatten()
+    {
         if !countries.contains(&c) {
             countries.push(c);
         }
@@ -114,7 +117,10 @@ pub fn resolve_place(
         .state
         .as_deref()
         .and_then(|s| subdivision_code(s).or_else(|| static_subdivision(s)));
-    for s in [stored, loc.and_then(|l| l.subdivision)].into_iter().flatten() {
+    for s in [stored, loc.and_then(|l| l.subdivision)]
+        .into_iter()
+        .flatten()
+    {
         if !subdivisions.contains(&s) {
             subdivisions.push(s);
         }
@@ -195,10 +201,7 @@ fn static_region(code: &str) -> Option<&'static str> {
 /// Two-letter codes of US states (and DC) and Canadian provinces, as stored on a lead.
 fn static_subdivision(code: &str) -> Option<&'static str> {
     let upper = code.trim().to_ascii_uppercase();
-    SUBDIVISIONS
-        .iter()
-        .map(|(_, c)| *c)
-        .find(|c| *c == upper)
+    SUBDIVISIONS.iter().map(|(_, c)| *c).find(|c| *c == upper)
 }
 
 /// Maps libphonenumber's English place names (`Florida`, `Palm Beach, FL`, `Washington

@@ -1,0 +1,276 @@
+//! Configuration: the TOML file (`TOUCHGATE_CONFIG`, default `config/touchgate.toml` when
+//! present) with environment overrides (env wins). Secrets are named by `*_env` keys, never
+//! inline, and never logged.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config file {path} is invalid")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: toml::de::Error,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub database_url: Option<String>,
+    #[serde(default)]
+    pub listen: Option<String>,
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub dispatcher: DispatcherConfig,
+    #[serde(default)]
+    pub workspace_defaults: WorkspaceConfig,
+    /// Per-workspace overrides of `workspace_defaults`.
+    #[serde(default)]
+    pub workspaces: BTreeMap<String, WorkspaceConfig>,
+    #[serde(default)]
+    pub tokens: Vec<TokenConfig>,
+    #[serde(default)]
+    pub webhooks: WebhooksConfig,
+    #[serde(default)]
+    pub channels: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    #[serde(default)]
+    pub public_base_url: Option<String>,
+    /// Largest accepted request body, bytes (default 1 MiB).
+    #[serde(default)]
+    pub max_body_bytes: Option<usize>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DispatcherConfig {
+    /// Touches one dispatch job decides at most (default 200).
+    #[serde(default = "default_batch")]
+    pub batch_size: i64,
+    /// Backstop poll interval, milliseconds (default 250).
+    #[serde(default = "default_poll")]
+    pub poll_interval_ms: u64,
+    /// Transient provider errors allowed before a touch fails (default 5).
+    #[serde(default = "default_attempts")]
+    pub max_attempts: i64,
+    /// Due touches released per second at most (spreads an 08:00 stampede; default 2000).
+    #[serde(default = "default_rate")]
+    pub max_dispatch_per_second: u32,
+    /// Run the dispatcher in this process (default true).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+impl Default for DispatcherConfig {
+    fn default() -> Self {
+        DispatcherConfig {
+            batch_size: default_batch(),
+            poll_interval_ms: default_poll(),
+            max_attempts: default_attempts(),
+            max_dispatch_per_second: default_rate(),
+            enabled: true,
+        }
+    }
+}
+
+fn default_batch() -> i64 {
+    200
+}
+fn default_poll() -> u64 {
+    250
+}
+fn default_attempts() -> i64 {
+    5
+}
+fn default_rate() -> u32 {
+    2000
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceConfig {
+    /// Region for phone numbers without `+` (default US).
+    #[serde(default)]
+    pub default_region: Option<String>,
+    /// Zone when nothing locates a lead (default America/New_York).
+    #[serde(default)]
+    pub default_timezone: Option<String>,
+    /// Marketing on sms/call/whatsapp needs consent (default true).
+    #[serde(default)]
+    pub require_consent: Option<bool>,
+    /// Extra opt-out keywords (whole-message) for sms/whatsapp.
+    #[serde(default)]
+    pub opt_out_keywords: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    #[serde(default)]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub token_env: Option<String>,
+    pub role: Role,
+    #[serde(default = "default_ws")]
+    pub workspace: String,
+}
+
+fn default_ws() -> String {
+    DEFAULT_WORKSPACE.to_owned()
+}
+
+pub const DEFAULT_WORKSPACE: &str = "default";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Service,
+    Operator,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksConfig {
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    #[serde(default = "default_dispositions")]
+    pub dnc_dispositions: Vec<String>,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        WebhooksConfig {
+            secret_env: None,
+            dnc_dispositions: default_dispositions(),
+        }
+    }
+}
+
+fn default_dispositions() -> Vec<String> {
+    ["DNC", "Do Not Call", "Remove From List", "Opt Out"]
+        .map(String::from)
+        .to_vec()
+}
+
+/// A workspace's effective settings.
+#[derive(Debug, Clone)]
+pub struct WorkspaceSettings {
+    pub default_region: String,
+    pub policy: gate::Policy,
+    pub opt_out: gate::OptOutConfig,
+    pub opt_out_keywords: Vec<String>,
+}
+
+impl Config {
+    /// Reads the file named by `TOUCHGATE_CONFIG`, else `config/touchgate.toml` if present,
+    /// else defaults; then applies environment overrides.
+    pub fn load() -> Result<Config, ConfigError> {
+        let path = std::env::var_os("TOUCHGATE_CONFIG")
+            .map(PathBuf::from)
+            .or_else(|| {
+                let p = PathBuf::from("config/touchgate.toml");
+                p.exists().then_some(p)
+            });
+        let mut cfg = match path {
+            Some(p) => Config::from_file(&p)?,
+            None => Config::default(),
+        };
+        if let Ok(v) = std::env::var("TOUCHGATE_DATABASE_URL") {
+            cfg.database_url = Some(v);
+        }
+        if let Ok(v) = std::env::var("TOUCHGATE_LISTEN") {
+            cfg.listen = Some(v);
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        for (name, ws) in std::iter::once(("workspace_defaults", &self.workspace_defaults))
+            .chain(self.workspaces.iter().map(|(k, v)| (k.as_str(), v)))
+        {
+            if let Some(tz) = &ws.default_timezone {
+                tz.parse::<chrono_tz::Tz>().map_err(|_| {
+                    ConfigError::Invalid(format!("{name}.default_timezone: unknown zone `{tz}`"))
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| "sqlite://touchgate.db".to_owned())
+    }
+
+    pub fn listen(&self) -> String {
+        self.listen.clone().unwrap_or_else(|| "127.0.0.1:8080".to_owned())
+    }
+
+    pub fn public_base_url(&self) -> String {
+        self.server
+            .public_base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen()))
+    }
+
+    pub fn workspace(&self, name: &str) -> WorkspaceSettings {
+        let d = &self.workspace_defaults;
+        let w = self.workspaces.get(name);
+        let pick = |f: fn(&WorkspaceConfig) -> Option<String>| w.and_then(f).or_else(|| f(d));
+        let region = pick(|c| c.default_region.clone()).unwrap_or_else(|| "US".to_owned());
+        let tz = pick(|c| c.default_timezone.clone())
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(chrono_tz::America::New_York);
+        let require_consent = w
+            .and_then(|c| c.require_consent)
+            .or(d.require_consent)
+            .unwrap_or(true);
+        let mut keywords = d.opt_out_keywords.clone();
+        if let Some(w) = w {
+            keywords.extend(w.opt_out_keywords.iter().cloned());
+        }
+        WorkspaceSettings {
+            default_region: region,
+            policy: gate::Policy {
+                require_consent,
+                default_timezone: tz,
+            },
+            opt_out: gate::OptOutConfig::default(),
+            opt_out_keywords: keywords,
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! The dispatch step: load facts → gate → record the decision → act.
+//!
+//! For one due touch, one transaction claims it, locks its sender's caps, loads the facts,
+//! asks the gate, and commits the decision row, the state change and (when allowed) the cap
+//! reservation together. Then, outside the transaction, the DNC check is repeated right before
+//! the provider call, and the worker sends with the gate's permit.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Duration, Utc};
+use tracing::{info, warn};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::store::{NextState, Store, StoreError, TouchRow, TouchStatus};
+use crate::transports::Transports;
+use workers::{OutboundMessage, SendError};
+
+/// Counters for queue movement (exported on `/metrics`).
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub decided: AtomicU64,
+    pub allowed: AtomicU64,
+    pub snoozed: AtomicU64,
+    pub blocked: AtomicU64,
+    pub expired: AtomicU64,
+    pub sent: AtomicU64,
+    pub failed: AtomicU64,
+    pub retried: AtomicU64,
+    pub needs_review: AtomicU64,
+    pub dnc_rechecks_blocked: AtomicU64,
+    pub claim_lost: AtomicU64,
+}
+
+impl Metrics {
+    fn inc(c: &AtomicU64) {
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    #[error("storage failed")]
+    Store(#[from] StoreError),
+}
+
+/// What happened to one touch in one dispatch step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Another dispatcher had it, or it was no longer due.
+    NotClaimed,
+    Snoozed(DateTime<Utc>),
+    Blocked,
+    Expired,
+    Sent,
+    Failed,
+    Retrying(DateTime<Utc>),
+    NeedsReview,
+}
+
+#[derive(Debug, Clone)]
+pub struct Dispatcher {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub clock: Clock,
+    pub transports: Arc<Transports>,
+    pub metrics: Arc<Metrics>,
+    /// Identifies this process's claims (crash recovery on PostgreSQL is per node).
+    pub node_id: String,
+}
+
+/// Exponential backoff for transient provider errors: 30 s, 60 s, 120 s … capped at 1 h.
+pub fn backoff(attempt: i64) -> Duration {
+    let exp = u32::try_from(attempt.clamp(0, 7)).unwrap_or(7);
+    Duration::seconds((30_i64 << exp).min(3600))
+}
+
+impl Dispatcher {
+    /// Decides (and sends) every touch due now, at most `limit`; returns the steps taken.
+    pub async fn run_due(&self, limit: i64) -> Result<Vec<Step>, DispatchError> {
+        let now = self.clock.now();
+        let due = self.store.due_touches(now, limit).await?;
+        let mut steps = Vec::with_capacity(due.len());
+        for id in due {
+            steps.push(self.dispatch_one(&id).await?);
+        }
+        Ok(steps)
+    }
+
+    /// Runs until nothing is due at the current clock (tests and `POST /v1/dispatch/drain`).
+    pub async fn drain(&self) -> Result<usize, DispatchError> {
+        let mut total = 0;
+        loop {
+            let steps = self.run_due(self.config.dispatcher.batch_size).await?;
+            let progressed = steps.iter().filter(|s| **s != Step::NotClaimed).count();
+            total += progressed;
+            if steps.is_empty() || progressed == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    pub async fn dispatch_one(&self, touch_id: &str) -> Result<Step, DispatchError> {
+        let now = self.clock.now();
+        let Some(mut tx) = self.store.begin_dispatch(touch_id, &self.node_id, now).await? else {
+            Metrics::inc(&self.metrics.claim_lost);
+            return Ok(Step::NotClaimed);
+        };
+        let touch = tx.touch.clone();
+        let ws = self.config.workspace(&touch.workspace);
+        let facts = tx.load_facts(now).await?;
+
+        // Facts that are missing make a permanent, explained block rather than an error.
+        let account = facts
+            .account
+            .as_ref()
+            .and_then(|a| a.to_facts(&touch.account_id).ok())
+            .unwrap_or_else(|| gate::Account {
+                id: touch.account_id.clone(),
+                status: gate::AccountStatus::Suspended,
+                ..gate::Account::default()
+            });
+        let lead = facts
+            .lead
+            .as_ref()
+            .and_then(|l| l.to_facts(&touch.lead_id, facts.last_inbound_whatsapp_at).ok())
+            .unwrap_or_else(|| gate::Lead {
+                id: touch.lead_id.clone(),
+                ..gate::Lead::default()
+            });
+        let gate_touch = touch.request.to_facts(&touch.id);
+        let mut decision = gate::evaluate_send(
+            &gate_touch,
+            &gate::Facts {
+                policy: &ws.policy,
+                account: &account,
+                lead: &lead,
+                dnc: &facts.dnc,
+                recent_sends: &facts.sends,
+            },
+            now,
+        );
+        Metrics::inc(&self.metrics.decided);
+        let missing = match (&facts.account, &facts.lead) {
+            (None, _) => Some(format!("account {} does not exist", touch.account_id)),
+            (_, None) => Some(format!("lead {} does not exist", touch.lead_id)),
+            _ => None,
+        };
+
+        let next = if now >= touch.deadline {
+            NextState::Expired
+        } else if decision.allowed {
+            NextState::Sending
+        } else {
+            match decision.retry_after {
+                Some(at) if at < touch.deadline => NextState::Scheduled { at },
+                _ => NextState::Blocked,
+            }
+        };
+        let permit = if next == NextState::Sending {
+            decision.take_permit()
+        } else {
+            None
+        };
+        tx.commit(now, &decision, &next, missing.as_deref()).await?;
+        info!(touch_id = %touch.id, allowed = decision.allowed, reason = ?decision.reason, next = ?next, "gate decision");
+
+        match next {
+            NextState::Scheduled { at } => {
+                Metrics::inc(&self.metrics.snoozed);
+                Ok(Step::Snoozed(at))
+            }
+            NextState::Blocked => {
+                Metrics::inc(&self.metrics.blocked);
+                Ok(Step::Blocked)
+            }
+            NextState::Expired => {
+                Metrics::inc(&self.metrics.expired);
+                Ok(Step::Expired)
+            }
+            NextState::Sending => {
+                Metrics::inc(&self.metrics.allowed);
+                match permit {
+                    Some(p) => self.send(&touch, &lead, &account, facts.account.as_ref(), p).await,
+                    None => Ok(Step::NeedsReview),
+                }
+            }
+        }
+    }
+
+    async fn send(
+        &self,
+        touch: &TouchRow,
+        lead: &gate::Lead,
+        _account: &gate::Account,
+        account_doc: Option<&crate::domain::AccountBody>,
+        permit: gate::Permit,
+    ) -> Result<Step, DispatchError> {
+        // Last-moment DNC check: an opt-out committed while this touch waited still stops it.
+        let contacts: Vec<String> = lead.contact_keys().map(str::to_owned).collect();
+        let now = self.clock.now();
+        let dnc = self.store.dnc_for(&touch.workspace, &touch.lead_id, &contacts).await?;
+        if let Some(entry) = gate::dnc_blocks(&dnc, lead, permit.channel(), now) {
+            Metrics::inc(&self.metrics.dnc_rechecks_blocked);
+            self.store
+                .finish_unsent(
+                    &touch.id,
+                    now,
+                    TouchStatus::Blocked,
+                    None,
+                    Some(if entry.reason == gate::DncReason::LitigationHold {
+                        "litigation_hold"
+                    } else {
+                        "dnc_listed"
+                    }),
+                    "dnc_recheck",
+                    &format!("DNC entry {} added while the touch waited", entry.id),
+                    false,
+                    true,
+                )
+                .await?;
+            return Ok(Step::Blocked);
+        }
+
+        let content = touch.request.content.clone().unwrap_or_default();
+        let msg = OutboundMessage {
+            touch_id: touch.id.clone(),
+            channel: permit.channel(),
+            to: permit.recipient().to_owned(),
+            from: account_doc.and_then(|a| a.senders.get(&permit.channel()).cloned()),
+            subject: content.subject,
+            body: content.body,
+            template: touch.request.template.clone(),
+            linkedin_action: touch.request.action,
+        };
+        let result = self.transports.send(permit, &msg, now).await;
+        let now = self.clock.now();
+        match result {
+            Ok(receipt) => {
+                self.store
+                    .mark_sent(&touch.id, now, &receipt.provider_message_id, receipt.recorded.as_ref())
+                    .await?;
+                Metrics::inc(&self.metrics.sent);
+                Ok(Step::Sent)
+            }
+            Err(SendError::Throttled { retry_at }) => {
+                let at = retry_at.unwrap_or(now + backoff(0)).max(now);
+                self.store
+                    .finish_unsent(&touch.id, now, TouchStatus::Scheduled, Some(at), None, "provider", "provider throttled; snoozed without using an attempt", false, true)
+                    .await?;
+                Metrics::inc(&self.metrics.snoozed);
+                Ok(Step::Snoozed(at))
+            }
+            Err(SendError::Transient { detail }) => {
+                let attempts = touch.attempts + 1;
+                if attempts >= self.config.dispatcher.max_attempts {
+                    self.store
+                        .finish_unsent(&touch.id, now, TouchStatus::Failed, None, None, "provider", &format!("{detail}; attempts used up ({attempts})"), true, true)
+                        .await?;
+                    Metrics::inc(&self.metrics.failed);
+                    Ok(Step::Failed)
+                } else {
+                    let at = now + backoff(attempts - 1);
+                    self.store
+                        .finish_unsent(&touch.id, now, TouchStatus::Scheduled, Some(at), None, "provider", &format!("{detail}; retry {attempts} with backoff"), true, true)
+                        .await?;
+                    Metrics::inc(&self.metrics.retried);
+                    Ok(Step::Retrying(at))
+                }
+            }
+            Err(SendError::Rejected { code, detail }) => {
+                self.store
+                    .finish_unsent(&touch.id, now, TouchStatus::Failed, None, code.as_deref(), "provider", &detail, true, true)
+                    .await?;
+                Metrics::inc(&self.metrics.failed);
+                Ok(Step::Failed)
+            }
+            Err(SendError::Unsubscribed { detail }) => {
+                self.store
+                    .finish_unsent(&touch.id, now, TouchStatus::Blocked, None, Some("dnc_listed"), "provider", &detail, false, true)
+                    .await?;
+                Metrics::inc(&self.metrics.blocked);
+                Ok(Step::Blocked)
+            }
+            Err(SendError::Permit(e)) => {
+                warn!(touch_id = %touch.id, error = %e, "permit refused by worker");
+                self.store
+                    .finish_unsent(&touch.id, now, TouchStatus::NeedsReview, None, None, "provider", &format!("permit refused: {e}"), false, true)
+                    .await?;
+                Metrics::inc(&self.metrics.needs_review);
+                Ok(Step::NeedsReview)
+            }
+            Err(SendError::Unknown { detail }) => {
+                self.store
+                    .finish_unsent(&touch.id, now, TouchStatus::NeedsReview, None, None, "provider", &detail, true, false)
+                    .await?;
+                Metrics::inc(&self.metrics.needs_review);
+                Ok(Step::NeedsReview)
+            }
+        }
+    }
+}

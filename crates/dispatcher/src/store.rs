@@ -1,0 +1,1208 @@
+//! The one storage seam: every read and write of Touchgate's own tables, on SQLite or
+//! PostgreSQL through sqlx's `Any` driver. SQL is written once in the subset both speak
+//! (`$N` placeholders, `ON CONFLICT`, `RETURNING`); instants are integer milliseconds (UTC) and
+//! JSON documents are text, so the two databases store the same values.
+//!
+//! Concurrency: the dispatch transaction starts with writes — the conditional claim of the
+//! touch, then the (account, channel) row of `cap_locks` — so on PostgreSQL two dispatchers
+//! serialise on a sender's caps by row lock, and on SQLite the transaction holds the write lock
+//! before it reads (no lock upgrade, no `SQLITE_BUSY_SNAPSHOT`).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+
+use crate::domain::{AccountBody, DncBody, LeadBody, LeadContacts, TouchBody};
+
+/// Dynamic SQL here only ever splices constants, `$N` placeholders and clamped integers; every
+/// value travels as a bind parameter.
+macro_rules! safe {
+    ($($t:tt)*) => { sqlx::AssertSqlSafe(format!($($t)*)) };
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// Our migrations table (apalis-sqlite uses sqlx's default `_sqlx_migrations`).
+const MIGRATIONS_TABLE: &str = "touchgate_migrations";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored document {what} is unreadable")]
+    Corrupt {
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("unsupported database URL (expected sqlite:// or postgres://)")]
+    UnsupportedUrl,
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+/// Milliseconds since the epoch, the storage form of an instant.
+pub fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub fn from_ms(v: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(v).single().unwrap_or_default()
+}
+
+fn opt_time(v: Option<i64>) -> Option<DateTime<Utc>> {
+    v.map(from_ms)
+}
+
+/// The life of a touch. See the README's state machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TouchStatus {
+    /// Accepted, not yet decided by the gate.
+    Queued,
+    /// Decided "not yet" (or a provider asked to wait): waits for `next_attempt_at`. A
+    /// policy snooze uses no attempt.
+    Scheduled,
+    /// Allowed by the gate, cap reserved, handed to the channel worker. Never re-sent on its
+    /// own: a crash here ends in `needs_review`.
+    Sending,
+    /// The provider accepted it (`sent_at`, `provider_message_id`).
+    Sent,
+    /// The gate blocked it for good, or the next chance falls after the deadline.
+    Blocked,
+    /// The provider refused it for good, or transient errors used up the attempts.
+    Failed,
+    /// The deadline passed before it could be decided.
+    Expired,
+    /// Cancelled by a client before it was sent.
+    Cancelled,
+    /// Outcome unknown (the process died mid-send, a timeout after the request left): a person
+    /// must look; never resent automatically.
+    NeedsReview,
+}
+
+impl TouchStatus {
+    pub const ALL: [TouchStatus; 9] = [
+        TouchStatus::Queued,
+        TouchStatus::Scheduled,
+        TouchStatus::Sending,
+        TouchStatus::Sent,
+        TouchStatus::Blocked,
+        TouchStatus::Failed,
+        TouchStatus::Expired,
+        TouchStatus::Cancelled,
+        TouchStatus::NeedsReview,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TouchStatus::Queued => "queued",
+            TouchStatus::Scheduled => "scheduled",
+            TouchStatus::Sending => "sending",
+            TouchStatus::Sent => "sent",
+            TouchStatus::Blocked => "blocked",
+            TouchStatus::Failed => "failed",
+            TouchStatus::Expired => "expired",
+            TouchStatus::Cancelled => "cancelled",
+            TouchStatus::NeedsReview => "needs_review",
+        }
+    }
+
+    pub fn is_final(self) -> bool {
+        !matches!(self, TouchStatus::Queued | TouchStatus::Scheduled | TouchStatus::Sending)
+    }
+}
+
+impl FromStr for TouchStatus {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        TouchStatus::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| format!("unknown status `{s}`"))
+    }
+}
+
+/// A touch as stored.
+#[derive(Clone, Debug, Serialize)]
+pub struct TouchRow {
+    #[serde(skip)]
+    pub workspace: String,
+    pub id: String,
+    pub idempotency_key: String,
+    pub account_id: String,
+    pub lead_id: String,
+    pub channel: String,
+    pub purpose: String,
+    #[serde(skip)]
+    pub request: TouchBody,
+    pub status: TouchStatus,
+    pub reason: Option<String>,
+    pub retry_after: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub deadline: DateTime<Utc>,
+    pub attempts: i64,
+    pub campaign_id: Option<String>,
+    pub step: Option<i64>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub provider_message_id: Option<String>,
+    pub sandbox_message: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const TOUCH_COLUMNS: &str = "workspace, id, idempotency_key, account_id, lead_id, channel, purpose, request, status, reason, retry_after, decided_at, next_attempt_at, deadline, attempts, campaign_id, step, sent_at, provider_message_id, sandbox_message, error, created_at, updated_at";
+
+fn touch_from_row(r: &AnyRow) -> Result<TouchRow> {
+    let id: String = r.try_get("id")?;
+    let request: String = r.try_get("request")?;
+    let request = serde_json::from_str(&request).map_err(|source| StoreError::Corrupt {
+        what: format!("touch {id} request"),
+        source,
+    })?;
+    let status: String = r.try_get("status")?;
+    let sandbox: Option<String> = r.try_get("sandbox_message")?;
+    let st: TouchStatus = status.parse().unwrap_or(TouchStatus::NeedsReview);
+    Ok(TouchRow {
+        workspace: r.try_get("workspace")?,
+        idempotency_key: r.try_get("idempotency_key")?,
+        account_id: r.try_get("account_id")?,
+        lead_id: r.try_get("lead_id")?,
+        channel: r.try_get("channel")?,
+        purpose: r.try_get("purpose")?,
+        request,
+        status: st,
+        reason: r.try_get("reason")?,
+        retry_after: opt_time(r.try_get("retry_after")?),
+        decided_at: opt_time(r.try_get("decided_at")?),
+        next_attempt_at: if matches!(st, TouchStatus::Queued | TouchStatus::Scheduled) {
+            Some(from_ms(r.try_get("next_attempt_at")?))
+        } else {
+            None
+        },
+        deadline: from_ms(r.try_get("deadline")?),
+        attempts: r.try_get("attempts")?,
+        campaign_id: r.try_get("campaign_id")?,
+        step: r.try_get("step")?,
+        sent_at: opt_time(r.try_get("sent_at")?),
+        provider_message_id: r.try_get("provider_message_id")?,
+        sandbox_message: sandbox.and_then(|s| serde_json::from_str(&s).ok()),
+        error: r.try_get("error")?,
+        created_at: from_ms(r.try_get("created_at")?),
+        updated_at: from_ms(r.try_get("updated_at")?),
+        id,
+    })
+}
+
+/// One entry of a touch's timeline.
+#[derive(Clone, Debug, Serialize)]
+pub struct DecisionRow {
+    pub at: DateTime<Utc>,
+    /// `gate` for a gate decision; `dnc_recheck`, `provider`, `recovery`, `cancel` for the
+    /// other events that changed the touch.
+    pub kind: String,
+    pub allowed: bool,
+    pub reason: Option<String>,
+    pub retry_after: Option<DateTime<Utc>>,
+    pub checks: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// A DNC row as stored.
+#[derive(Clone, Debug, Serialize)]
+pub struct DncRow {
+    pub id: String,
+    pub contact: Option<String>,
+    pub lead_id: Option<String>,
+    pub channel: String,
+    pub reason: String,
+    pub source: Option<String>,
+    pub added_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_reason: Option<String>,
+}
+
+impl DncRow {
+    /// The gate's view; `None` for a row whose scope or reason no longer parses.
+    pub fn to_facts(&self) -> Option<gate::DncEntry> {
+        Some(gate::DncEntry {
+            id: self.id.clone(),
+            contact: self.contact.clone(),
+            lead_id: self.lead_id.clone(),
+            channel: self.channel.parse().ok()?,
+            reason: self.reason.parse().ok()?,
+            expires_at: self.expires_at,
+        })
+    }
+}
+
+fn dnc_from_row(r: &AnyRow) -> Result<DncRow> {
+    Ok(DncRow {
+        id: r.try_get("id")?,
+        contact: r.try_get("contact")?,
+        lead_id: r.try_get("lead_id")?,
+        channel: r.try_get("channel")?,
+        reason: r.try_get("reason")?,
+        source: r.try_get("source")?,
+        added_by: r.try_get("added_by")?,
+        created_at: from_ms(r.try_get("created_at")?),
+        expires_at: opt_time(r.try_get("expires_at")?),
+        removed_at: opt_time(r.try_get("removed_at")?),
+        removed_by: r.try_get("removed_by")?,
+        removed_reason: r.try_get("removed_reason")?,
+    })
+}
+
+const DNC_COLUMNS: &str = "id, contact, lead_id, channel, reason, source, added_by, created_at, expires_at, removed_at, removed_by, removed_reason";
+
+/// Filters of `GET /v1/touches`.
+#[derive(Clone, Debug, Default)]
+pub struct TouchFilter {
+    pub status: Option<TouchStatus>,
+    pub reason: Option<String>,
+    pub channel: Option<String>,
+    pub account_id: Option<String>,
+    pub lead_id: Option<String>,
+    pub campaign_id: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// What a new touch needs besides its request.
+#[derive(Clone, Debug)]
+pub struct NewTouch {
+    pub workspace: String,
+    pub id: String,
+    pub idempotency_key: String,
+    pub request: TouchBody,
+    pub next_attempt_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+}
+
+/// The facts of one touch, loaded inside the dispatch transaction.
+#[derive(Debug)]
+pub struct LoadedFacts {
+    pub account: Option<AccountBody>,
+    pub lead: Option<LeadBody>,
+    pub last_inbound_whatsapp_at: Option<DateTime<Utc>>,
+    pub dnc: Vec<gate::DncEntry>,
+    pub sends: Vec<gate::SendRecord>,
+}
+
+/// How a dispatch transaction ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextState {
+    Sending,
+    Scheduled { at: DateTime<Utc> },
+    Blocked,
+    Expired,
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    kind: DbKind,
+}
+
+impl Store {
+    /// Opens (creating a SQLite file if missing) and migrates.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (kind, url) = if let Some(rest) = url.strip_prefix("sqlite:") {
+            let sep = if rest.contains('?') { '&' } else { '?' };
+            let url = if rest.contains("mode=") {
+                url.to_owned()
+            } else {
+                format!("{url}{sep}mode=rwc")
+            };
+            (DbKind::Sqlite, url)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (DbKind::Postgres, url.to_owned())
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let max = if kind == DbKind::Sqlite && url.contains(":memory:") {
+            1
+        } else {
+            max_connections
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if kind == DbKind::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        let store = Store { pool, kind };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn kind(&self) -> DbKind {
+        self.kind
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut m = match self.kind {
+            DbKind::Sqlite => clone_migrator(&SQLITE_MIGRATIONS),
+            DbKind::Postgres => clone_migrator(&POSTGRES_MIGRATIONS),
+        };
+        m.dangerous_set_table_name(MIGRATIONS_TABLE);
+        m.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    // ---- accounts ----
+
+    /// Creates or replaces; returns true when it was created.
+    pub async fn put_account(&self, ws: &str, id: &str, body: &AccountBody, now: DateTime<Utc>) -> Result<bool> {
+        let json = to_json(body);
+        let existed = sqlx::query("SELECT 1 AS one FROM accounts WHERE workspace = $1 AND id = $2")
+            .bind(ws)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some();
+        sqlx::query(
+            "INSERT INTO accounts (workspace, id, body, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (workspace, id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+        )
+        .bind(ws)
+        .bind(id)
+        .bind(json)
+        .bind(ms(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(!existed)
+    }
+
+    pub async fn get_account(&self, ws: &str, id: &str) -> Result<Option<AccountBody>> {
+        let row = sqlx::query("SELECT body FROM accounts WHERE workspace = $1 AND id = $2")
+            .bind(ws)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| parse_doc(&r, &format!("account {id}"))).transpose()
+    }
+
+    // ---- leads ----
+
+    pub async fn put_lead(
+        &self,
+        ws: &str,
+        id: &str,
+        body: &LeadBody,
+        contacts: &LeadContacts,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let existed = sqlx::query("SELECT 1 AS one FROM leads WHERE workspace = $1 AND id = $2")
+            .bind(ws)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some();
+        sqlx::query(
+            "INSERT INTO leads (workspace, id, body, phone, email, linkedin, whatsapp, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (workspace, id) DO UPDATE SET body = excluded.body, phone = excluded.phone, \
+             email = excluded.email, linkedin = excluded.linkedin, whatsapp = excluded.whatsapp, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(ws)
+        .bind(id)
+        .bind(to_json(body))
+        .bind(contacts.phone.clone())
+        .bind(contacts.email.clone())
+        .bind(contacts.linkedin.clone())
+        .bind(contacts.whatsapp.clone())
+        .bind(ms(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(!existed)
+    }
+
+    pub async fn get_lead(&self, ws: &str, id: &str) -> Result<Option<LeadBody>> {
+        let row = sqlx::query("SELECT body FROM leads WHERE workspace = $1 AND id = $2")
+            .bind(ws)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| parse_doc(&r, &format!("lead {id}"))).transpose()
+    }
+
+    /// Ids of the leads that have `contact` (canonical) as any of their contacts.
+    pub async fn leads_with_contact(&self, ws: &str, contact: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT id FROM leads WHERE workspace = $1 AND (phone = $2 OR email = $2 OR linkedin = $2 OR whatsapp = $2) ORDER BY id",
+        )
+        .bind(ws)
+        .bind(contact)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+
+    pub async fn record_inbound(
+        &self,
+        ws: &str,
+        lead_ids: &[String],
+        channel: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for lead in lead_ids {
+            sqlx::query(
+                "INSERT INTO lead_inbound (workspace, lead_id, channel, last_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (workspace, lead_id, channel) DO UPDATE SET last_at = \
+                 CASE WHEN excluded.last_at > lead_inbound.last_at THEN excluded.last_at ELSE lead_inbound.last_at END",
+            )
+            .bind(ws)
+            .bind(lead.as_str())
+            .bind(channel)
+            .bind(ms(at))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn log_inbound(
+        &self,
+        ws: &str,
+        at: DateTime<Utc>,
+        channel: &str,
+        sender: &str,
+        body: &str,
+        intent: &str,
+        matched: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO inbound_messages (workspace, received_at, channel, sender, body, intent, matched) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(ws)
+        .bind(ms(at))
+        .bind(channel)
+        .bind(sender)
+        .bind(body)
+        .bind(intent)
+        .bind(matched)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    // ---- touches ----
+
+    /// Inserts a touch unless its idempotency key exists; returns the stored touch and whether
+    /// this call created it. The unique key decides, so concurrent duplicates create one.
+    pub async fn create_touch(&self, t: &NewTouch) -> Result<(TouchRow, bool)> {
+        let r = &t.request;
+        let inserted = sqlx::query(
+            "INSERT INTO touches (workspace, id, idempotency_key, account_id, lead_id, channel, purpose, request, \
+             status, next_attempt_at, deadline, attempts, campaign_id, step, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, 0, $11, $12, $13, $13) \
+             ON CONFLICT (workspace, idempotency_key) DO NOTHING",
+        )
+        .bind(t.workspace.as_str())
+        .bind(t.id.as_str())
+        .bind(t.idempotency_key.as_str())
+        .bind(r.account_id.as_str())
+        .bind(r.lead_id.as_str())
+        .bind(r.channel.as_str())
+        .bind(match r.purpose.unwrap_or_default() {
+            gate::Purpose::Marketing => "marketing",
+            gate::Purpose::Transactional => "transactional",
+        })
+        .bind(to_json(r))
+        .bind(ms(t.next_attempt_at))
+        .bind(ms(t.deadline))
+        .bind(r.campaign_id.clone())
+        .bind(r.step)
+        .bind(ms(t.now))
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1;
+        let row = sqlx::query(safe!(
+            "SELECT {TOUCH_COLUMNS} FROM touches WHERE workspace = $1 AND idempotency_key = $2"
+        ))
+        .bind(t.workspace.as_str())
+        .bind(t.idempotency_key.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((touch_from_row(&row)?, inserted))
+    }
+
+    pub async fn get_touch(&self, ws: &str, id: &str) -> Result<Option<TouchRow>> {
+        let row = sqlx::query(safe!("SELECT {TOUCH_COLUMNS} FROM touches WHERE workspace = $1 AND id = $2"))
+            .bind(ws)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| touch_from_row(&r)).transpose()
+    }
+
+    /// A touch by id whatever its workspace (the dispatcher's view).
+    pub async fn touch_by_id(&self, id: &str) -> Result<Option<TouchRow>> {
+        let row = sqlx::query(safe!("SELECT {TOUCH_COLUMNS} FROM touches WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| touch_from_row(&r)).transpose()
+    }
+
+    pub async fn decisions(&self, touch_id: &str) -> Result<Vec<DecisionRow>> {
+        let rows = sqlx::query(
+            "SELECT at, kind, allowed, reason, retry_after, checks, detail FROM decisions WHERE touch_id = $1 ORDER BY seq",
+        )
+        .bind(touch_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let checks: String = r.try_get("checks")?;
+                let allowed: i64 = r.try_get("allowed")?;
+                Ok(DecisionRow {
+                    at: from_ms(r.try_get("at")?),
+                    kind: r.try_get("kind")?,
+                    allowed: allowed != 0,
+                    reason: r.try_get("reason")?,
+                    retry_after: opt_time(r.try_get("retry_after")?),
+                    checks: serde_json::from_str(&checks).unwrap_or(serde_json::Value::Null),
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+
+    fn filter_sql(f: &TouchFilter, first: usize) -> (String, Vec<String>, Vec<i64>) {
+        // Text binds come first, then integer binds, each numbered in order of appearance.
+        let mut sql = String::new();
+        let mut texts = Vec::new();
+        let mut ints = Vec::new();
+        let mut n = first;
+        let mut text = |col: &str, v: &Option<String>, sql: &mut String| {
+            if let Some(v) = v {
+                sql.push_str(&format!(" AND {col} = ${n}"));
+                n += 1;
+                texts.push(v.clone());
+            }
+        };
+        text("status", &f.status.map(|s| s.as_str().to_owned()), &mut sql);
+        text("reason", &f.reason, &mut sql);
+        text("channel", &f.channel, &mut sql);
+        text("account_id", &f.account_id, &mut sql);
+        text("lead_id", &f.lead_id, &mut sql);
+        text("campaign_id", &f.campaign_id, &mut sql);
+        if let Some(from) = f.from {
+            sql.push_str(&format!(" AND created_at >= ${n}"));
+            n += 1;
+            ints.push(ms(from));
+        }
+        if let Some(to) = f.to {
+            sql.push_str(&format!(" AND created_at < ${n}"));
+            ints.push(ms(to));
+        }
+        (sql, texts, ints)
+    }
+
+    /// One page of touches, newest first; `cursor` is the last id of the previous page.
+    pub async fn list_touches(
+        &self,
+        ws: &str,
+        f: &TouchFilter,
+        limit: i64,
+        cursor: Option<&str>,
+    ) -> Result<Vec<TouchRow>> {
+        let cursor_sql = if cursor.is_some() { " AND id < $2" } else { "" };
+        let first = if cursor.is_some() { 3 } else { 2 };
+        let (where_sql, texts, ints) = Self::filter_sql(f, first);
+        let sql = format!(
+            "SELECT {TOUCH_COLUMNS} FROM touches WHERE workspace = $1{cursor_sql}{where_sql} ORDER BY id DESC LIMIT {}",
+            limit.clamp(1, 1000)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ws);
+        if let Some(c) = cursor {
+            q = q.bind(c);
+        }
+        for t in texts {
+            q = q.bind(t);
+        }
+        for i in ints {
+            q = q.bind(i);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(touch_from_row).collect()
+    }
+
+    pub async fn cancel_touch(&self, ws: &str, id: &str, now: DateTime<Utc>) -> Result<Option<TouchRow>> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE touches SET status = 'cancelled', updated_at = $1 WHERE workspace = $2 AND id = $3 \
+             AND status IN ('queued', 'scheduled')",
+        )
+        .bind(ms(now))
+        .bind(ws)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 1 {
+            insert_event(&mut tx, ws, id, now, "cancel", None, Some("cancelled by client")).await?;
+        }
+        tx.commit().await?;
+        self.get_touch(ws, id).await
+    }
+
+    // ---- DNC ----
+
+    pub async fn add_dnc(
+        &self,
+        ws: &str,
+        id: &str,
+        body: &DncBody,
+        contact: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<DncRow> {
+        sqlx::query(
+            "INSERT INTO dnc (workspace, id, contact, lead_id, channel, reason, source, added_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(ws)
+        .bind(id)
+        .bind(contact)
+        .bind(body.lead_id.clone())
+        .bind(body.channel.as_str())
+        .bind(body.reason.as_str())
+        .bind(body.source.clone())
+        .bind(body.added_by.clone())
+        .bind(ms(now))
+        .bind(body.expires_at.map(ms))
+        .execute(&self.pool)
+        .await?;
+        self.get_dnc(ws, id).await?.ok_or(StoreError::Db(sqlx::Error::RowNotFound))
+    }
+
+    pub async fn get_dnc(&self, ws: &str, id: &str) -> Result<Option<DncRow>> {
+        let row = sqlx::query(safe!("SELECT {DNC_COLUMNS} FROM dnc WHERE workspace = $1 AND id = $2"))
+            .bind(ws)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| dnc_from_row(&r)).transpose()
+    }
+
+    /// Entries (not removed) for a contact, or all of the workspace's when `contact` is None.
+    pub async fn list_dnc(&self, ws: &str, contact: Option<&str>, limit: i64) -> Result<Vec<DncRow>> {
+        let rows = match contact {
+            Some(c) => {
+                sqlx::query(safe!(
+                    "SELECT {DNC_COLUMNS} FROM dnc WHERE workspace = $1 AND contact = $2 AND removed_at IS NULL ORDER BY created_at, id LIMIT {}",
+                    limit.clamp(1, 10_000)
+                ))
+                .bind(ws)
+                .bind(c)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(safe!(
+                    "SELECT {DNC_COLUMNS} FROM dnc WHERE workspace = $1 AND removed_at IS NULL ORDER BY created_at, id LIMIT {}",
+                    limit.clamp(1, 10_000)
+                ))
+                .bind(ws)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter().map(dnc_from_row).collect()
+    }
+
+    /// Soft-removes an entry and audits who and why; false when there was none to remove.
+    pub async fn remove_dnc(&self, ws: &str, id: &str, by: &str, reason: &str, now: DateTime<Utc>) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE dnc SET removed_at = $1, removed_by = $2, removed_reason = $3 WHERE workspace = $4 AND id = $5 AND removed_at IS NULL",
+        )
+        .bind(ms(now))
+        .bind(by)
+        .bind(reason)
+        .bind(ws)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 1 {
+            sqlx::query(
+                "INSERT INTO audit_log (workspace, at, actor, action, subject, detail) VALUES ($1, $2, $3, 'dnc_remove', $4, $5)",
+            )
+            .bind(ws)
+            .bind(ms(now))
+            .bind(by)
+            .bind(id)
+            .bind(serde_json::json!({ "reason": reason }).to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(changed == 1)
+    }
+
+    /// Active-or-expiring DNC rows that name any of `contacts` or the lead.
+    pub async fn dnc_for(&self, ws: &str, lead_id: &str, contacts: &[String]) -> Result<Vec<gate::DncEntry>> {
+        let mut conn = self.pool.acquire().await?;
+        dnc_for_conn(&mut conn, ws, lead_id, contacts).await
+    }
+
+    // ---- dispatch ----
+
+    /// Touches due at `now` (queued or scheduled, `next_attempt_at <= now`), oldest first.
+    pub async fn due_touches(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<String>> {
+        let rows = sqlx::query(safe!(
+            "SELECT id FROM touches WHERE status IN ('queued', 'scheduled') AND next_attempt_at <= $1 \
+             ORDER BY next_attempt_at, id LIMIT {}",
+            limit.clamp(1, 10_000)
+        ))
+        .bind(ms(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+
+    /// The earliest `next_attempt_at` among waiting touches.
+    pub async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let row = sqlx::query(
+            "SELECT MIN(next_attempt_at) AS t FROM touches WHERE status IN ('queued', 'scheduled')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(opt_time(row.try_get("t")?))
+    }
+
+    /// Starts the dispatch transaction for one touch: claims it (only if still due) and takes
+    /// its sender's cap lock. `None` when another dispatcher has it or it is no longer due.
+    pub async fn begin_dispatch(&self, touch_id: &str, claimant: &str, now: DateTime<Utc>) -> Result<Option<Dispatch>> {
+        let mut tx = self.pool.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE touches SET claimed_by = $1 WHERE id = $2 AND status IN ('queued', 'scheduled') AND next_attempt_at <= $3",
+        )
+        .bind(claimant)
+        .bind(touch_id)
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed != 1 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let row = sqlx::query(safe!("SELECT {TOUCH_COLUMNS} FROM touches WHERE id = $1"))
+            .bind(touch_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let touch = touch_from_row(&row)?;
+        sqlx::query(
+            "INSERT INTO cap_locks (workspace, account_id, channel, version) VALUES ($1, $2, $3, 1) \
+             ON CONFLICT (workspace, account_id, channel) DO UPDATE SET version = cap_locks.version + 1",
+        )
+        .bind(touch.workspace.as_str())
+        .bind(touch.account_id.as_str())
+        .bind(touch.channel.as_str())
+        .execute(&mut *tx)
+        .await?;
+        Ok(Some(Dispatch { tx, touch }))
+    }
+
+    /// Marks a touch that was `sending` as sent.
+    pub async fn mark_sent(
+        &self,
+        touch_id: &str,
+        now: DateTime<Utc>,
+        provider_message_id: &str,
+        sandbox_message: Option<&serde_json::Value>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE touches SET status = 'sent', sent_at = $1, provider_message_id = $2, sandbox_message = $3, \
+             updated_at = $1 WHERE id = $4 AND status = 'sending'",
+        )
+        .bind(ms(now))
+        .bind(provider_message_id)
+        .bind(sandbox_message.map(|v| v.to_string()))
+        .bind(touch_id)
+        .execute(&mut *tx)
+        .await?;
+        let ws = workspace_of(&mut tx, touch_id).await?;
+        insert_event(&mut tx, &ws, touch_id, now, "provider", None, Some(&format!("sent, provider message id {provider_message_id}"))).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends or reschedules a touch that was `sending` after something other than success.
+    /// `release_reservation`: the message did not go out, so its cap slot is given back.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn finish_unsent(
+        &self,
+        touch_id: &str,
+        now: DateTime<Utc>,
+        status: TouchStatus,
+        next_attempt_at: Option<DateTime<Utc>>,
+        reason: Option<&str>,
+        kind: &str,
+        detail: &str,
+        count_attempt: bool,
+        release_reservation: bool,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE touches SET status = $1, next_attempt_at = COALESCE($2, next_attempt_at), reason = COALESCE($3, reason), \
+             error = $4, attempts = attempts + $5, updated_at = $6 WHERE id = $7 AND status = 'sending'",
+        )
+        .bind(status.as_str())
+        .bind(next_attempt_at.map(ms))
+        .bind(reason)
+        .bind(detail)
+        .bind(i64::from(count_attempt))
+        .bind(ms(now))
+        .bind(touch_id)
+        .execute(&mut *tx)
+        .await?;
+        if release_reservation {
+            sqlx::query("DELETE FROM sends WHERE touch_id = $1")
+                .bind(touch_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let ws = workspace_of(&mut tx, touch_id).await?;
+        insert_event(&mut tx, &ws, touch_id, now, kind, reason, Some(detail)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Crash recovery: every touch still `sending` (this process, or all when `claimant` is
+    /// None, e.g. at start on a single-node SQLite) becomes `needs_review` with the evidence.
+    pub async fn recover_sending(&self, claimant: Option<&str>, now: DateTime<Utc>) -> Result<Vec<String>> {
+        let rows = match claimant {
+            Some(c) => sqlx::query("SELECT id FROM touches WHERE status = 'sending' AND claimed_by = $1")
+                .bind(c)
+                .fetch_all(&self.pool)
+                .await?,
+            None => sqlx::query("SELECT id FROM touches WHERE status = 'sending'")
+                .fetch_all(&self.pool)
+                .await?,
+        };
+        let mut ids = Vec::new();
+        for r in rows {
+            let id: String = r.try_get("id")?;
+            self.finish_unsent(
+                &id,
+                now,
+                TouchStatus::NeedsReview,
+                None,
+                None,
+                "recovery",
+                "the dispatcher stopped while this touch was being sent; the provider may or may not have it. Not resent automatically.",
+                false,
+                false,
+            )
+            .await?;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    /// Counts of touches per status (for /metrics).
+    pub async fn status_counts(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM touches GROUP BY status ORDER BY status")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("status")?, r.try_get("n")?))).collect()
+    }
+}
+
+fn clone_migrator(m: &sqlx::migrate::Migrator) -> sqlx::migrate::Migrator {
+    sqlx::migrate::Migrator {
+        migrations: m.migrations.clone(),
+        ignore_missing: m.ignore_missing,
+        locking: m.locking,
+        no_tx: m.no_tx,
+        table_name: m.table_name.clone(),
+        create_schemas: m.create_schemas.clone(),
+    }
+}
+
+
+fn to_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
+}
+
+fn parse_doc<T: serde::de::DeserializeOwned>(r: &AnyRow, what: &str) -> Result<T> {
+    let s: String = r.try_get("body")?;
+    serde_json::from_str(&s).map_err(|source| StoreError::Corrupt {
+        what: what.to_owned(),
+        source,
+    })
+}
+
+async fn workspace_of(tx: &mut sqlx::Transaction<'static, sqlx::Any>, touch_id: &str) -> Result<String> {
+    let r = sqlx::query("SELECT workspace FROM touches WHERE id = $1")
+        .bind(touch_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(r.try_get("workspace")?)
+}
+
+async fn insert_event(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ws: &str,
+    touch_id: &str,
+    now: DateTime<Utc>,
+    kind: &str,
+    reason: Option<&str>,
+    detail: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO decisions (workspace, touch_id, at, kind, allowed, reason, retry_after, checks, detail) \
+         VALUES ($1, $2, $3, $4, 0, $5, NULL, '[]', $6)",
+    )
+    .bind(ws)
+    .bind(touch_id)
+    .bind(ms(now))
+    .bind(kind)
+    .bind(reason)
+    .bind(detail)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn dnc_for_conn(
+    conn: &mut sqlx::AnyConnection,
+    ws: &str,
+    lead_id: &str,
+    contacts: &[String],
+) -> Result<Vec<gate::DncEntry>> {
+    let mut sql = format!("SELECT {DNC_COLUMNS} FROM dnc WHERE workspace = $1 AND removed_at IS NULL AND (lead_id = $2");
+    for i in 0..contacts.len() {
+        sql.push_str(&format!(" OR contact = ${}", i + 3));
+    }
+    sql.push(')');
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ws).bind(lead_id);
+    for c in contacts {
+        q = q.bind(c.as_str());
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        if let Some(e) = dnc_from_row(r)?.to_facts() {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+/// An open dispatch transaction: the touch is claimed and its sender's cap row is locked.
+/// Load facts, decide, then [`Dispatch::commit`] writes the decision, the state change and
+/// (when allowed) the cap reservation together.
+#[derive(Debug)]
+pub struct Dispatch {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    pub touch: TouchRow,
+}
+
+impl Dispatch {
+    pub async fn load_facts(&mut self, now: DateTime<Utc>) -> Result<LoadedFacts> {
+        let ws = self.touch.workspace.clone();
+        let acc = sqlx::query("SELECT body FROM accounts WHERE workspace = $1 AND id = $2")
+            .bind(ws.as_str())
+            .bind(self.touch.account_id.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let account = acc
+            .map(|r| parse_doc::<AccountBody>(&r, "account"))
+            .transpose()?;
+        let lead_row = sqlx::query("SELECT body, phone, email, linkedin, whatsapp FROM leads WHERE workspace = $1 AND id = $2")
+            .bind(ws.as_str())
+            .bind(self.touch.lead_id.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let (lead, contacts) = match lead_row {
+            Some(r) => {
+                let body: LeadBody = parse_doc(&r, "lead")?;
+                let mut contacts = Vec::new();
+                for col in ["phone", "email", "linkedin", "whatsapp"] {
+                    let v: Option<String> = r.try_get(col)?;
+                    contacts.extend(v);
+                }
+                (Some(body), contacts)
+            }
+            None => (None, Vec::new()),
+        };
+        let inbound = sqlx::query(
+            "SELECT last_at FROM lead_inbound WHERE workspace = $1 AND lead_id = $2 AND channel = 'whatsapp'",
+        )
+        .bind(ws.as_str())
+        .bind(self.touch.lead_id.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let last_inbound_whatsapp_at = match inbound {
+            Some(r) => Some(from_ms(r.try_get("last_at")?)),
+            None => None,
+        };
+        let dnc = dnc_for_conn(&mut self.tx, &ws, &self.touch.lead_id, &contacts).await?;
+        let since = ms(now - chrono::Duration::days(7));
+        let rows = sqlx::query(
+            "SELECT account_id, lead_id, channel, purpose, action, at FROM sends WHERE workspace = $1 AND at > $2 \
+             AND ((account_id = $3 AND channel = $4) OR lead_id = $5)",
+        )
+        .bind(ws.as_str())
+        .bind(since)
+        .bind(self.touch.account_id.as_str())
+        .bind(self.touch.channel.as_str())
+        .bind(self.touch.lead_id.as_str())
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut sends = Vec::with_capacity(rows.len());
+        for r in rows {
+            let channel: String = r.try_get("channel")?;
+            let purpose: String = r.try_get("purpose")?;
+            let action: String = r.try_get("action")?;
+            let Ok(channel) = channel.parse() else { continue };
+            sends.push(gate::SendRecord {
+                at: from_ms(r.try_get("at")?),
+                account_id: r.try_get("account_id")?,
+                lead_id: r.try_get("lead_id")?,
+                channel,
+                purpose: if purpose == "transactional" {
+                    gate::Purpose::Transactional
+                } else {
+                    gate::Purpose::Marketing
+                },
+                action: if action == "invite" {
+                    gate::LinkedInAction::Invite
+                } else {
+                    gate::LinkedInAction::Message
+                },
+            });
+        }
+        Ok(LoadedFacts {
+            account,
+            lead,
+            last_inbound_whatsapp_at,
+            dnc,
+            sends,
+        })
+    }
+
+    /// Records the decision and the touch's next state (and, for `Sending`, the cap
+    /// reservation), then commits — all or nothing.
+    pub async fn commit(
+        mut self,
+        now: DateTime<Utc>,
+        decision: &gate::Decision,
+        next: &NextState,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        let t = &self.touch;
+        let checks = serde_json::to_string(&decision.checks).unwrap_or_else(|_| "[]".to_owned());
+        let reason = decision.reason.map(|r| r.as_str());
+        sqlx::query(
+            "INSERT INTO decisions (workspace, touch_id, at, kind, allowed, reason, retry_after, checks, detail) \
+             VALUES ($1, $2, $3, 'gate', $4, $5, $6, $7, $8)",
+        )
+        .bind(t.workspace.as_str())
+        .bind(t.id.as_str())
+        .bind(ms(now))
+        .bind(i64::from(decision.allowed))
+        .bind(reason)
+        .bind(decision.retry_after.map(ms))
+        .bind(checks)
+        .bind(detail)
+        .execute(&mut *self.tx)
+        .await?;
+        let (status, next_at) = match next {
+            NextState::Sending => ("sending", None),
+            NextState::Scheduled { at } => ("scheduled", Some(ms(*at))),
+            NextState::Blocked => ("blocked", None),
+            NextState::Expired => ("expired", None),
+        };
+        sqlx::query(
+            "UPDATE touches SET status = $1, reason = $2, retry_after = $3, decided_at = $4, \
+             next_attempt_at = COALESCE($5, next_attempt_at), updated_at = $4 WHERE id = $6",
+        )
+        .bind(status)
+        .bind(reason)
+        .bind(decision.retry_after.map(ms))
+        .bind(ms(now))
+        .bind(next_at)
+        .bind(t.id.as_str())
+        .execute(&mut *self.tx)
+        .await?;
+        if *next == NextState::Sending {
+            sqlx::query(
+                "INSERT INTO sends (workspace, touch_id, account_id, lead_id, channel, purpose, action, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (touch_id) DO NOTHING",
+            )
+            .bind(t.workspace.as_str())
+            .bind(t.id.as_str())
+            .bind(t.account_id.as_str())
+            .bind(t.lead_id.as_str())
+            .bind(t.channel.as_str())
+            .bind(t.purpose.as_str())
+            .bind(match t.request.action.unwrap_or_default() {
+                gate::LinkedInAction::Invite => "invite",
+                gate::LinkedInAction::Message => "message",
+            })
+            .bind(ms(now))
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
