@@ -3,7 +3,9 @@
 pub mod app;
 pub mod clock;
 pub mod config;
+pub mod daemon;
 pub mod dispatch;
 pub mod domain;
+pub mod facts;
 pub mod store;
 pub mod transports;

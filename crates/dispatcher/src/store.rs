@@ -956,6 +956,57 @@ impl Store {
         Ok(ids)
     }
 
+    /// Touches `sending` since before `older_than` (their dispatcher died or hung): the outcome
+    /// is unknown, so they become `needs_review`.
+    pub async fn recover_stale_sending(&self, older_than: DateTime<Utc>, now: DateTime<Utc>) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT id FROM touches WHERE status = 'sending' AND updated_at < $1")
+            .bind(ms(older_than))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut ids = Vec::new();
+        for r in rows {
+            let id: String = r.try_get("id")?;
+            self.finish_unsent(
+                &id,
+                now,
+                TouchStatus::NeedsReview,
+                None,
+                None,
+                "recovery",
+                "this touch stayed in sending past the provider timeout (its dispatcher stopped or hung); the provider may or may not have it. Not resent automatically.",
+                false,
+                false,
+            )
+            .await?;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    /// When the lead last wrote to us on `channel`.
+    pub async fn last_inbound(&self, ws: &str, lead_id: &str, channel: &str) -> Result<Option<DateTime<Utc>>> {
+        let row = sqlx::query("SELECT last_at FROM lead_inbound WHERE workspace = $1 AND lead_id = $2 AND channel = $3")
+            .bind(ws)
+            .bind(lead_id)
+            .bind(channel)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok(from_ms(r.try_get("last_at")?))).transpose()
+    }
+
+    /// Sends of the account on the channel and to the lead in the 7 days before `at`.
+    pub async fn recent_sends(
+        &self,
+        ws: &str,
+        account_id: &str,
+        channel: &str,
+        lead_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<gate::SendRecord>> {
+        let mut conn = self.pool.acquire().await?;
+        sends_for_conn(&mut conn, ws, account_id, channel, lead_id, at).await
+    }
+
     /// Counts of touches per status (for /metrics).
     pub async fn status_counts(&self) -> Result<Vec<(String, i64)>> {
         let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM touches GROUP BY status ORDER BY status")
@@ -1046,6 +1097,52 @@ async fn dnc_for_conn(
     Ok(out)
 }
 
+async fn sends_for_conn(
+    conn: &mut sqlx::AnyConnection,
+    ws: &str,
+    account_id: &str,
+    channel: &str,
+    lead_id: &str,
+    at: DateTime<Utc>,
+) -> Result<Vec<gate::SendRecord>> {
+    let since = ms(at - chrono::Duration::days(7));
+    let rows = sqlx::query(
+        "SELECT account_id, lead_id, channel, purpose, action, at FROM sends WHERE workspace = $1 AND at > $2 \
+         AND ((account_id = $3 AND channel = $4) OR lead_id = $5)",
+    )
+    .bind(ws)
+    .bind(since)
+    .bind(account_id)
+    .bind(channel)
+    .bind(lead_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut sends = Vec::with_capacity(rows.len());
+    for r in rows {
+        let channel: String = r.try_get("channel")?;
+        let purpose: String = r.try_get("purpose")?;
+        let action: String = r.try_get("action")?;
+        let Ok(channel) = channel.parse() else { continue };
+        sends.push(gate::SendRecord {
+            at: from_ms(r.try_get("at")?),
+            account_id: r.try_get("account_id")?,
+            lead_id: r.try_get("lead_id")?,
+            channel,
+            purpose: if purpose == "transactional" {
+                gate::Purpose::Transactional
+            } else {
+                gate::Purpose::Marketing
+            },
+            action: if action == "invite" {
+                gate::LinkedInAction::Invite
+            } else {
+                gate::LinkedInAction::Message
+            },
+        });
+    }
+    Ok(sends)
+}
+
 /// An open dispatch transaction: the touch is claimed and its sender's cap row is locked.
 /// Load facts, decide, then [`Dispatch::commit`] writes the decision, the state change and
 /// (when allowed) the cap reservation together.
@@ -1095,41 +1192,15 @@ impl Dispatch {
             None => None,
         };
         let dnc = dnc_for_conn(&mut self.tx, &ws, &self.touch.lead_id, &contacts).await?;
-        let since = ms(now - chrono::Duration::days(7));
-        let rows = sqlx::query(
-            "SELECT account_id, lead_id, channel, purpose, action, at FROM sends WHERE workspace = $1 AND at > $2 \
-             AND ((account_id = $3 AND channel = $4) OR lead_id = $5)",
+        let sends = sends_for_conn(
+            &mut self.tx,
+            &ws,
+            &self.touch.account_id,
+            &self.touch.channel,
+            &self.touch.lead_id,
+            now,
         )
-        .bind(ws.as_str())
-        .bind(since)
-        .bind(self.touch.account_id.as_str())
-        .bind(self.touch.channel.as_str())
-        .bind(self.touch.lead_id.as_str())
-        .fetch_all(&mut *self.tx)
         .await?;
-        let mut sends = Vec::with_capacity(rows.len());
-        for r in rows {
-            let channel: String = r.try_get("channel")?;
-            let purpose: String = r.try_get("purpose")?;
-            let action: String = r.try_get("action")?;
-            let Ok(channel) = channel.parse() else { continue };
-            sends.push(gate::SendRecord {
-                at: from_ms(r.try_get("at")?),
-                account_id: r.try_get("account_id")?,
-                lead_id: r.try_get("lead_id")?,
-                channel,
-                purpose: if purpose == "transactional" {
-                    gate::Purpose::Transactional
-                } else {
-                    gate::Purpose::Marketing
-                },
-                action: if action == "invite" {
-                    gate::LinkedInAction::Invite
-                } else {
-                    gate::LinkedInAction::Message
-                },
-            });
-        }
         Ok(LoadedFacts {
             account,
             lead,

@@ -1,0 +1,176 @@
+//! Starting the daemon: configuration, storage, tokens, crash recovery, the dispatch loop and
+//! the HTTP server, in one process.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+use tracing::{error, info, warn};
+
+use crate::app::{AppState, Principal};
+use crate::clock::Clock;
+use crate::config::{Config, DEFAULT_WORKSPACE, Role};
+use crate::dispatch::{Dispatcher, Metrics};
+use crate::store::{Store, StoreError};
+use crate::transports::Transports;
+
+/// How long a touch may stay `sending` before the sweeper declares its outcome unknown
+/// (a provider call is bounded well below this by the transports' timeouts).
+pub const STALE_SENDING: chrono::Duration = chrono::Duration::seconds(120);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("configuration")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("storage")]
+    Store(#[from] StoreError),
+    #[error("TOUCHGATE_FAKE_CLOCK is not an RFC 3339 instant")]
+    FakeClock(#[source] chrono::ParseError),
+    #[error("token from environment variable {0} is missing")]
+    TokenEnv(String),
+}
+
+/// Everything `serve` needs, built from configuration and environment.
+pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), StartError> {
+    let store = Store::connect(&config.database_url(), 16).await?;
+    let clock = match std::env::var("TOUCHGATE_FAKE_CLOCK") {
+        Ok(v) => Clock::fake(DateTime::parse_from_rfc3339(&v).map_err(StartError::FakeClock)?.with_timezone(&Utc)),
+        Err(_) => Clock::System,
+    };
+    let (tokens, generated) = tokens(&config)?;
+    let config = Arc::new(config);
+    let metrics = Arc::new(Metrics::default());
+    let dispatcher = Dispatcher {
+        store: store.clone(),
+        config: config.clone(),
+        clock: clock.clone(),
+        transports: Arc::new(Transports::sandbox()),
+        metrics: metrics.clone(),
+        node_id: uuid::Uuid::now_v7().to_string(),
+    };
+    Ok((
+        AppState {
+            store,
+            config,
+            clock,
+            metrics,
+            dispatcher,
+            tokens: Arc::new(tokens),
+            wake: Arc::new(Notify::new()),
+        },
+        generated,
+    ))
+}
+
+/// Tokens from the config file and `TOUCHGATE_OPERATOR_TOKEN` / `TOUCHGATE_SERVICE_TOKEN` (the
+/// default workspace). With neither variable set, an operator token is generated and returned.
+fn tokens(config: &Config) -> Result<(Vec<(String, Principal)>, Option<String>), StartError> {
+    let mut out = Vec::new();
+    for t in &config.tokens {
+        let value = match (&t.token, &t.token_env) {
+            (Some(v), _) => v.clone(),
+            (None, Some(env)) => std::env::var(env).map_err(|_| StartError::TokenEnv(env.clone()))?,
+            (None, None) => continue,
+        };
+        out.push((value, Principal { workspace: t.workspace.clone(), role: t.role }));
+    }
+    let op = std::env::var("TOUCHGATE_OPERATOR_TOKEN").ok().filter(|s| !s.is_empty());
+    let svc = std::env::var("TOUCHGATE_SERVICE_TOKEN").ok().filter(|s| !s.is_empty());
+    let mut generated = None;
+    if let Some(op) = &op {
+        out.push((op.clone(), Principal { workspace: DEFAULT_WORKSPACE.to_owned(), role: Role::Operator }));
+    }
+    if let Some(svc) = &svc {
+        out.push((svc.clone(), Principal { workspace: DEFAULT_WORKSPACE.to_owned(), role: Role::Service }));
+    }
+    if op.is_none() && svc.is_none() {
+        let token = format!("tg_op_{}", hex::encode(rand::random::<[u8; 24]>()));
+        out.push((token.clone(), Principal { workspace: DEFAULT_WORKSPACE.to_owned(), role: Role::Operator }));
+        generated = Some(token);
+    }
+    Ok((out, generated))
+}
+
+/// Marks touches that were `sending` when a dispatcher died as `needs_review`.
+pub async fn recover(state: &AppState, at_start: bool) -> Result<(), StoreError> {
+    let now = state.clock.now();
+    let ids = if at_start && state.store.kind() == crate::store::DbKind::Sqlite {
+        // One process owns a SQLite file: whatever is `sending` now was interrupted.
+        state.store.recover_sending(None, now).await?
+    } else {
+        state.store.recover_stale_sending(now - STALE_SENDING, now).await?
+    };
+    if !ids.is_empty() {
+        warn!(count = ids.len(), touches = ?ids, "touches interrupted mid-send moved to needs_review");
+    }
+    Ok(())
+}
+
+/// The dispatch loop: decide whatever is due, then sleep until the next due instant, the poll
+/// interval, or a wake-up (a new touch), whichever is first.
+pub async fn dispatch_loop(state: AppState) {
+    let cfg = &state.config.dispatcher;
+    let poll = StdDuration::from_millis(cfg.poll_interval_ms.max(10));
+    let mut last_sweep = state.clock.now();
+    loop {
+        let batch = cfg.batch_size.max(1);
+        let full = match state.dispatcher.run_due(batch).await {
+            Ok(steps) => i64::try_from(steps.len()).unwrap_or(0) >= batch,
+            Err(e) => {
+                error!(error = ?e, "dispatch step failed; retrying after the poll interval");
+                false
+            }
+        };
+        let now = state.clock.now();
+        if now - last_sweep > chrono::Duration::seconds(30) {
+            last_sweep = now;
+            if let Err(e) = recover(&state, false).await {
+                error!(error = ?e, "stale-sending sweep failed");
+            }
+        }
+        if full {
+            tokio::task::yield_now().await;
+            continue;
+        }
+        let wait = match state.store.next_due_at().await {
+            Ok(Some(t)) if !state.clock.is_fake() => (t - now).to_std().unwrap_or_default().min(poll),
+            _ => poll,
+        };
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = state.wake.notified() => {}
+        }
+    }
+}
+
+/// Serves until SIGINT/SIGTERM.
+pub async fn serve(state: AppState, router: axum::Router) -> std::io::Result<()> {
+    let listen = state.config.listen();
+    let listener = tokio::net::TcpListener::bind(&listen).await?;
+    info!(listen = %listener.local_addr()?, database = ?state.store.kind(), "touchgate serving");
+    if state.config.dispatcher.enabled {
+        tokio::spawn(dispatch_loop(state.clone()));
+    }
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
