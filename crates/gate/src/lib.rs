@@ -34,6 +34,9 @@ pub use facts::{
     DncEntry, DncReason, Facts, Lead, LinkedInAction, Policy, Purpose, QuietHours, SendRecord,
     TemplateRef, TemplateStatus, TimeOfDay, Touch, WhatsappTemplate, Window,
 };
-pub use opt_out::{InboundMessage, Intent, OptOut, OptOutConfig, classify_inbound, detect_opt_out};
+pub use opt_out::{
+    InboundMessage, Intent, OptOut, OptOutConfig, OptOutKeywords, classify_inbound, detect_opt_out,
+    detect_opt_out_with,
+};
 pub use permit::{PERMIT_TTL, Permit, PermitError};
 pub use reason::Reason;

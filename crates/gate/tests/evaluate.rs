@@ -27,15 +27,22 @@
 //! | weekly_limit                   | weekly_limit_counts_invitations_only                         |
 //! | recipient_frequency            | recipient_frequency_*                                        |
 
+// Test helpers outside `#[test]` functions unwrap and panic on malformed fixtures.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use gate::{
-    Account, AccountStatus, Channel, ChannelLimits, ChannelScope, Check, Consent,
-    ContentTemplate, Decision, DltRegistration, DltTemplate, DncEntry, DncReason, Email, Facts,
-    Lead, LinkedInAction, LinkedInId, PERMIT_TTL, Phone, Policy, Purpose, QuietHours, Reason,
-    SendRecord, TemplateRef, TemplateStatus, TimeOfDay, Touch, WhatsappTemplate, Window,
-    evaluate_send,
+    Account, AccountStatus, Channel, ChannelLimits, ChannelScope, Check, Consent, ContentTemplate,
+    Decision, DltRegistration, DltTemplate, DncEntry, DncReason, Email, Facts, Lead,
+    LinkedInAction, LinkedInId, PERMIT_TTL, Phone, Policy, Purpose, QuietHours, Reason, SendRecord,
+    TemplateRef, TemplateStatus, TimeOfDay, Touch, WhatsappTemplate, Window, evaluate_send,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -249,8 +256,22 @@ fn scenario(reason: Reason) -> (Fx, DateTime<Utc>) {
         }
         Reason::LitigationHold => {
             fx.dnc = vec![
-                dnc("dnc-cr", Some(SF_PHONE), None, ChannelScope::All, DncReason::CustomerRequest, None),
-                dnc("dnc-hold", Some(SF_PHONE), None, ChannelScope::All, DncReason::LitigationHold, None),
+                dnc(
+                    "dnc-cr",
+                    Some(SF_PHONE),
+                    None,
+                    ChannelScope::All,
+                    DncReason::CustomerRequest,
+                    None,
+                ),
+                dnc(
+                    "dnc-hold",
+                    Some(SF_PHONE),
+                    None,
+                    ChannelScope::All,
+                    DncReason::LitigationHold,
+                    None,
+                ),
             ];
         }
         Reason::DncListed => {
@@ -300,10 +321,25 @@ fn scenario(reason: Reason) -> (Fx, DateTime<Utc>) {
                 },
             );
             fx.sends = vec![
-                sent(now() - Duration::minutes(5), ACCOUNT, "lead-1", Channel::Sms),
+                sent(
+                    now() - Duration::minutes(5),
+                    ACCOUNT,
+                    "lead-1",
+                    Channel::Sms,
+                ),
                 // Neither another channel nor another account counts toward the gap.
-                sent(now() - Duration::minutes(1), ACCOUNT, "lead-2", Channel::Email),
-                sent(now() - Duration::minutes(1), "sdr-2", "lead-3", Channel::Sms),
+                sent(
+                    now() - Duration::minutes(1),
+                    ACCOUNT,
+                    "lead-2",
+                    Channel::Email,
+                ),
+                sent(
+                    now() - Duration::minutes(1),
+                    "sdr-2",
+                    "lead-3",
+                    Channel::Sms,
+                ),
             ];
         }
         Reason::HourlyLimit => {
@@ -316,10 +352,22 @@ fn scenario(reason: Reason) -> (Fx, DateTime<Utc>) {
             );
             fx.sends = [50, 40, 10]
                 .into_iter()
-                .map(|m| sent(now() - Duration::minutes(m), ACCOUNT, "lead-1", Channel::Sms))
+                .map(|m| {
+                    sent(
+                        now() - Duration::minutes(m),
+                        ACCOUNT,
+                        "lead-1",
+                        Channel::Sms,
+                    )
+                })
                 .collect();
             // Outside the trailing hour.
-            fx.sends.push(sent(now() - Duration::minutes(61), ACCOUNT, "lead-1", Channel::Sms));
+            fx.sends.push(sent(
+                now() - Duration::minutes(61),
+                ACCOUNT,
+                "lead-1",
+                Channel::Sms,
+            ));
         }
         Reason::DailyLimit => {
             fx = fx.limits(
@@ -346,7 +394,12 @@ fn scenario(reason: Reason) -> (Fx, DateTime<Utc>) {
             fx.touch.action = LinkedInAction::Invite;
             let invite = |d: i64| SendRecord {
                 action: LinkedInAction::Invite,
-                ..sent(now() - Duration::days(d), ACCOUNT, "lead-1", Channel::Linkedin)
+                ..sent(
+                    now() - Duration::days(d),
+                    ACCOUNT,
+                    "lead-1",
+                    Channel::Linkedin,
+                )
             };
             fx.sends = vec![invite(6), invite(1), invite(8)];
         }
@@ -432,11 +485,17 @@ fn check_for(reason: Reason) -> Check {
 #[track_caller]
 fn assert_report_shape(d: &Decision) {
     let order: Vec<Check> = d.checks.iter().map(|c| c.check).collect();
-    assert_eq!(order, CHECK_ORDER, "checks must be reported in order: {d:#?}");
+    assert_eq!(
+        order, CHECK_ORDER,
+        "checks must be reported in order: {d:#?}"
+    );
     for c in &d.checks {
         assert_eq!(c.passed, c.reason.is_none(), "{c:?}");
         if !c.passed {
-            assert!(c.detail.as_deref().is_some_and(|s| !s.is_empty()), "failed check without detail: {c:?}");
+            assert!(
+                c.detail.as_deref().is_some_and(|s| !s.is_empty()),
+                "failed check without detail: {c:?}"
+            );
         }
     }
     let first = d.checks.iter().find_map(|c| c.reason);
@@ -456,16 +515,27 @@ fn assert_blocked(
     assert!(!d.allowed, "expected a {reason} block: {d:#?}");
     assert_eq!(d.reason, Some(reason), "{d:#?}");
     assert_report_shape(d);
-    let check = d.check(check_for(reason)).expect("the failing check is reported");
+    let check = d
+        .check(check_for(reason))
+        .expect("the failing check is reported");
     assert!(!check.passed);
     assert_eq!(check.reason, Some(reason));
     let detail = check.detail.clone().unwrap_or_default();
     for m in mentions {
-        assert!(detail.contains(m), "{reason} detail {detail:?} should mention {m:?}");
+        assert!(
+            detail.contains(m),
+            "{reason} detail {detail:?} should mention {m:?}"
+        );
     }
-    assert_eq!(d.retry_after, retry_after, "retry_after of a {reason} block: {d:#?}");
+    assert_eq!(
+        d.retry_after, retry_after,
+        "retry_after of a {reason} block: {d:#?}"
+    );
     assert_eq!(d.is_permanent_block(), retry_after.is_none());
-    assert!(d.take_permit().is_none(), "a blocked decision carries no permit");
+    assert!(
+        d.take_permit().is_none(),
+        "a blocked decision carries no permit"
+    );
 }
 
 #[track_caller]
@@ -475,7 +545,10 @@ fn assert_allowed(d: &mut Decision) {
     assert_eq!(d.retry_after, None);
     assert_report_shape(d);
     assert!(d.checks.iter().all(|c| c.passed));
-    assert!(d.take_permit().is_some(), "an allowed decision carries a permit");
+    assert!(
+        d.take_permit().is_some(),
+        "an allowed decision carries a permit"
+    );
 }
 
 fn passed(d: &Decision, check: Check) -> bool {
@@ -526,11 +599,21 @@ fn fixture_phone_rings_in_los_angeles() {
 #[test]
 fn account_paused_and_suspended() {
     let (fx, at) = scenario(Reason::AccountPaused);
-    assert_blocked(&mut fx.eval(at), Reason::AccountPaused, &["paused", ACCOUNT], None);
+    assert_blocked(
+        &mut fx.eval(at),
+        Reason::AccountPaused,
+        &["paused", ACCOUNT],
+        None,
+    );
 
     let mut fx = Fx::new();
     fx.account.status = AccountStatus::Suspended;
-    assert_blocked(&mut fx.eval(now()), Reason::AccountPaused, &["suspended"], None);
+    assert_blocked(
+        &mut fx.eval(now()),
+        Reason::AccountPaused,
+        &["suspended"],
+        None,
+    );
 
     // Paused and in quiet hours: permanent, so no retry_after.
     fx.account.status = AccountStatus::Paused;
@@ -542,7 +625,12 @@ fn account_paused_and_suspended() {
 #[test]
 fn channel_paused() {
     let (fx, at) = scenario(Reason::ChannelPaused);
-    assert_blocked(&mut fx.eval(at), Reason::ChannelPaused, &["sms", ACCOUNT], None);
+    assert_blocked(
+        &mut fx.eval(at),
+        Reason::ChannelPaused,
+        &["sms", ACCOUNT],
+        None,
+    );
     // Other channels are unaffected.
     assert_allowed(&mut fx.clone().on(Channel::Call).eval(at));
     assert_allowed(&mut fx.on(Channel::Email).eval(at));
@@ -551,7 +639,12 @@ fn channel_paused() {
 #[test]
 fn invalid_recipient_without_email() {
     let (fx, at) = scenario(Reason::InvalidRecipient);
-    assert_blocked(&mut fx.eval(at), Reason::InvalidRecipient, &["email", LEAD], None);
+    assert_blocked(
+        &mut fx.eval(at),
+        Reason::InvalidRecipient,
+        &["email", LEAD],
+        None,
+    );
 }
 
 #[test]
@@ -560,7 +653,12 @@ fn invalid_recipient_without_phone_or_linkedin() {
     fx.lead.phone = None;
     fx.lead.whatsapp = None;
     fx.lead.linkedin = None;
-    for channel in [Channel::Sms, Channel::Call, Channel::Whatsapp, Channel::Linkedin] {
+    for channel in [
+        Channel::Sms,
+        Channel::Call,
+        Channel::Whatsapp,
+        Channel::Linkedin,
+    ] {
         let mut d = fx.clone().on(channel).eval(now());
         assert_blocked(&mut d, Reason::InvalidRecipient, &[channel.as_str()], None);
     }
@@ -573,7 +671,10 @@ fn whatsapp_falls_back_to_the_phone_number() {
     whatsapp_template(&mut fx, TemplateStatus::Approved);
     let mut d = fx.eval(now());
     assert!(d.allowed, "{d:#?}");
-    assert_eq!(d.take_permit().map(|p| p.recipient().to_owned()).as_deref(), Some(SF_PHONE));
+    assert_eq!(
+        d.take_permit().map(|p| p.recipient().to_owned()).as_deref(),
+        Some(SF_PHONE)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -592,14 +693,24 @@ fn litigation_hold_wins_over_an_ordinary_dnc_entry() {
 #[test]
 fn litigation_hold_is_not_lifted_by_consent_and_blocks_every_channel() {
     let mut fx = Fx::new();
-    fx.dnc = vec![dnc("hold-1", None, Some(LEAD), ChannelScope::All, DncReason::LitigationHold, None)];
+    fx.dnc = vec![dnc(
+        "hold-1",
+        None,
+        Some(LEAD),
+        ChannelScope::All,
+        DncReason::LitigationHold,
+        None,
+    )];
     for channel in Channel::ALL {
         let mut f = fx.clone().on(channel);
         if channel == Channel::Whatsapp {
             whatsapp_template(&mut f, TemplateStatus::Approved);
         }
         let mut d = f.eval(now());
-        assert!(passed(&d, Check::Dnc), "a hold is reported on its own check: {d:#?}");
+        assert!(
+            passed(&d, Check::Dnc),
+            "a hold is reported on its own check: {d:#?}"
+        );
         assert_blocked(&mut d, Reason::LitigationHold, &["hold-1"], None);
     }
 }
@@ -608,15 +719,32 @@ fn litigation_hold_is_not_lifted_by_consent_and_blocks_every_channel() {
 fn litigation_hold_that_expires() {
     let mut fx = Fx::new();
     let until = now() + Duration::hours(2);
-    fx.dnc = vec![dnc("hold-1", Some(EMAIL), None, ChannelScope::All, DncReason::LitigationHold, Some(until))];
-    assert_blocked(&mut fx.eval(now()), Reason::LitigationHold, &["hold-1"], Some(until));
+    fx.dnc = vec![dnc(
+        "hold-1",
+        Some(EMAIL),
+        None,
+        ChannelScope::All,
+        DncReason::LitigationHold,
+        Some(until),
+    )];
+    assert_blocked(
+        &mut fx.eval(now()),
+        Reason::LitigationHold,
+        &["hold-1"],
+        Some(until),
+    );
     assert_allowed(&mut fx.eval(until));
 }
 
 #[test]
 fn dnc_exact_channel_entry_on_the_phone() {
     let (fx, at) = scenario(Reason::DncListed);
-    assert_blocked(&mut fx.eval(at), Reason::DncListed, &["dnc-1", "customer_request"], None);
+    assert_blocked(
+        &mut fx.eval(at),
+        Reason::DncListed,
+        &["dnc-1", "customer_request"],
+        None,
+    );
     // The entry names sms only: a call to the same number is not blocked by it.
     assert_allowed(&mut fx.on(Channel::Call).eval(at));
 }
@@ -624,28 +752,85 @@ fn dnc_exact_channel_entry_on_the_phone() {
 #[test]
 fn dnc_wildcard_on_the_email_blocks_an_sms_touch() {
     let mut fx = Fx::new();
-    fx.dnc = vec![dnc("dnc-mail", Some(EMAIL), None, ChannelScope::All, DncReason::OptOutReply, None)];
-    assert_blocked(&mut fx.eval(now()), Reason::DncListed, &["dnc-mail", "opt_out_reply"], None);
+    fx.dnc = vec![dnc(
+        "dnc-mail",
+        Some(EMAIL),
+        None,
+        ChannelScope::All,
+        DncReason::OptOutReply,
+        None,
+    )];
+    assert_blocked(
+        &mut fx.eval(now()),
+        Reason::DncListed,
+        &["dnc-mail", "opt_out_reply"],
+        None,
+    );
     // An email-only entry on the email does not block an sms touch, but blocks email.
-    fx.dnc = vec![dnc("dnc-mail", Some(EMAIL), None, ChannelScope::Only(Channel::Email), DncReason::ProviderUnsubscribed, None)];
+    fx.dnc = vec![dnc(
+        "dnc-mail",
+        Some(EMAIL),
+        None,
+        ChannelScope::Only(Channel::Email),
+        DncReason::ProviderUnsubscribed,
+        None,
+    )];
     assert_allowed(&mut fx.eval(now()));
-    assert_blocked(&mut fx.on(Channel::Email).eval(now()), Reason::DncListed, &["dnc-mail"], None);
+    assert_blocked(
+        &mut fx.on(Channel::Email).eval(now()),
+        Reason::DncListed,
+        &["dnc-mail"],
+        None,
+    );
 }
 
 #[test]
 fn dnc_entry_naming_the_lead_id() {
     let mut fx = Fx::new();
-    fx.dnc = vec![dnc("dnc-lead", None, Some(LEAD), ChannelScope::All, DncReason::InternalPolicy, None)];
-    assert_blocked(&mut fx.eval(now()), Reason::DncListed, &["dnc-lead", LEAD], None);
+    fx.dnc = vec![dnc(
+        "dnc-lead",
+        None,
+        Some(LEAD),
+        ChannelScope::All,
+        DncReason::InternalPolicy,
+        None,
+    )];
+    assert_blocked(
+        &mut fx.eval(now()),
+        Reason::DncListed,
+        &["dnc-lead", LEAD],
+        None,
+    );
 }
 
 #[test]
 fn dnc_entries_for_somebody_else_do_not_block() {
     let mut fx = Fx::new();
     fx.dnc = vec![
-        dnc("other-phone", Some("+14155550124"), None, ChannelScope::All, DncReason::CustomerRequest, None),
-        dnc("other-lead", None, Some("lead-8"), ChannelScope::All, DncReason::CustomerRequest, None),
-        dnc("other-mail", Some("bob@example.com"), None, ChannelScope::All, DncReason::CustomerRequest, None),
+        dnc(
+            "other-phone",
+            Some("+14155550124"),
+            None,
+            ChannelScope::All,
+            DncReason::CustomerRequest,
+            None,
+        ),
+        dnc(
+            "other-lead",
+            None,
+            Some("lead-8"),
+            ChannelScope::All,
+            DncReason::CustomerRequest,
+            None,
+        ),
+        dnc(
+            "other-mail",
+            Some("bob@example.com"),
+            None,
+            ChannelScope::All,
+            DncReason::CustomerRequest,
+            None,
+        ),
     ];
     assert_allowed(&mut fx.eval(now()));
 }
@@ -653,8 +838,19 @@ fn dnc_entries_for_somebody_else_do_not_block() {
 #[test]
 fn dnc_expired_entry_does_not_block() {
     let mut fx = Fx::new();
-    for expired in [now() - Duration::days(1), now() - Duration::seconds(1), now()] {
-        fx.dnc = vec![dnc("dnc-old", Some(SF_PHONE), None, ChannelScope::All, DncReason::CustomerRequest, Some(expired))];
+    for expired in [
+        now() - Duration::days(1),
+        now() - Duration::seconds(1),
+        now(),
+    ] {
+        fx.dnc = vec![dnc(
+            "dnc-old",
+            Some(SF_PHONE),
+            None,
+            ChannelScope::All,
+            DncReason::CustomerRequest,
+            Some(expired),
+        )];
         assert_allowed(&mut fx.eval(now()));
     }
 }
@@ -663,10 +859,22 @@ fn dnc_expired_entry_does_not_block() {
 fn dnc_expiring_entry_retries_at_expiry() {
     let mut fx = Fx::new();
     let expires = now() + Duration::hours(3) + Duration::seconds(17); // 13:00:17 PST
-    fx.dnc = vec![dnc("dnc-tmp", Some(SF_PHONE), None, ChannelScope::Only(Channel::Sms), DncReason::InternalPolicy, Some(expires))];
+    fx.dnc = vec![dnc(
+        "dnc-tmp",
+        Some(SF_PHONE),
+        None,
+        ChannelScope::Only(Channel::Sms),
+        DncReason::InternalPolicy,
+        Some(expires),
+    )];
     let mut d = fx.eval(now());
     assert_eq!(d.check(Check::Dnc).and_then(|c| c.passes_at), Some(expires));
-    assert_blocked(&mut d, Reason::DncListed, &["dnc-tmp", "2026-11-18T21:00:17Z"], Some(expires));
+    assert_blocked(
+        &mut d,
+        Reason::DncListed,
+        &["dnc-tmp", "2026-11-18T21:00:17Z"],
+        Some(expires),
+    );
     assert_allowed(&mut fx.eval(expires));
     assert!(!fx.eval(expires - Duration::seconds(1)).allowed);
 }
@@ -676,10 +884,22 @@ fn dnc_expiring_inside_quiet_hours_retries_when_both_pass() {
     let mut fx = Fx::new();
     // Expires at 22:00 PST, inside quiet hours: the common instant is 08:00 PST next day.
     let expires = utc("2026-11-19T06:00:00Z");
-    fx.dnc = vec![dnc("dnc-tmp", Some(SF_PHONE), None, ChannelScope::All, DncReason::CustomerRequest, Some(expires))];
+    fx.dnc = vec![dnc(
+        "dnc-tmp",
+        Some(SF_PHONE),
+        None,
+        ChannelScope::All,
+        DncReason::CustomerRequest,
+        Some(expires),
+    )];
     let mut d = fx.eval(now());
     assert!(passed(&d, Check::QuietHours));
-    assert_blocked(&mut d, Reason::DncListed, &["dnc-tmp"], Some(utc("2026-11-19T16:00:00Z")));
+    assert_blocked(
+        &mut d,
+        Reason::DncListed,
+        &["dnc-tmp"],
+        Some(utc("2026-11-19T16:00:00Z")),
+    );
 }
 
 #[test]
@@ -688,12 +908,38 @@ fn dnc_several_expiring_entries_lift_with_the_last() {
     let a = now() + Duration::hours(1);
     let b = now() + Duration::hours(2);
     fx.dnc = vec![
-        dnc("dnc-a", Some(SF_PHONE), None, ChannelScope::All, DncReason::CustomerRequest, Some(b)),
-        dnc("dnc-b", None, Some(LEAD), ChannelScope::All, DncReason::InternalPolicy, Some(a)),
+        dnc(
+            "dnc-a",
+            Some(SF_PHONE),
+            None,
+            ChannelScope::All,
+            DncReason::CustomerRequest,
+            Some(b),
+        ),
+        dnc(
+            "dnc-b",
+            None,
+            Some(LEAD),
+            ChannelScope::All,
+            DncReason::InternalPolicy,
+            Some(a),
+        ),
     ];
-    assert_blocked(&mut fx.eval(now()), Reason::DncListed, &["dnc-a", "1 more"], Some(b));
+    assert_blocked(
+        &mut fx.eval(now()),
+        Reason::DncListed,
+        &["dnc-a", "1 more"],
+        Some(b),
+    );
     // One never expires: permanent.
-    fx.dnc.push(dnc("dnc-c", Some(EMAIL), None, ChannelScope::All, DncReason::CustomerRequest, None));
+    fx.dnc.push(dnc(
+        "dnc-c",
+        Some(EMAIL),
+        None,
+        ChannelScope::All,
+        DncReason::CustomerRequest,
+        None,
+    ));
     assert_blocked(&mut fx.eval(now()), Reason::DncListed, &[], None);
 }
 
@@ -701,24 +947,60 @@ fn dnc_several_expiring_entries_lift_with_the_last() {
 fn dnc_registry_listing_is_lifted_by_consent_but_a_request_is_not() {
     let mut fx = Fx::new();
     for registry in [DncReason::NationalDnc, DncReason::StateDnc] {
-        fx.dnc = vec![dnc("dnc-reg", Some(SF_PHONE), None, ChannelScope::All, registry, None)];
+        fx.dnc = vec![dnc(
+            "dnc-reg",
+            Some(SF_PHONE),
+            None,
+            ChannelScope::All,
+            registry,
+            None,
+        )];
         // The lead consented to sms: the registry listing yields.
         assert_allowed(&mut fx.eval(now()));
         // Without a consent on the channel it does not.
         let mut f = fx.clone();
         f.lead.consents.retain(|c| c.channel != Channel::Sms);
         f = f.transactional();
-        assert_blocked(&mut f.eval(now()), Reason::DncListed, &[registry.as_str()], None);
+        assert_blocked(
+            &mut f.eval(now()),
+            Reason::DncListed,
+            &[registry.as_str()],
+            None,
+        );
     }
-    fx.dnc = vec![dnc("dnc-cr", Some(SF_PHONE), None, ChannelScope::All, DncReason::CustomerRequest, None)];
-    assert_blocked(&mut fx.eval(now()), Reason::DncListed, &["customer_request"], None);
+    fx.dnc = vec![dnc(
+        "dnc-cr",
+        Some(SF_PHONE),
+        None,
+        ChannelScope::All,
+        DncReason::CustomerRequest,
+        None,
+    )];
+    assert_blocked(
+        &mut fx.eval(now()),
+        Reason::DncListed,
+        &["customer_request"],
+        None,
+    );
 
     // A revoked consent no longer lifts the registry listing.
-    fx.dnc = vec![dnc("dnc-reg", Some(SF_PHONE), None, ChannelScope::All, DncReason::NationalDnc, None)];
+    fx.dnc = vec![dnc(
+        "dnc-reg",
+        Some(SF_PHONE),
+        None,
+        ChannelScope::All,
+        DncReason::NationalDnc,
+        None,
+    )];
     for c in &mut fx.lead.consents {
         c.revoked_at = Some(now() - Duration::days(1));
     }
-    assert_blocked(&mut fx.eval(now()), Reason::DncListed, &["national_dnc"], None);
+    assert_blocked(
+        &mut fx.eval(now()),
+        Reason::DncListed,
+        &["national_dnc"],
+        None,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -734,7 +1016,12 @@ fn consent_missing() {
         if channel == Channel::Whatsapp {
             whatsapp_template(&mut f, TemplateStatus::Approved);
         }
-        assert_blocked(&mut f.eval(at), Reason::ConsentMissing, &[channel.as_str()], None);
+        assert_blocked(
+            &mut f.eval(at),
+            Reason::ConsentMissing,
+            &[channel.as_str()],
+            None,
+        );
     }
     // Email and LinkedIn need none.
     assert_allowed(&mut fx.clone().on(Channel::Email).eval(at));
@@ -784,9 +1071,16 @@ fn consent_revoked() {
 fn consent_before_number_reassignment_is_void() {
     let mut fx = Fx::new();
     fx.lead.number_reassigned_at = Some(utc("2026-06-01T00:00:00Z"));
-    assert_blocked(&mut fx.eval(now()), Reason::ConsentMissing, &["reassign", "2026-06-01"], None);
+    assert_blocked(
+        &mut fx.eval(now()),
+        Reason::ConsentMissing,
+        &["reassign", "2026-06-01"],
+        None,
+    );
     // Consent given by the new subscriber, after the reassignment, is valid.
-    fx.lead.consents.push(consent(Channel::Sms, "2026-07-01T00:00:00Z"));
+    fx.lead
+        .consents
+        .push(consent(Channel::Sms, "2026-07-01T00:00:00Z"));
     assert_allowed(&mut fx.eval(now()));
 }
 
@@ -832,26 +1126,49 @@ fn dlt_not_registered() {
         id: Some("1107999999999".into()),
         ..TemplateRef::default()
     });
-    assert_blocked(&mut fx.eval(at), Reason::DltNotRegistered, &["1107999999999"], None);
+    assert_blocked(
+        &mut fx.eval(at),
+        Reason::DltNotRegistered,
+        &["1107999999999"],
+        None,
+    );
 
     // No template id at all.
     fx.touch.template = None;
-    assert_blocked(&mut fx.eval(at), Reason::DltNotRegistered, &["DLT template"], None);
+    assert_blocked(
+        &mut fx.eval(at),
+        Reason::DltNotRegistered,
+        &["DLT template"],
+        None,
+    );
 
     // The template's header is not registered.
     let (mut fx, at) = india();
     if let Some(reg) = fx.account.dlt.as_mut() {
         reg.headers = vec!["OTHER".into()];
     }
-    assert_blocked(&mut fx.eval(at), Reason::DltNotRegistered, &["ACMEIN"], None);
+    assert_blocked(
+        &mut fx.eval(at),
+        Reason::DltNotRegistered,
+        &["ACMEIN"],
+        None,
+    );
 }
 
 #[test]
 fn dlt_template_mismatch() {
     let (fx, at) = scenario(Reason::DltTemplateMismatch);
     let mut d = fx.eval(at);
-    assert_eq!(d.check(Check::Dlt).and_then(|c| c.reason), Some(Reason::DltTemplateMismatch));
-    assert_blocked(&mut d, Reason::DltTemplateMismatch, &["1107000000001"], None);
+    assert_eq!(
+        d.check(Check::Dlt).and_then(|c| c.reason),
+        Some(Reason::DltTemplateMismatch)
+    );
+    assert_blocked(
+        &mut d,
+        Reason::DltTemplateMismatch,
+        &["1107000000001"],
+        None,
+    );
 }
 
 #[test]
@@ -867,12 +1184,26 @@ fn dlt_applies_to_sms_to_india_only() {
 #[test]
 fn template_unapproved() {
     let (fx, at) = scenario(Reason::TemplateUnapproved);
-    assert_blocked(&mut fx.eval(at), Reason::TemplateUnapproved, &["tpl-42", "rejected"], None);
+    assert_blocked(
+        &mut fx.eval(at),
+        Reason::TemplateUnapproved,
+        &["tpl-42", "rejected"],
+        None,
+    );
 
-    for status in [TemplateStatus::Pending, TemplateStatus::Paused, TemplateStatus::Disabled] {
+    for status in [
+        TemplateStatus::Pending,
+        TemplateStatus::Paused,
+        TemplateStatus::Disabled,
+    ] {
         let mut f = fx.clone();
         f.account.templates[0].status = status;
-        assert_blocked(&mut f.eval(at), Reason::TemplateUnapproved, &[status.as_str()], None);
+        assert_blocked(
+            &mut f.eval(at),
+            Reason::TemplateUnapproved,
+            &[status.as_str()],
+            None,
+        );
     }
     // Approved, reviewed for another channel only, or not under review at all: passes.
     let mut f = fx.clone();
@@ -889,11 +1220,21 @@ fn template_unapproved() {
 #[test]
 fn whatsapp_template_pending_paused_or_unknown() {
     let (fx, at) = scenario(Reason::WhatsappTemplateUnapproved);
-    assert_blocked(&mut fx.eval(at), Reason::WhatsappTemplateUnapproved, &["nov_promo", "pending"], None);
+    assert_blocked(
+        &mut fx.eval(at),
+        Reason::WhatsappTemplateUnapproved,
+        &["nov_promo", "pending"],
+        None,
+    );
 
     let mut f = Fx::new();
     whatsapp_template(&mut f, TemplateStatus::Paused);
-    assert_blocked(&mut f.eval(now()), Reason::WhatsappTemplateUnapproved, &["nov_promo", "paused"], None);
+    assert_blocked(
+        &mut f.eval(now()),
+        Reason::WhatsappTemplateUnapproved,
+        &["nov_promo", "paused"],
+        None,
+    );
 
     let mut f = Fx::new();
     whatsapp_template(&mut f, TemplateStatus::Approved);
@@ -902,13 +1243,23 @@ fn whatsapp_template_pending_paused_or_unknown() {
         name: Some("unknown_tpl".into()),
         language: Some("en_US".into()),
     });
-    assert_blocked(&mut f.eval(now()), Reason::WhatsappTemplateUnapproved, &["unknown_tpl", "not known"], None);
+    assert_blocked(
+        &mut f.eval(now()),
+        Reason::WhatsappTemplateUnapproved,
+        &["unknown_tpl", "not known"],
+        None,
+    );
 
     // Approved in another language only.
     let mut f = Fx::new();
     whatsapp_template(&mut f, TemplateStatus::Approved);
     f.account.whatsapp_templates[0].language = "es".into();
-    assert_blocked(&mut f.eval(now()), Reason::WhatsappTemplateUnapproved, &["nov_promo"], None);
+    assert_blocked(
+        &mut f.eval(now()),
+        Reason::WhatsappTemplateUnapproved,
+        &["nov_promo"],
+        None,
+    );
 
     // A template message needs no open conversation window.
     let mut f = Fx::new();
@@ -920,16 +1271,31 @@ fn whatsapp_template_pending_paused_or_unknown() {
 #[test]
 fn whatsapp_window_closed_after_24_hours() {
     let (fx, at) = scenario(Reason::WhatsappWindowClosed);
-    assert_blocked(&mut fx.eval(at), Reason::WhatsappWindowClosed, &["24 h", "2026-11-17T17:00:00Z"], None);
+    assert_blocked(
+        &mut fx.eval(at),
+        Reason::WhatsappWindowClosed,
+        &["24 h", "2026-11-17T17:00:00Z"],
+        None,
+    );
 
     let mut f = fx.clone();
     f.lead.last_inbound_whatsapp_at = None;
-    assert_blocked(&mut f.eval(at), Reason::WhatsappWindowClosed, &["none recorded"], None);
+    assert_blocked(
+        &mut f.eval(at),
+        Reason::WhatsappWindowClosed,
+        &["none recorded"],
+        None,
+    );
 
     // Exactly 24 h ago: closed.
     let mut f = fx.clone();
     f.lead.last_inbound_whatsapp_at = Some(at - Duration::hours(24));
-    assert_blocked(&mut f.eval(at), Reason::WhatsappWindowClosed, &["24 h"], None);
+    assert_blocked(
+        &mut f.eval(at),
+        Reason::WhatsappWindowClosed,
+        &["24 h"],
+        None,
+    );
 }
 
 #[test]
@@ -950,14 +1316,27 @@ fn quiet_hours_night_in_los_angeles() {
     let (fx, at) = scenario(Reason::QuietHours);
     let mut d = fx.eval(at);
     let eight = utc("2026-11-18T16:00:00Z"); // 08:00 PST that day
-    assert_eq!(d.check(Check::QuietHours).and_then(|c| c.passes_at), Some(eight));
-    assert_blocked(&mut d, Reason::QuietHours, &["03:12", "America/Los_Angeles", "08:00-21:00"], Some(eight));
+    assert_eq!(
+        d.check(Check::QuietHours).and_then(|c| c.passes_at),
+        Some(eight)
+    );
+    assert_blocked(
+        &mut d,
+        Reason::QuietHours,
+        &["03:12", "America/Los_Angeles", "08:00-21:00"],
+        Some(eight),
+    );
     assert_allowed(&mut fx.eval(eight));
     assert!(!fx.eval(eight - Duration::seconds(1)).allowed);
     // 21:00 PST is the (exclusive) end.
     assert!(fx.eval(utc("2026-11-19T04:59:59Z")).allowed);
     let mut d = fx.eval(utc("2026-11-19T05:00:00Z"));
-    assert_blocked(&mut d, Reason::QuietHours, &["21:00"], Some(utc("2026-11-19T16:00:00Z")));
+    assert_blocked(
+        &mut d,
+        Reason::QuietHours,
+        &["21:00"],
+        Some(utc("2026-11-19T16:00:00Z")),
+    );
 }
 
 #[test]
@@ -971,7 +1350,12 @@ fn quiet_hours_florida_rule_binds_at_half_past_eight() {
         "the Florida rule should bind at 20:30 local, got rule {rule:?}: {d:#?}"
     );
     // 08:00 EST next morning.
-    assert_blocked(&mut d, Reason::QuietHours, &["20:30", "America/New_York"], Some(utc("2026-11-19T13:00:00Z")));
+    assert_blocked(
+        &mut d,
+        Reason::QuietHours,
+        &["20:30", "America/New_York"],
+        Some(utc("2026-11-19T13:00:00Z")),
+    );
     // 19:59 is fine.
     assert_allowed(&mut fx.eval(utc("2026-11-19T00:59:00Z")));
 }
@@ -981,8 +1365,16 @@ fn quiet_hours_florida_transactional_follows_the_account_window_only() {
     let fx = Fx::new().with_phone(MIAMI_PHONE).transactional();
     assert_allowed(&mut fx.eval(utc("2026-11-19T01:30:00Z"))); // 20:30 EST
     let mut d = fx.eval(utc("2026-11-19T02:00:00Z")); // 21:00 EST
-    assert_eq!(d.check(Check::QuietHours).and_then(|c| c.rule.clone()), None);
-    assert_blocked(&mut d, Reason::QuietHours, &["21:00"], Some(utc("2026-11-19T13:00:00Z")));
+    assert_eq!(
+        d.check(Check::QuietHours).and_then(|c| c.rule.clone()),
+        None
+    );
+    assert_blocked(
+        &mut d,
+        Reason::QuietHours,
+        &["21:00"],
+        Some(utc("2026-11-19T13:00:00Z")),
+    );
 }
 
 #[test]
@@ -992,7 +1384,12 @@ fn quiet_hours_none_on_email_and_linkedin_by_default() {
     assert_allowed(&mut Fx::new().on(Channel::Linkedin).eval(at));
     // Every telephone channel has the built-in window.
     for channel in [Channel::Sms, Channel::Call] {
-        assert_blocked(&mut Fx::new().on(channel).eval(at), Reason::QuietHours, &["03:12"], Some(utc("2026-11-18T16:00:00Z")));
+        assert_blocked(
+            &mut Fx::new().on(channel).eval(at),
+            Reason::QuietHours,
+            &["03:12"],
+            Some(utc("2026-11-18T16:00:00Z")),
+        );
     }
 }
 
@@ -1011,10 +1408,17 @@ fn quiet_hours_account_default_null_disables_the_account_window() {
     // ...but marketing sms to a US number still follows the TCPA rule pack.
     let mut d = fx.eval(at);
     assert_eq!(
-        d.check(Check::QuietHours).and_then(|c| c.rule.clone()).as_deref(),
+        d.check(Check::QuietHours)
+            .and_then(|c| c.rule.clone())
+            .as_deref(),
         Some("us-tcpa-calling-hours")
     );
-    assert_blocked(&mut d, Reason::QuietHours, &["03:12", "47 CFR 64.1200(c)(1)"], Some(utc("2026-11-18T16:00:00Z")));
+    assert_blocked(
+        &mut d,
+        Reason::QuietHours,
+        &["03:12", "47 CFR 64.1200(c)(1)"],
+        Some(utc("2026-11-18T16:00:00Z")),
+    );
 }
 
 #[test]
@@ -1022,15 +1426,28 @@ fn quiet_hours_account_windows_per_channel_and_default() {
     let mut fx = Fx::new().on(Channel::Email);
     fx.account.quiet_hours = QuietHours {
         default: Some(Some(window(22, 0, 6, 0))),
-        channels: BTreeMap::from([(Channel::Email, Some(window(9, 0, 17, 0))), (Channel::Sms, None)]),
+        channels: BTreeMap::from([
+            (Channel::Email, Some(window(9, 0, 17, 0))),
+            (Channel::Sms, None),
+        ]),
     };
     // Email: 09:00-17:00 PST.
     let mut d = fx.eval(utc("2026-11-18T16:30:00Z")); // 08:30 PST
-    assert_blocked(&mut d, Reason::QuietHours, &["08:30", "09:00-17:00"], Some(utc("2026-11-18T17:00:00Z")));
+    assert_blocked(
+        &mut d,
+        Reason::QuietHours,
+        &["08:30", "09:00-17:00"],
+        Some(utc("2026-11-18T17:00:00Z")),
+    );
     // LinkedIn follows the wrapping default 22:00-06:00.
     let fx = fx.on(Channel::Linkedin);
     let mut d = fx.eval(now()); // 10:00 PST
-    assert_blocked(&mut d, Reason::QuietHours, &["22:00-06:00"], Some(utc("2026-11-19T06:00:00Z")));
+    assert_blocked(
+        &mut d,
+        Reason::QuietHours,
+        &["22:00-06:00"],
+        Some(utc("2026-11-19T06:00:00Z")),
+    );
     assert_allowed(&mut fx.eval(utc("2026-11-18T13:59:59Z"))); // 05:59:59 PST
     // Sms: explicitly none, but the TCPA rule still applies to marketing.
     let fx = fx.on(Channel::Sms);
@@ -1046,7 +1463,12 @@ fn quiet_hours_use_the_lead_timezone_first() {
     assert_allowed(&mut fx.eval(utc("2026-11-18T13:30:00Z")));
     // 18:30 PST = 21:30 EST: closed.
     let mut d = fx.eval(utc("2026-11-19T02:30:00Z"));
-    assert_blocked(&mut d, Reason::QuietHours, &["America/New_York"], Some(utc("2026-11-19T13:00:00Z")));
+    assert_blocked(
+        &mut d,
+        Reason::QuietHours,
+        &["America/New_York"],
+        Some(utc("2026-11-19T13:00:00Z")),
+    );
 }
 
 #[test]
@@ -1054,7 +1476,10 @@ fn multi_zone_number_has_both_zones() {
     let loc = phone(IDAHO_MULTI_ZONE).location().clone();
     assert_eq!(loc.zones.len(), 2, "{loc:?}");
     assert!(loc.zones.contains(&chrono_tz::America::Boise), "{loc:?}");
-    assert!(loc.zones.contains(&chrono_tz::America::Los_Angeles), "{loc:?}");
+    assert!(
+        loc.zones.contains(&chrono_tz::America::Los_Angeles),
+        "{loc:?}"
+    );
 }
 
 #[test]
@@ -1062,12 +1487,22 @@ fn multi_zone_allowed_only_when_both_zones_are_in_the_window() {
     let fx = Fx::new().with_phone(IDAHO_MULTI_ZONE);
     // 08:30 MST in Boise, 07:30 PST in Los Angeles.
     let mut d = fx.eval(utc("2026-11-18T15:30:00Z"));
-    assert_blocked(&mut d, Reason::QuietHours, &["America/Los_Angeles", "candidate zones"], Some(utc("2026-11-18T16:00:00Z")));
+    assert_blocked(
+        &mut d,
+        Reason::QuietHours,
+        &["America/Los_Angeles", "candidate zones"],
+        Some(utc("2026-11-18T16:00:00Z")),
+    );
     assert_allowed(&mut fx.eval(utc("2026-11-18T16:00:00Z")));
     // 20:59 MST / 19:59 PST: allowed; 21:00 MST: Boise closes; both open again at 08:00 PST.
     assert_allowed(&mut fx.eval(utc("2026-11-19T03:59:00Z")));
     let mut d = fx.eval(utc("2026-11-19T04:00:00Z"));
-    assert_blocked(&mut d, Reason::QuietHours, &["America/Boise"], Some(utc("2026-11-19T16:00:00Z")));
+    assert_blocked(
+        &mut d,
+        Reason::QuietHours,
+        &["America/Boise"],
+        Some(utc("2026-11-19T16:00:00Z")),
+    );
     // The earliest minute before that is still blocked (Boise open from 15:00Z, LA not).
     assert!(!fx.eval(utc("2026-11-19T15:59:00Z")).allowed);
 }
@@ -1102,7 +1537,12 @@ fn min_gap() {
 fn hourly_limit() {
     let (fx, at) = scenario(Reason::HourlyLimit);
     let frees = at + Duration::minutes(10);
-    assert_blocked(&mut fx.eval(at), Reason::HourlyLimit, &["3 of 3"], Some(frees));
+    assert_blocked(
+        &mut fx.eval(at),
+        Reason::HourlyLimit,
+        &["3 of 3"],
+        Some(frees),
+    );
     assert_allowed(&mut fx.eval(frees));
     assert!(!fx.eval(frees - Duration::seconds(1)).allowed);
     // Sends on another channel or by another account do not count.
@@ -1122,7 +1562,12 @@ fn hourly_limit() {
 fn daily_limit() {
     let (fx, at) = scenario(Reason::DailyLimit);
     let frees = at + Duration::hours(1);
-    assert_blocked(&mut fx.eval(at), Reason::DailyLimit, &["2 of 2"], Some(frees));
+    assert_blocked(
+        &mut fx.eval(at),
+        Reason::DailyLimit,
+        &["2 of 2"],
+        Some(frees),
+    );
     assert_allowed(&mut fx.eval(frees));
 }
 
@@ -1142,7 +1587,12 @@ fn zero_cap_is_permanent() {
 fn weekly_limit_counts_invitations_only() {
     let (fx, at) = scenario(Reason::WeeklyLimit);
     let frees = at + Duration::days(1);
-    assert_blocked(&mut fx.eval(at), Reason::WeeklyLimit, &["2 of 2", "invitations"], Some(frees));
+    assert_blocked(
+        &mut fx.eval(at),
+        Reason::WeeklyLimit,
+        &["2 of 2", "invitations"],
+        Some(frees),
+    );
     assert_allowed(&mut fx.eval(frees));
 
     // A message is not limited by weekly_invites, even when the invitations are used up.
@@ -1153,7 +1603,14 @@ fn weekly_limit_counts_invitations_only() {
     // Messages do not count toward the invitation cap.
     let mut f = fx;
     f.sends = (1..=6)
-        .map(|h| sent(at - Duration::hours(h), ACCOUNT, "lead-1", Channel::Linkedin))
+        .map(|h| {
+            sent(
+                at - Duration::hours(h),
+                ACCOUNT,
+                "lead-1",
+                Channel::Linkedin,
+            )
+        })
         .collect();
     f.sends.push(SendRecord {
         action: LinkedInAction::Invite,
@@ -1166,8 +1623,13 @@ fn weekly_limit_counts_invitations_only() {
 fn recipient_frequency_florida_three_in_24_hours() {
     let (fx, at) = scenario(Reason::RecipientFrequency);
     let mut d = fx.eval(at);
-    let rule = d.check(Check::RecipientFrequency).and_then(|c| c.rule.clone());
-    assert!(rule.as_deref().is_some_and(|r| r.starts_with("us-fl")), "rule {rule:?}: {d:#?}");
+    let rule = d
+        .check(Check::RecipientFrequency)
+        .and_then(|c| c.rule.clone());
+    assert!(
+        rule.as_deref().is_some_and(|r| r.starts_with("us-fl")),
+        "rule {rule:?}: {d:#?}"
+    );
     // The oldest counted solicitation (20 h ago) leaves the window in 4 h: 16:00 EST.
     let frees = at + Duration::hours(4);
     assert_blocked(&mut d, Reason::RecipientFrequency, &["3"], Some(frees));
@@ -1212,9 +1674,20 @@ fn retry_after_min_gap_lifting_before_quiet_hours_open() {
     fx.sends = vec![sent(last, ACCOUNT, "lead-1", Channel::Sms)];
     let at = utc("2026-11-19T05:30:00Z");
     let mut d = fx.eval(at);
-    assert_eq!(d.check(Check::MinGap).and_then(|c| c.passes_at), Some(utc("2026-11-19T10:45:00Z")));
-    assert_eq!(d.check(Check::QuietHours).and_then(|c| c.passes_at), Some(utc("2026-11-19T16:00:00Z")));
-    assert_blocked(&mut d, Reason::QuietHours, &["21:30"], Some(utc("2026-11-19T16:00:00Z")));
+    assert_eq!(
+        d.check(Check::MinGap).and_then(|c| c.passes_at),
+        Some(utc("2026-11-19T10:45:00Z"))
+    );
+    assert_eq!(
+        d.check(Check::QuietHours).and_then(|c| c.passes_at),
+        Some(utc("2026-11-19T16:00:00Z"))
+    );
+    assert_blocked(
+        &mut d,
+        Reason::QuietHours,
+        &["21:30"],
+        Some(utc("2026-11-19T16:00:00Z")),
+    );
 }
 
 #[test]
@@ -1227,10 +1700,20 @@ fn retry_after_min_gap_lifting_inside_quiet_hours() {
             ..ChannelLimits::default()
         },
     );
-    fx.sends = vec![sent(utc("2026-11-19T04:45:00Z"), ACCOUNT, "lead-1", Channel::Sms)];
+    fx.sends = vec![sent(
+        utc("2026-11-19T04:45:00Z"),
+        ACCOUNT,
+        "lead-1",
+        Channel::Sms,
+    )];
     let mut d = fx.eval(utc("2026-11-19T04:50:00Z"));
     assert!(passed(&d, Check::QuietHours));
-    assert_blocked(&mut d, Reason::MinGap, &["3600"], Some(utc("2026-11-19T16:00:00Z")));
+    assert_blocked(
+        &mut d,
+        Reason::MinGap,
+        &["3600"],
+        Some(utc("2026-11-19T16:00:00Z")),
+    );
 }
 
 #[test]
@@ -1250,7 +1733,12 @@ fn retry_after_min_gap_and_hourly_cap() {
     ];
     let mut d = fx.eval(utc("2026-11-18T18:30:00Z"));
     assert!(!passed(&d, Check::HourlyLimit));
-    assert_blocked(&mut d, Reason::MinGap, &[], Some(utc("2026-11-18T19:00:00Z")));
+    assert_blocked(
+        &mut d,
+        Reason::MinGap,
+        &[],
+        Some(utc("2026-11-18T19:00:00Z")),
+    );
 }
 
 #[test]
@@ -1264,10 +1752,23 @@ fn retry_after_daily_cap_freeing_at_night() {
             ..ChannelLimits::default()
         },
     );
-    fx.sends = vec![sent(utc("2026-11-18T06:30:00Z"), ACCOUNT, "lead-1", Channel::Sms)];
+    fx.sends = vec![sent(
+        utc("2026-11-18T06:30:00Z"),
+        ACCOUNT,
+        "lead-1",
+        Channel::Sms,
+    )];
     let mut d = fx.eval(now());
-    assert_eq!(d.check(Check::DailyLimit).and_then(|c| c.passes_at), Some(utc("2026-11-19T06:30:00Z")));
-    assert_blocked(&mut d, Reason::DailyLimit, &["1 of 1"], Some(utc("2026-11-19T16:00:00Z")));
+    assert_eq!(
+        d.check(Check::DailyLimit).and_then(|c| c.passes_at),
+        Some(utc("2026-11-19T06:30:00Z"))
+    );
+    assert_blocked(
+        &mut d,
+        Reason::DailyLimit,
+        &["1 of 1"],
+        Some(utc("2026-11-19T16:00:00Z")),
+    );
 }
 
 #[test]
@@ -1283,7 +1784,12 @@ fn retry_after_quiet_hours_then_florida_cap() {
     ];
     let mut d = fx.eval(at);
     assert!(!passed(&d, Check::RecipientFrequency));
-    assert_blocked(&mut d, Reason::QuietHours, &[], Some(utc("2026-11-19T13:30:00Z")));
+    assert_blocked(
+        &mut d,
+        Reason::QuietHours,
+        &[],
+        Some(utc("2026-11-19T13:30:00Z")),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1304,10 +1810,20 @@ fn every_check_is_reported_in_order() {
     let d = fx.eval(utc("2026-11-19T06:00:00Z"));
     assert_report_shape(&d);
     assert_eq!(d.reason, Some(Reason::AccountPaused));
-    let failed: Vec<Check> = d.checks.iter().filter(|c| !c.passed).map(|c| c.check).collect();
+    let failed: Vec<Check> = d
+        .checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.check)
+        .collect();
     assert_eq!(
         failed,
-        vec![Check::AccountStatus, Check::ChannelStatus, Check::Consent, Check::QuietHours]
+        vec![
+            Check::AccountStatus,
+            Check::ChannelStatus,
+            Check::Consent,
+            Check::QuietHours
+        ]
     );
     assert_eq!(d.retry_after, None);
 }
@@ -1338,10 +1854,18 @@ fn allowed_decision_carries_a_permit() {
         assert!(!permit.is_valid_at(at + PERMIT_TTL));
         assert!(!permit.is_valid_at(at - Duration::seconds(1)));
         assert!(permit.authorizes(channel, recipient, at).is_ok());
-        let other = if channel == Channel::Email { Channel::Sms } else { Channel::Email };
+        let other = if channel == Channel::Email {
+            Channel::Sms
+        } else {
+            Channel::Email
+        };
         assert!(permit.authorizes(other, recipient, at).is_err());
         assert!(permit.authorizes(channel, "+14155550199", at).is_err());
-        assert!(permit.authorizes(channel, recipient, at + PERMIT_TTL).is_err());
+        assert!(
+            permit
+                .authorizes(channel, recipient, at + PERMIT_TTL)
+                .is_err()
+        );
     }
 }
 
@@ -1363,4 +1887,78 @@ fn blocked_decisions_carry_no_permit() {
         let mut d = fx.eval(at);
         assert!(d.take_permit().is_none(), "{reason}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reservations dated after `now`
+// ---------------------------------------------------------------------------------------------
+
+/// `SendRecord`s include reservations "taken by a touch that is being sent now"; another
+/// worker's reservation can carry an instant a little after this decision's `now` (its clock
+/// was read later). Sending now as well would put both sends inside one trailing hour / one
+/// min-gap, so the caps must count it.
+#[test]
+fn caps_count_a_reservation_dated_just_after_now() {
+    let reservation = now() + Duration::seconds(1);
+
+    // Hourly cap 2: one send 30 min ago and a reservation 1 s from now. Sending now would make
+    // three sends in the hour ending at the reservation.
+    let mut fx = Fx::new().limits(
+        Channel::Sms,
+        ChannelLimits {
+            hourly: Some(2),
+            ..ChannelLimits::default()
+        },
+    );
+    fx.sends = vec![
+        sent(
+            now() - Duration::minutes(30),
+            ACCOUNT,
+            "lead-1",
+            Channel::Sms,
+        ),
+        sent(reservation, ACCOUNT, "lead-2", Channel::Sms),
+    ];
+    let d = fx.eval(now());
+    assert_eq!(d.reason, Some(Reason::HourlyLimit), "{d:#?}");
+
+    // Min gap 60 s and a reservation 1 s from now: a send now is 1 s from it.
+    let mut fx = Fx::new().limits(
+        Channel::Sms,
+        ChannelLimits {
+            min_gap_seconds: Some(60),
+            ..ChannelLimits::default()
+        },
+    );
+    fx.sends = vec![sent(reservation, ACCOUNT, "lead-2", Channel::Sms)];
+    let d = fx.eval(now());
+    assert_eq!(d.reason, Some(Reason::MinGap), "{d:#?}");
+}
+
+/// With a reservation dated after `now`, `retry_after` must still be an instant at which the
+/// min-gap passes: here the gap after the reservation, not after the last past send.
+#[test]
+fn min_gap_retry_after_accounts_for_a_reservation_dated_after_now() {
+    let mut fx = Fx::new().limits(
+        Channel::Sms,
+        ChannelLimits {
+            min_gap_seconds: Some(513),
+            ..ChannelLimits::default()
+        },
+    );
+    fx.sends = vec![
+        sent(now(), ACCOUNT, "lead-1", Channel::Sms),
+        sent(
+            now() + Duration::seconds(1),
+            ACCOUNT,
+            "lead-2",
+            Channel::Sms,
+        ),
+    ];
+    let d = fx.eval(now());
+    assert_eq!(d.reason, Some(Reason::MinGap));
+    let r = d.retry_after.expect("time-based");
+    let again = fx.eval(r);
+    assert!(again.allowed, "retry_after {r} is not allowed: {again:#?}");
+    assert_eq!(r, now() + Duration::seconds(514));
 }

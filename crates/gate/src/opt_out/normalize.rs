@@ -7,6 +7,8 @@
 //! `s'il` → `sil`). Every other character separates words; `.`, `!`, `?`, `;`, line breaks,
 //! `,`, `:` and dashes also end a *clause*, the unit the clause rules look at.
 
+use super::keywords::{Entry, Lexicon, lexicon};
+
 /// One word of the text.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Token {
@@ -18,12 +20,15 @@ pub(crate) struct Token {
     end: usize,
     /// Clause number; equal for the tokens of one clause.
     clause: u32,
+    /// The word's lexicon entry (index + 1; 0 when no table entry starts with it).
+    entry: u16,
 }
 
 /// A text cut into folded tokens.
 #[derive(Debug)]
 pub(crate) struct Normalized<'s> {
     src: &'s str,
+    lex: &'static Lexicon,
     buf: String,
     toks: Vec<Token>,
 }
@@ -42,6 +47,7 @@ enum Class {
 
 impl<'s> Normalized<'s> {
     pub(crate) fn new(src: &'s str) -> Self {
+        let lex = lexicon();
         let mut buf = String::with_capacity(src.len());
         let mut toks: Vec<Token> = Vec::with_capacity(src.len() / 5 + 2);
         let mut clause: u32 = 0;
@@ -67,15 +73,20 @@ impl<'s> Normalized<'s> {
                     };
                 }
                 Class::Join => {}
-                Class::Space => finish(&mut cur, &buf, &mut toks, clause),
+                Class::Space => finish(&mut cur, &buf, &mut toks, clause, lex),
                 Class::Break => {
-                    finish(&mut cur, &buf, &mut toks, clause);
+                    finish(&mut cur, &buf, &mut toks, clause, lex);
                     pending_break = true;
                 }
             }
         }
-        finish(&mut cur, &buf, &mut toks, clause);
-        Normalized { src, buf, toks }
+        finish(&mut cur, &buf, &mut toks, clause, lex);
+        Normalized {
+            src,
+            lex,
+            buf,
+            toks,
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -96,26 +107,23 @@ impl<'s> Normalized<'s> {
 
     /// The original text from the start of token `a` to the end of token `b - 1`.
     pub(crate) fn span(&self, a: usize, b: usize) -> &'s str {
-        let (Some(first), Some(last)) = (self.toks.get(a), b.checked_sub(1).and_then(|l| self.toks.get(l)))
-        else {
+        let (Some(first), Some(last)) = (
+            self.toks.get(a),
+            b.checked_sub(1).and_then(|l| self.toks.get(l)),
+        ) else {
             return "";
         };
         self.src.get(first.start..last.end).unwrap_or("")
     }
 
+    /// What the keyword tables say about token `i`, if any entry starts with it.
+    pub(crate) fn entry(&self, i: usize) -> Option<&'static Entry> {
+        self.toks.get(i).and_then(|t| self.lex.get(t.entry))
+    }
+
     /// Clause number of token `i`.
     pub(crate) fn clause(&self, i: usize) -> Option<u32> {
         self.toks.get(i).map(|t| t.clause)
-    }
-
-    /// The first token of the clause that holds token `i`.
-    pub(crate) fn clause_start(&self, i: usize) -> usize {
-        let Some(c) = self.clause(i) else { return i };
-        let mut k = i;
-        while k > 0 && self.clause(k - 1) == Some(c) {
-            k -= 1;
-        }
-        k
     }
 
     /// The end (exclusive) of the clause that starts at token `a`.
@@ -148,7 +156,13 @@ impl<'s> Normalized<'s> {
     }
 }
 
-fn finish(cur: &mut Option<(usize, usize, usize)>, buf: &str, toks: &mut Vec<Token>, clause: u32) {
+fn finish(
+    cur: &mut Option<(usize, usize, usize)>,
+    buf: &str,
+    toks: &mut Vec<Token>,
+    clause: u32,
+    lex: &Lexicon,
+) {
     if let Some((norm_start, start, end)) = cur.take() {
         toks.push(Token {
             norm_start,
@@ -156,6 +170,7 @@ fn finish(cur: &mut Option<(usize, usize, usize)>, buf: &str, toks: &mut Vec<Tok
             start,
             end,
             clause,
+            entry: lex.find(buf.get(norm_start..).unwrap_or("")),
         });
     }
 }
@@ -185,12 +200,19 @@ fn fold_into(c: char, buf: &mut String) -> Class {
     }
     match c {
         // Apostrophes, combining diacritics, zero-width characters, soft hyphen.
-        '\u{2018}' | '\u{2019}' | '\u{00B4}' | '\u{02BC}' | '\u{0300}'..='\u{036F}' | '\u{200B}'..='\u{200D}'
-        | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => Class::Join,
+        '\u{2018}'
+        | '\u{2019}'
+        | '\u{00B4}'
+        | '\u{02BC}'
+        | '\u{0300}'..='\u{036F}'
+        | '\u{200B}'..='\u{200D}'
+        | '\u{2060}'
+        | '\u{FEFF}'
+        | '\u{00AD}' => Class::Join,
         // Sentence and clause punctuation: ellipsis, dashes, Spanish openers, CJK and Arabic marks.
-        '\u{2026}' | '\u{2013}' | '\u{2014}' | '\u{00A1}' | '\u{00BF}' | '\u{3002}' | '\u{3001}'
-        | '\u{FF01}' | '\u{FF0C}' | '\u{FF1F}' | '\u{FF1A}' | '\u{FF1B}' | '\u{061F}' | '\u{2028}'
-        | '\u{2029}' | '\u{0085}' => Class::Break,
+        '\u{2026}' | '\u{2013}' | '\u{2014}' | '\u{00A1}' | '\u{00BF}' | '\u{3002}'
+        | '\u{3001}' | '\u{FF01}' | '\u{FF0C}' | '\u{FF1F}' | '\u{FF1A}' | '\u{FF1B}'
+        | '\u{061F}' | '\u{2028}' | '\u{2029}' | '\u{0085}' => Class::Break,
         // Other full-width ASCII (`ＳＴＯＰ`).
         '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
             match char::from_u32(u32::from(c) - 0xFEE0) {
@@ -218,7 +240,9 @@ fn fold_latin(c: char) -> Option<&'static str> {
         'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' | 'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ė' | 'Ę'
         | 'Ě' => "e",
         'ğ' | 'Ğ' => "g",
-        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' | 'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' | 'Į' | 'İ' => "i",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' | 'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' | 'Į' | 'İ' => {
+            "i"
+        }
         'ł' | 'Ł' => "l",
         'ñ' | 'ń' | 'ň' | 'Ñ' | 'Ń' | 'Ň' => "n",
         'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō'
@@ -275,7 +299,6 @@ mod tests {
         let n = Normalized::new("Hi there, STOP. Who is this?\nthanks");
         let c: Vec<_> = n.clauses().collect();
         assert_eq!(c, [(0, 2), (2, 3), (3, 6), (6, 7)]);
-        assert_eq!(n.clause_start(4), 3);
         assert_eq!(n.clause_end(3), 6);
     }
 }
