@@ -20,7 +20,9 @@ pub(crate) enum TimeConstraint {
     NotBefore(DateTime<Utc>),
     /// Passes while the schedule allows the instant in the zone.
     Window { zone: Tz, schedule: Schedule },
-    /// Passes while fewer than `limit` of `times` fall in the trailing `window` `(t-w, t]`.
+    /// Passes while fewer than `limit` of `times` are later than `t - window`: the trailing
+    /// window, plus any send dated after `t` (a reservation another dispatcher took a moment
+    /// "later" by its clock counts too — conservative, never looser).
     Rolling {
         times: Vec<DateTime<Utc>>,
         window: Duration,
@@ -53,8 +55,8 @@ impl TimeConstraint {
                 window,
                 limit,
             } => {
-                let in_window = in_window(times, *window, t);
-                let count = in_window.len();
+                let active = active(times, *window, t);
+                let count = active.len();
                 let limit = usize::try_from(*limit).unwrap_or(usize::MAX);
                 if count < limit {
                     return Some(t);
@@ -64,7 +66,7 @@ impl TimeConstraint {
                 }
                 // The (count - limit)th oldest send must leave the window: at `s + w` it is no
                 // longer inside `(t - w, t]`.
-                in_window.get(count - limit).map(|s| *s + *window)
+                active.get(count - limit).map(|s| *s + *window)
             }
         }
     }
@@ -75,15 +77,10 @@ impl TimeConstraint {
     }
 }
 
-/// The sorted slice of `times` inside `(t - w, t]`.
-pub(crate) fn in_window(
-    times: &[DateTime<Utc>],
-    w: Duration,
-    t: DateTime<Utc>,
-) -> &[DateTime<Utc>] {
+/// The sorted tail of `times` later than `t - w`.
+fn active(times: &[DateTime<Utc>], w: Duration, t: DateTime<Utc>) -> &[DateTime<Utc>] {
     let lo = times.partition_point(|s| *s <= t - w);
-    let hi = times.partition_point(|s| *s <= t);
-    times.get(lo..hi).unwrap_or_default()
+    times.get(lo..).unwrap_or_default()
 }
 
 /// The earliest instant `>= now` at which every constraint passes, or `None` if there is none

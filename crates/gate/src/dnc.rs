@@ -45,12 +45,14 @@ pub(crate) fn has_consent(
     })
 }
 
-/// The entries that block `lead` on `channel` at `now`, split into litigation holds and the
-/// rest (registry entries lifted by consent are left out).
+/// The entries that block `lead` on `channel` for `purpose` at `now`, split into litigation
+/// holds and the rest (registry entries lifted by a consent for that channel and purpose are
+/// left out).
 pub(crate) fn blocking<'a>(
     entries: &'a [DncEntry],
     lead: &'a Lead,
     channel: Channel,
+    purpose: Purpose,
     now: DateTime<Utc>,
 ) -> (Vec<&'a DncEntry>, Vec<&'a DncEntry>) {
     let mut holds = Vec::new();
@@ -63,7 +65,7 @@ pub(crate) fn blocking<'a>(
         if e.reason == DncReason::LitigationHold {
             holds.push(e);
         } else if e.reason.lifted_by_consent()
-            && *consent.get_or_insert_with(|| has_consent(lead, channel, None, now))
+            && *consent.get_or_insert_with(|| has_consent(lead, channel, Some(purpose), now))
         {
             continue;
         } else {
@@ -74,14 +76,15 @@ pub(crate) fn blocking<'a>(
 }
 
 /// The last-moment check a worker's caller repeats right before the provider call: does any
-/// DNC entry (of any reason) block this lead on this channel now? Returns the blocking entry.
+/// DNC entry block this lead on this channel for this purpose now? Returns the blocking entry.
 pub fn dnc_blocks<'a>(
     entries: &'a [DncEntry],
     lead: &'a Lead,
     channel: Channel,
+    purpose: Purpose,
     now: DateTime<Utc>,
 ) -> Option<&'a DncEntry> {
-    let (holds, others) = blocking(entries, lead, channel, now);
+    let (holds, others) = blocking(entries, lead, channel, purpose, now);
     holds.into_iter().chain(others).next()
 }
 

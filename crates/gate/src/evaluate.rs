@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::caps::{TimeConstraint, earliest_all_pass, in_window};
+use crate::caps::{TimeConstraint, earliest_all_pass};
 use crate::channel::Channel;
 use crate::decision::{Check, CheckOutcome, Decision};
 use crate::dlt;
@@ -149,7 +149,7 @@ impl<'t, 'f> Evaluation<'t, 'f> {
             ));
         }
 
-        let (holds, others) = dnc::blocking(self.facts.dnc, lead, channel, self.now);
+        let (holds, others) = dnc::blocking(self.facts.dnc, lead, channel, touch.purpose, self.now);
         if let Some(first) = holds.first() {
             let until = dnc::lifted_at(&holds);
             self.time_block(until);
@@ -379,8 +379,10 @@ impl<'t, 'f> Evaluation<'t, 'f> {
         let start = self.time.len();
         let mut failing: Option<(chrono_tz::Tz, Schedule, Option<&'static Rule>)> = None;
         for &zone in &place.zones {
+            // One offset lookup per zone, shared by every schedule.
+            let local = now.with_timezone(&zone).naive_local();
             for (schedule, rule) in &sources {
-                if failing.is_none() && !schedule.allows(zone, now) {
+                if failing.is_none() && !schedule.allows_local(local) {
                     failing = Some((zone, *schedule, *rule));
                 }
                 self.time.push(TimeConstraint::Window {
@@ -450,120 +452,109 @@ impl<'t, 'f> Evaluation<'t, 'f> {
             .get(&touch.channel)
             .copied()
             .unwrap_or_default();
-        let same_channel =
-            |s: &&SendRecord| s.account_id == touch.account_id && s.channel == touch.channel;
-        let times: Vec<DateTime<Utc>> = self
-            .facts
-            .recent_sends
-            .iter()
-            .filter(same_channel)
-            .map(|s| s.at)
-            .collect();
-
-        match limits.min_gap_seconds {
-            Some(gap) => {
-                let gap = Duration::seconds(i64::from(gap));
-                let last = times.iter().filter(|t| **t <= now).max().copied();
-                match last {
-                    Some(last) if now < last + gap => {
-                        let at = last + gap;
-                        self.time.push(TimeConstraint::NotBefore(at));
-                        self.push(
-                            CheckOutcome::fail(
-                                Check::MinGap,
-                                Reason::MinGap,
-                                format!(
-                                    "last {} send at {}, min gap {}s",
-                                    touch.channel,
-                                    last.format("%H:%M:%SZ"),
-                                    gap.num_seconds()
-                                ),
-                            )
-                            .until(Some(at)),
-                        );
-                    }
-                    Some(last) => {
-                        self.time.push(TimeConstraint::NotBefore(last + gap));
-                        self.pass(Check::MinGap);
-                    }
-                    None => self.pass(Check::MinGap),
-                }
+        let weekly = limits.weekly_invites.filter(|_| {
+            touch.channel == Channel::Linkedin && touch.action == LinkedInAction::Invite
+        });
+        // One pass over the sends; the sorted copies a retry search needs are built only for a
+        // failing cap (a cap that passes now passes at every later instant: no new sends appear
+        // in the facts, so counts only fall).
+        let (mut last, mut hour, mut day, mut week) = (None::<DateTime<Utc>>, 0u32, 0u32, 0u32);
+        let (hour_from, day_from, week_from) = (now - HOUR, now - DAY, now - WEEK);
+        for s in self.facts.recent_sends {
+            if s.channel != touch.channel || s.account_id != touch.account_id {
+                continue;
             }
-            None => self.pass(Check::MinGap),
+            last = Some(last.map_or(s.at, |l| l.max(s.at)));
+            hour += u32::from(s.at > hour_from);
+            day += u32::from(s.at > day_from);
+            week += u32::from(s.at > week_from && s.action == LinkedInAction::Invite);
         }
 
+        match (limits.min_gap_seconds, last) {
+            (Some(gap), Some(last)) if now < last + Duration::seconds(i64::from(gap)) => {
+                let at = last + Duration::seconds(i64::from(gap));
+                self.time.push(TimeConstraint::NotBefore(at));
+                self.push(
+                    CheckOutcome::fail(
+                        Check::MinGap,
+                        Reason::MinGap,
+                        format!(
+                            "last {} send at {}, min gap {gap}s",
+                            touch.channel,
+                            last.format("%Y-%m-%dT%H:%M:%SZ"),
+                        ),
+                    )
+                    .until(Some(at)),
+                );
+            }
+            _ => self.pass(Check::MinGap),
+        }
+
+        let same = |s: &&SendRecord| s.channel == touch.channel && s.account_id == touch.account_id;
         self.rolling_cap(
             Check::HourlyLimit,
             Reason::HourlyLimit,
-            &times,
-            HOUR,
+            hour,
             limits.hourly,
+            HOUR,
             "hour",
+            |s| same(s),
         );
         self.rolling_cap(
             Check::DailyLimit,
             Reason::DailyLimit,
-            &times,
-            DAY,
+            day,
             limits.daily,
+            DAY,
             "24 hours",
+            |s| same(s),
         );
-
-        let weekly = limits.weekly_invites.filter(|_| {
-            touch.channel == Channel::Linkedin && touch.action == LinkedInAction::Invite
-        });
-        let invites: Vec<DateTime<Utc>> = if weekly.is_some() {
-            self.facts
-                .recent_sends
-                .iter()
-                .filter(same_channel)
-                .filter(|s| s.action == LinkedInAction::Invite)
-                .map(|s| s.at)
-                .collect()
-        } else {
-            Vec::new()
-        };
         self.rolling_cap(
             Check::WeeklyLimit,
             Reason::WeeklyLimit,
-            &invites,
-            WEEK,
+            week,
             weekly,
+            WEEK,
             "7 days (invitations)",
+            |s| same(s) && s.action == LinkedInAction::Invite,
         );
     }
 
+    /// A rolling cap: `used` sends in the trailing window (or dated after it began, such as a
+    /// reservation taken a moment ago). On failure, the sends that count (`counts`) become a
+    /// constraint for the retry search.
+    #[allow(clippy::too_many_arguments)]
     fn rolling_cap(
         &mut self,
         check: Check,
         reason: Reason,
-        times: &[DateTime<Utc>],
-        window: Duration,
+        used: u32,
         limit: Option<u32>,
+        window: Duration,
         label: &str,
+        counts: impl Fn(&&SendRecord) -> bool,
     ) {
-        let Some(limit) = limit else {
+        let Some(limit) = limit.filter(|l| used >= *l) else {
             self.pass(check);
             return;
         };
-        let c = TimeConstraint::rolling(times.to_vec(), window, limit);
+        let times = self
+            .facts
+            .recent_sends
+            .iter()
+            .filter(|s| counts(s))
+            .map(|s| s.at)
+            .collect();
+        let c = TimeConstraint::rolling(times, window, limit);
         let next = c.next_pass(self.now);
-        if next == Some(self.now) {
-            self.pass(check);
-        } else {
-            let used = match &c {
-                TimeConstraint::Rolling { times, .. } => in_window(times, window, self.now).len(),
-                _ => 0,
-            };
-            self.push(
-                CheckOutcome::fail(
-                    check,
-                    reason,
-                    format!("{used} of {limit} used in the trailing {label}"),
-                )
-                .until(next),
-            );
-        }
+        self.push(
+            CheckOutcome::fail(
+                check,
+                reason,
+                format!("{used} of {limit} used in the trailing {label}"),
+            )
+            .until(next),
+        );
         self.time.push(c);
     }
 
@@ -577,35 +568,43 @@ impl<'t, 'f> Evaluation<'t, 'f> {
             self.pass(Check::RecipientFrequency);
             return;
         };
-        let times: Vec<DateTime<Utc>> = self
+        let counts = |s: &&SendRecord| {
+            s.lead_id == touch.lead_id
+                && s.purpose == Purpose::Marketing
+                && rule.coverage.channels.contains(&s.channel)
+        };
+        let from = now - DAY;
+        let used = self
             .facts
             .recent_sends
             .iter()
-            .filter(|s| {
-                s.lead_id == touch.lead_id
-                    && s.purpose == Purpose::Marketing
-                    && rule.coverage.channels.contains(&s.channel)
-            })
+            .filter(|s| counts(s) && s.at > from)
+            .count();
+        if used < usize::try_from(cap).unwrap_or(usize::MAX) {
+            self.pass(Check::RecipientFrequency);
+            return;
+        }
+        let times = self
+            .facts
+            .recent_sends
+            .iter()
+            .filter(counts)
             .map(|s| s.at)
             .collect();
         let c = TimeConstraint::rolling(times, DAY, cap);
         let next = c.next_pass(now);
-        if next == Some(now) {
-            self.pass(Check::RecipientFrequency);
-        } else {
-            self.push(
-                CheckOutcome::fail(
-                    Check::RecipientFrequency,
-                    Reason::RecipientFrequency,
-                    format!(
-                        "{cap} solicitations to this recipient in 24 hours reached under {} ({})",
-                        rule.title, rule.citation
-                    ),
-                )
-                .with_rule(rule.id)
-                .until(next),
-            );
-        }
+        self.push(
+            CheckOutcome::fail(
+                Check::RecipientFrequency,
+                Reason::RecipientFrequency,
+                format!(
+                    "{used} of {cap} solicitations to this recipient in 24 hours under {} ({})",
+                    rule.title, rule.citation
+                ),
+            )
+            .with_rule(rule.id)
+            .until(next),
+        );
         self.time.push(c);
     }
 }

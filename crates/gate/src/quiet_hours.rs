@@ -96,7 +96,8 @@ impl Schedule {
         }
     }
 
-    fn allows_local(&self, local: NaiveDateTime) -> bool {
+    /// Whether the schedule allows a local wall-clock time.
+    pub fn allows_local(&self, local: NaiveDateTime) -> bool {
         let sec = local.time().num_seconds_from_midnight();
         let (segs, n) = self.segments(local.date());
         segs.iter().take(n).any(|&(s, e)| sec >= s && sec < e)

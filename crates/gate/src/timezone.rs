@@ -194,14 +194,17 @@ fn static_region(code: &str) -> Option<&'static str> {
         "AS", "MP", "JM", "BS", "BB", "TT", "DO", "BM", "KY", "AG", "AI", "VG", "DM", "GD", "KN",
         "LC", "VC", "MS", "TC", "SX",
     ];
-    let upper = code.trim().to_ascii_uppercase();
-    KNOWN.iter().copied().find(|k| *k == upper)
+    let code = code.trim();
+    KNOWN.iter().copied().find(|k| k.eq_ignore_ascii_case(code))
 }
 
 /// Two-letter codes of US states (and DC) and Canadian provinces, as stored on a lead.
 fn static_subdivision(code: &str) -> Option<&'static str> {
-    let upper = code.trim().to_ascii_uppercase();
-    SUBDIVISIONS.iter().map(|(_, c)| *c).find(|c| *c == upper)
+    let code = code.trim();
+    SUBDIVISIONS
+        .iter()
+        .map(|(_, c)| *c)
+        .find(|c| c.eq_ignore_ascii_case(code))
 }
 
 /// Maps libphonenumber's English place names (`Florida`, `Palm Beach, FL`, `Washington

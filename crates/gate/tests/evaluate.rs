@@ -1962,3 +1962,36 @@ fn min_gap_retry_after_accounts_for_a_reservation_dated_after_now() {
     assert!(again.allowed, "retry_after {r} is not allowed: {again:#?}");
     assert_eq!(r, now() + Duration::seconds(514));
 }
+
+#[test]
+fn registry_listing_yields_only_to_a_consent_for_the_touchs_purpose() {
+    let mut fx = Fx::new();
+    fx.dnc = vec![dnc(
+        "dnc-reg",
+        Some(SF_PHONE),
+        None,
+        ChannelScope::All,
+        DncReason::NationalDnc,
+        None,
+    )];
+    // The only sms consent is for transactional messages: it does not lift a national DNC
+    // listing for a marketing touch, and the touch has no marketing consent either.
+    for c in fx
+        .lead
+        .consents
+        .iter_mut()
+        .filter(|c| c.channel == Channel::Sms)
+    {
+        c.purpose = Purpose::Transactional;
+    }
+    fx.policy.require_consent = false;
+    assert_blocked(
+        &mut fx.eval(now()),
+        Reason::DncListed,
+        &["national_dnc"],
+        None,
+    );
+    // The same consent lifts it for a transactional touch.
+    let mut t = fx.clone().transactional();
+    assert_allowed(&mut t.eval(now()));
+}
