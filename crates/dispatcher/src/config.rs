@@ -179,7 +179,6 @@ pub struct WorkspaceSettings {
     pub default_region: String,
     pub policy: gate::Policy,
     pub opt_out: gate::OptOutConfig,
-    pub opt_out_keywords: Vec<String>,
 }
 
 impl Config {
@@ -269,8 +268,9 @@ impl Config {
                 require_consent,
                 default_timezone: tz,
             },
-            opt_out: gate::OptOutConfig::default(),
-            opt_out_keywords: keywords,
+            opt_out: keywords
+                .iter()
+                .fold(gate::OptOutConfig::default(), |c, k| c.with_opt_out_keyword(k)),
         }
     }
 }

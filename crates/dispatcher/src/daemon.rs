@@ -12,6 +12,7 @@ use crate::app::{AppState, Principal};
 use crate::clock::Clock;
 use crate::config::{Config, DEFAULT_WORKSPACE, Role};
 use crate::dispatch::{Dispatcher, Metrics};
+use crate::queue::{DispatchQueue, QueueOptions};
 use crate::store::{Store, StoreError};
 use crate::transports::Transports;
 
@@ -107,42 +108,70 @@ pub async fn recover(state: &AppState, at_start: bool) -> Result<(), StoreError>
     Ok(())
 }
 
-/// The dispatch loop: decide whatever is due, then sleep until the next due instant, the poll
-/// interval, or a wake-up (a new touch), whichever is first.
+/// The dispatch loop. Dispatching itself runs in the apalis queue ([`crate::queue`]); this
+/// loop starts it and kicks it: at start (the backlog after a restart), when `state.wake`
+/// fires (a new touch), and on a backstop tick whenever something is due, so nothing waits
+/// forever if a job is lost. The queue's handler schedules the job for the next due instant
+/// itself. With the fake clock the backstop ticks at the poll interval and compares against
+/// the fake clock (apalis' own `run_at` runs on the system clock). Every 30 s (by the daemon's
+/// clock) touches stuck in `sending` are swept.
 pub async fn dispatch_loop(state: AppState) {
     let cfg = &state.config.dispatcher;
     let poll = StdDuration::from_millis(cfg.poll_interval_ms.max(10));
+    let url = state.config.database_url();
+    let mut retry = StdDuration::from_secs(1);
+    let queue = loop {
+        let opts = QueueOptions::from_config(cfg);
+        match DispatchQueue::start(state.dispatcher.clone(), &url, opts).await {
+            Ok(q) => break q,
+            Err(e) => {
+                error!(error = ?e, "cannot start the dispatch queue; retrying");
+                tokio::time::sleep(retry).await;
+                retry = (retry * 2).min(StdDuration::from_secs(30));
+            }
+        }
+    };
+    let kicker = queue.kicker();
+    let kick = |why: &'static str| {
+        let kicker = kicker.clone();
+        async move {
+            if let Err(e) = kicker.kick_now().await {
+                warn!(error = ?e, why, "cannot push a dispatch job; the backstop will retry");
+            }
+        }
+    };
+    kick("start").await;
+    let every = if state.clock.is_fake() {
+        poll
+    } else {
+        BACKSTOP.max(poll)
+    };
+    let mut backstop = tokio::time::interval(every);
+    backstop.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_sweep = state.clock.now();
     loop {
-        let batch = cfg.batch_size.max(1);
-        let full = match state.dispatcher.run_due(batch).await {
-            Ok(steps) => i64::try_from(steps.len()).unwrap_or(0) >= batch,
-            Err(e) => {
-                error!(error = ?e, "dispatch step failed; retrying after the poll interval");
-                false
-            }
-        };
-        let now = state.clock.now();
-        if now - last_sweep > chrono::Duration::seconds(30) {
-            last_sweep = now;
-            if let Err(e) = recover(&state, false).await {
-                error!(error = ?e, "stale-sending sweep failed");
-            }
-        }
-        if full {
-            tokio::task::yield_now().await;
-            continue;
-        }
-        let wait = match state.store.next_due_at().await {
-            Ok(Some(t)) if !state.clock.is_fake() => (t - now).to_std().unwrap_or_default().min(poll),
-            _ => poll,
-        };
         tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            () = state.wake.notified() => {}
+            () = state.wake.notified() => kick("wake").await,
+            _ = backstop.tick() => {
+                let now = state.clock.now();
+                match state.store.next_due_at().await {
+                    Ok(Some(t)) if t <= now => kick("backstop").await,
+                    Ok(_) => {}
+                    Err(e) => error!(error = ?e, "cannot read the next due instant"),
+                }
+                if now - last_sweep > chrono::Duration::seconds(30) {
+                    last_sweep = now;
+                    if let Err(e) = recover(&state, false).await {
+                        error!(error = ?e, "stale-sending sweep failed");
+                    }
+                }
+            }
         }
     }
 }
+
+/// How often the dispatch loop checks for due touches that no job picked up.
+const BACKSTOP: StdDuration = StdDuration::from_secs(2);
 
 /// Serves until SIGINT/SIGTERM.
 pub async fn serve(state: AppState, router: axum::Router) -> std::io::Result<()> {

@@ -70,6 +70,57 @@ pub struct Dispatcher {
     pub node_id: String,
 }
 
+impl Dispatcher {
+    /// Ends a touch the provider refused, with the reason the operator will see.
+    async fn end(
+        &self,
+        touch: &TouchRow,
+        now: DateTime<Utc>,
+        status: TouchStatus,
+        reason: &str,
+        detail: &str,
+        count_attempt: bool,
+    ) -> Result<Step, DispatchError> {
+        self.store
+            .finish_unsent(&touch.id, now, status, None, Some(reason), "provider", detail, count_attempt, true)
+            .await?;
+        if status == TouchStatus::Failed {
+            Metrics::inc(&self.metrics.failed);
+            Ok(Step::Failed)
+        } else {
+            Metrics::inc(&self.metrics.blocked);
+            Ok(Step::Blocked)
+        }
+    }
+
+    /// Provider feedback flows into the one central DNC, so no other channel or sender repeats
+    /// the mistake.
+    async fn provider_dnc(
+        &self,
+        touch: &TouchRow,
+        contact: &str,
+        scope: gate::ChannelScope,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DispatchError> {
+        let body = crate::domain::DncBody {
+            contact: Some(contact.to_owned()),
+            lead_id: None,
+            channel: scope,
+            reason: gate::DncReason::ProviderUnsubscribed,
+            source: Some(format!("provider:{}", touch.channel)),
+            added_by: Some(format!("touch {}", touch.id)),
+            expires_at: None,
+        };
+        let row = self
+            .store
+            .add_dnc(&touch.workspace, &uuid::Uuid::now_v7().to_string(), &body, Some(contact), now)
+            .await?;
+        warn!(touch_id = %touch.id, dnc_id = %row.id, scope = %scope, detail, "provider reported an unsubscribed recipient; DNC row written");
+        Ok(())
+    }
+}
+
 /// Exponential backoff for transient provider errors: 30 s, 60 s, 120 s … capped at 1 h.
 pub fn backoff(attempt: i64) -> Duration {
     let exp = u32::try_from(attempt.clamp(0, 7)).unwrap_or(7);
@@ -201,7 +252,7 @@ impl Dispatcher {
         let contacts: Vec<String> = lead.contact_keys().map(str::to_owned).collect();
         let now = self.clock.now();
         let dnc = self.store.dnc_for(&touch.workspace, &touch.lead_id, &contacts).await?;
-        if let Some(entry) = gate::dnc_blocks(&dnc, lead, permit.channel(), now) {
+        if let Some(entry) = gate::dnc_blocks(&dnc, lead, permit.channel(), touch.request.purpose.unwrap_or_default(), now) {
             Metrics::inc(&self.metrics.dnc_rechecks_blocked);
             self.store
                 .finish_unsent(
@@ -233,6 +284,7 @@ impl Dispatcher {
             body: content.body,
             template: touch.request.template.clone(),
             linkedin_action: touch.request.action,
+            unsubscribe_url: None,
         };
         let result = self.transports.send(permit, &msg, now).await;
         let now = self.clock.now();
@@ -277,11 +329,21 @@ impl Dispatcher {
                 Ok(Step::Failed)
             }
             Err(SendError::Unsubscribed { detail }) => {
-                self.store
-                    .finish_unsent(&touch.id, now, TouchStatus::Blocked, None, Some("dnc_listed"), "provider", &detail, false, true)
-                    .await?;
-                Metrics::inc(&self.metrics.blocked);
-                Ok(Step::Blocked)
+                self.provider_dnc(touch, &msg.to, gate::ChannelScope::All, &detail, now).await?;
+                self.end(touch, now, TouchStatus::Blocked, "dnc_listed", &detail, false).await
+            }
+            Err(SendError::StopMarketing { channel, detail }) => {
+                self.provider_dnc(touch, &msg.to, gate::ChannelScope::Only(channel), &detail, now).await?;
+                self.end(touch, now, TouchStatus::Blocked, "dnc_listed", &detail, false).await
+            }
+            Err(SendError::InvalidRecipient { detail }) => {
+                self.end(touch, now, TouchStatus::Failed, "invalid_recipient", &detail, true).await
+            }
+            Err(SendError::WindowClosed { detail }) => {
+                self.end(touch, now, TouchStatus::Blocked, "whatsapp_window_closed", &detail, false).await
+            }
+            Err(SendError::TemplateUnapproved { detail }) => {
+                self.end(touch, now, TouchStatus::Blocked, "whatsapp_template_unapproved", &detail, false).await
             }
             Err(SendError::Permit(e)) => {
                 warn!(touch_id = %touch.id, error = %e, "permit refused by worker");

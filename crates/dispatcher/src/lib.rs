@@ -1,5 +1,6 @@
 //! The touchgate daemon: storage, dispatcher, HTTP API, audit.
 
+pub mod api;
 pub mod app;
 pub mod clock;
 pub mod config;
@@ -7,5 +8,6 @@ pub mod daemon;
 pub mod dispatch;
 pub mod domain;
 pub mod facts;
+pub mod queue;
 pub mod store;
 pub mod transports;

@@ -1992,6 +1992,6 @@ fn registry_listing_yields_only_to_a_consent_for_the_touchs_purpose() {
         None,
     );
     // The same consent lifts it for a transactional touch.
-    let mut t = fx.clone().transactional();
+    let t = fx.clone().transactional();
     assert_allowed(&mut t.eval(now()));
 }

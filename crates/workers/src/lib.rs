@@ -1,10 +1,34 @@
 //! Channel workers. Every send takes the gate's [`gate::Permit`] by value: there is no other
 //! way to reach a provider, and a permit is good for one send.
+//!
+//! - [`registry::Transports`] picks one transport per channel from the `[channels.*]` TOML
+//!   tables (sandbox by default) and dispatches a send by channel;
+//! - [`smtp`] (email), [`twilio`] (SMS and voice), [`whatsapp`] (Meta Cloud API) and
+//!   [`linkedin`] (an HTTP bridge) are the real transports; [`sandbox`] records instead;
+//! - [`pacing`] keeps each sender under its provider's rate (a keyed `governor` limiter);
+//! - [`config`] holds the serde types of the TOML tables, [`secret`] the secrets read from the
+//!   environment at construction (never printed).
+//!
+//! Every transport checks `permit.authorizes(channel, recipient, now)` before any I/O.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub mod config;
+pub mod linkedin;
+pub mod pacing;
+pub mod registry;
 pub mod sandbox;
+pub mod secret;
+pub mod smtp;
+pub mod twilio;
+pub mod whatsapp;
+
+mod http;
+
+pub use config::{ChannelsConfig, ConfigError};
+pub use registry::Transports;
+pub use secret::Secret;
 
 /// What a worker is asked to deliver (already allowed by the gate).
 #[derive(Debug, Clone, Serialize)]
@@ -19,11 +43,18 @@ pub struct OutboundMessage {
     pub body: Option<String>,
     pub template: Option<gate::TemplateRef>,
     pub linkedin_action: Option<gate::LinkedInAction>,
+    /// Email: the signed one-click unsubscribe URL for this touch (RFC 8058), sent as
+    /// `List-Unsubscribe: <url>` with `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
+    /// The SMTP transport refuses to send without one unless `require_unsubscribe_url = false`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsubscribe_url: Option<String>,
 }
 
 /// A provider's acceptance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
+    /// The provider's id for the message: SMTP `Message-ID` (with its angle brackets), Twilio
+    /// `sid`, Meta `messages[0].id`, the bridge's message / invitation / chat id.
     pub provider_message_id: String,
     /// What the sandbox recorded (the message as it would have gone out).
     pub recorded: Option<serde_json::Value>,
@@ -35,7 +66,7 @@ pub enum SendError {
     /// The permit does not cover this send (wrong channel/recipient, or expired).
     #[error("permit refused")]
     Permit(#[from] gate::PermitError),
-    /// The provider asked us to slow down; no attempt is used.
+    /// The provider (or our own pacing of the sender) asked us to slow down; no attempt is used.
     #[error("provider throttled; retry at {retry_at:?}")]
     Throttled { retry_at: Option<DateTime<Utc>> },
     /// A transient failure (5xx, connection refused before the request left): retry with backoff.
@@ -43,13 +74,75 @@ pub enum SendError {
     Transient { detail: String },
     /// The provider refused for good (4xx): the touch fails.
     #[error("provider refused: {detail}")]
-    Rejected { code: Option<String>, detail: String },
-    /// The recipient unsubscribed at the provider: write a DNC row, block the touch.
+    Rejected {
+        code: Option<String>,
+        detail: String,
+    },
+    /// The recipient unsubscribed at the provider (Twilio 21610: replied STOP to the sender):
+    /// write a DNC row, block the touch.
     #[error("recipient unsubscribed at the provider: {detail}")]
     Unsubscribed { detail: String },
     /// The request may have reached the provider (timeout, reset): never resend on our own.
     #[error("outcome unknown: {detail}")]
     Unknown { detail: String },
+    /// The provider says the recipient address / number cannot receive this channel (Twilio
+    /// 21211, 21217, 21401, 21614): the touch fails with `invalid_recipient`.
+    #[error("invalid recipient: {detail}")]
+    InvalidRecipient { detail: String },
+    /// WhatsApp 131047: free-form text outside the 24-hour customer-service window. Blocked
+    /// with `whatsapp_window_closed` until the lead writes again (a template may still go).
+    #[error("messaging window closed: {detail}")]
+    WindowClosed { detail: String },
+    /// The provider refuses the template (WhatsApp 132000, 132001, 132015, 132016: missing,
+    /// wrong parameters, paused, disabled): blocked with `whatsapp_template_unapproved`.
+    #[error("template not approved at the provider: {detail}")]
+    TemplateUnapproved { detail: String },
+    /// The recipient stopped marketing messages on one channel at the provider (WhatsApp
+    /// 131050): write a DNC row scoped to `channel` (reason `provider_unsubscribed`), block the
+    /// touch. Other channels are unaffected.
+    #[error("recipient stopped marketing on {channel} at the provider: {detail}")]
+    StopMarketing {
+        channel: gate::Channel,
+        detail: String,
+    },
+}
+
+impl SendError {
+    /// The contract reason code this outcome blocks or fails a touch with, where one applies
+    /// (`dnc_listed`, `invalid_recipient`, `whatsapp_window_closed`,
+    /// `whatsapp_template_unapproved`); `Rejected` returns its provider code.
+    pub fn reason_code(&self) -> Option<&str> {
+        match self {
+            SendError::Unsubscribed { .. } | SendError::StopMarketing { .. } => Some("dnc_listed"),
+            SendError::InvalidRecipient { .. } => Some("invalid_recipient"),
+            SendError::WindowClosed { .. } => Some("whatsapp_window_closed"),
+            SendError::TemplateUnapproved { .. } => Some("whatsapp_template_unapproved"),
+            SendError::Rejected { code, .. } => code.as_deref(),
+            SendError::Permit(_)
+            | SendError::Throttled { .. }
+            | SendError::Transient { .. }
+            | SendError::Unknown { .. } => None,
+        }
+    }
+
+    /// The DNC scope a provider-side unsubscribe implies: `*` for a STOP at the provider
+    /// (`Unsubscribed`), the one channel for `StopMarketing`; `None` for every other outcome.
+    pub fn dnc_scope(&self) -> Option<gate::ChannelScope> {
+        match self {
+            SendError::Unsubscribed { .. } => Some(gate::ChannelScope::All),
+            SendError::StopMarketing { channel, .. } => Some(gate::ChannelScope::Only(*channel)),
+            _ => None,
+        }
+    }
+
+    /// Whether the same touch may be sent again later without risk of a duplicate and with a
+    /// chance of success (throttled or transient).
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            SendError::Throttled { .. } | SendError::Transient { .. }
+        )
+    }
 }
 
 /// One channel's transport.
