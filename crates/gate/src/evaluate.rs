@@ -378,18 +378,30 @@ impl<'t, 'f> Evaluation<'t, 'f> {
         }
         let start = self.time.len();
         let mut failing: Option<(chrono_tz::Tz, Schedule, Option<&'static Rule>)> = None;
-        for &zone in &place.zones {
-            // One offset lookup per zone, shared by every schedule.
-            let local = now.with_timezone(&zone).naive_local();
-            for (schedule, rule) in &sources {
-                if failing.is_none() && !schedule.allows_local(local) {
-                    failing = Some((zone, *schedule, *rule));
+        let fixed = sources
+            .iter()
+            .filter_map(|(s, r)| r.and_then(|r| r.fixed_zone).map(|z| (z, *s, *r)));
+        let local = place.zones.iter().flat_map(|&zone| {
+            sources
+                .iter()
+                .filter(|(_, r)| r.is_none_or(|r| r.fixed_zone.is_none()))
+                .map(move |(s, r)| (zone, *s, *r))
+        });
+        let mut last_zone: Option<(chrono_tz::Tz, chrono::NaiveDateTime)> = None;
+        for (zone, schedule, rule) in local.chain(fixed) {
+            // One offset lookup per zone, shared by every schedule in it.
+            let wall = match last_zone {
+                Some((z, w)) if z == zone => w,
+                _ => {
+                    let w = now.with_timezone(&zone).naive_local();
+                    last_zone = Some((zone, w));
+                    w
                 }
-                self.time.push(TimeConstraint::Window {
-                    zone,
-                    schedule: *schedule,
-                });
+            };
+            if failing.is_none() && !schedule.allows_local(wall) {
+                failing = Some((zone, schedule, rule));
             }
+            self.time.push(TimeConstraint::Window { zone, schedule });
         }
         let Some((zone, schedule, rule)) = failing else {
             self.pass(Check::QuietHours);

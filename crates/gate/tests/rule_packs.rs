@@ -131,6 +131,7 @@ const EXPECTED_IDS: &[&str] = &[
     "us-al-psc-hours",
     "us-la-psc-hours",
     "us-ms-tsa-hours",
+    "us-ms-tsa-hours-cst",
     "us-nm-upa-hours",
     "us-ri-tssa-hours",
     "ca-crtc-telemarketing-hours",

@@ -35,6 +35,7 @@ const CA_HOURS: Rule = Rule {
         Some(WEEKENDS),
     )),
     recipient_cap_24h: None,
+    fixed_zone: None,
 };
 
 pub(super) const RULES: &[Rule] = &[CA_HOURS];

@@ -30,6 +30,7 @@ const IN_PROMOTIONAL_SMS: Rule = Rule {
         TimeOfDay::hm(21, 0),
     ))),
     recipient_cap_24h: None,
+    fixed_zone: None,
 };
 
 pub(super) const RULES: &[Rule] = &[IN_PROMOTIONAL_SMS];

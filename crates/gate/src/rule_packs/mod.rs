@@ -72,6 +72,9 @@ pub struct Rule {
     pub schedule: Option<Schedule>,
     /// At most this many covered touches to one recipient in a trailing 24 hours.
     pub recipient_cap_24h: Option<u32>,
+    /// A zone the statute names for its hours (Mississippi: "Central Standard Time"); the
+    /// schedule is then evaluated in that zone instead of the recipient's candidate zones.
+    pub fixed_zone: Option<chrono_tz::Tz>,
 }
 
 impl Rule {

@@ -23,4 +23,5 @@ pub(super) const RULES: &[Rule] = &[Rule {
         TimeOfDay::hm(21, 0),
     ))),
     recipient_cap_24h: None,
+    fixed_zone: None,
 }];

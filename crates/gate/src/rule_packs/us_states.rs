@@ -57,6 +57,7 @@ const US_FL_HOURS: Rule = Rule {
     coverage: TELEPHONE_MARKETING,
     schedule: Some(Schedule::daily(EIGHT_TO_EIGHT)),
     recipient_cap_24h: None,
+    fixed_zone: None,
 };
 
 /// Florida: at most three solicitation calls to a person in 24 hours "on the same subject
@@ -73,6 +74,7 @@ const US_FL_CAP: Rule = Rule {
     coverage: TELEPHONE_MARKETING,
     schedule: None,
     recipient_cap_24h: Some(3),
+    fixed_zone: None,
 };
 
 /// Oklahoma Telephone Solicitation Act of 2022 (HB 3168) hours. The enrolled bill's title was
@@ -90,6 +92,7 @@ const US_OK_HOURS: Rule = Rule {
     coverage: TELEPHONE_MARKETING,
     schedule: Some(Schedule::daily(EIGHT_TO_EIGHT)),
     recipient_cap_24h: None,
+    fixed_zone: None,
 };
 
 /// Oklahoma: at most three solicitation calls per 24 hours on the same subject (counted here
@@ -107,6 +110,7 @@ const US_OK_CAP: Rule = Rule {
     coverage: TELEPHONE_MARKETING,
     schedule: None,
     recipient_cap_24h: Some(3),
+    fixed_zone: None,
 };
 
 /// Maryland Stop the Spam Calls Act of 2023 (SB 90 / HB 37, 2023 Md. Laws ch. 413) hours.
@@ -125,6 +129,7 @@ const US_MD_HOURS: Rule = Rule {
     coverage: TELEPHONE_MARKETING,
     schedule: Some(Schedule::daily(EIGHT_TO_EIGHT)),
     recipient_cap_24h: None,
+    fixed_zone: None,
 };
 
 /// Maryland: at most three calls or text messages per 24 hours on the same subject to the
@@ -142,6 +147,7 @@ const US_MD_CAP: Rule = Rule {
     coverage: TELEPHONE_MARKETING,
     schedule: None,
     recipient_cap_24h: Some(3),
+    fixed_zone: None,
 };
 
 /// Washington: RCW 19.158.040(2) (the 8 p.m. limit is in the commercial telephone
@@ -158,6 +164,7 @@ const US_WA_HOURS: Rule = Rule {
     coverage: TELEPHONE_MARKETING,
     schedule: Some(Schedule::daily(EIGHT_TO_EIGHT)),
     recipient_cap_24h: None,
+    fixed_zone: None,
 };
 
 /// Massachusetts Do Not Call regulation. The effective date is that of M.G.L. c. 159C
@@ -173,6 +180,7 @@ const US_MA_HOURS: Rule = Rule {
     coverage: TELEPHONE_MARKETING,
     schedule: Some(Schedule::daily(EIGHT_TO_EIGHT)),
     recipient_cap_24h: None,
+    fixed_zone: None,
 };
 
 /// Connecticut, as amended by P.A. 23-98 (SB 1058, effective October 1, 2023): 9 a.m.–8 p.m.
@@ -190,6 +198,7 @@ const US_CT_HOURS: Rule = Rule {
     coverage: TELEPHONE_MARKETING,
     schedule: Some(Schedule::daily(window(9, 0, 20, 0))),
     recipient_cap_24h: None,
+    fixed_zone: None,
 };
 
 /// Texas: 9 a.m.–9 p.m. Monday–Saturday, noon–9 p.m. Sunday. § 301.051 was codified
@@ -212,6 +221,7 @@ const US_TX_HOURS: Rule = Rule {
         Some(window(12, 0, 21, 0)),
     )),
     recipient_cap_24h: None,
+    fixed_zone: None,
 };
 
 /// Kentucky: 10 a.m.–9 p.m. The statute text found (KRS 367.46955 items 1–7, KRS 367.461)
@@ -229,6 +239,7 @@ const US_KY_HOURS: Rule = Rule {
     coverage: TELEPHONE_MARKETING,
     schedule: Some(Schedule::daily(window(10, 0, 21, 0))),
     recipient_cap_24h: None,
+    fixed_zone: None,
 };
 
 /// Alabama Public Service Commission rule: "No solicitation calls are allowed on Sundays or
@@ -250,6 +261,7 @@ const US_AL_HOURS: Rule = Rule {
             .with_holidays(closed_on(HolidayCalendar::Alabama)),
     ),
     recipient_cap_24h: None,
+    fixed_zone: None,
 };
 
 /// Louisiana: 8 a.m.–8 p.m., no calls on Sundays or legal holidays, as reported for the
@@ -272,6 +284,7 @@ const US_LA_HOURS: Rule = Rule {
             .with_holidays(closed_on(HolidayCalendar::Louisiana)),
     ),
     recipient_cap_24h: None,
+    fixed_zone: None,
 };
 
 /// Mississippi Telephone Solicitation Act: "Such calls may only be made between the hours of
@@ -282,6 +295,15 @@ const US_LA_HOURS: Rule = Rule {
 /// The window is applied in the recipient's local time. Read literally, "Central Standard
 /// Time" during daylight saving time would mean 09:00–21:00 CDT; the strictest reading,
 /// 09:00–20:00 CDT in summer, would need a fixed-offset schedule (see the report).
+/// Mississippi's statute gives the hours in "Central Standard Time". Read literally, during
+/// daylight time that is 09:00–21:00 CDT; read as local time it is 08:00–20:00 CDT. Both rules
+/// apply, so the gate allows only what both readings allow (09:00–20:00 CDT in summer).
+const US_MS_HOURS_CST: Rule = Rule {
+    id: "us-ms-tsa-hours-cst",
+    fixed_zone: Some(chrono_tz::Etc::GMTPlus6),
+    ..US_MS_HOURS
+};
+
 const US_MS_HOURS: Rule = Rule {
     id: "us-ms-tsa-hours",
     jurisdiction: us("MS"),
@@ -297,6 +319,7 @@ const US_MS_HOURS: Rule = Rule {
         None,
     )),
     recipient_cap_24h: None,
+    fixed_zone: None,
 };
 
 /// New Mexico Unfair Practices Act: a telephone solicitation "received before 9:00 a.m. or
@@ -313,6 +336,7 @@ const US_NM_HOURS: Rule = Rule {
     coverage: TELEPHONE_MARKETING,
     schedule: Some(Schedule::daily(NINE_TO_NINE)),
     recipient_cap_24h: None,
+    fixed_zone: None,
 };
 
 /// Rhode Island Telephone Sales Solicitation Act: unsolicited telephonic sales calls only
@@ -336,6 +360,7 @@ const US_RI_HOURS: Rule = Rule {
             .with_holidays(closed_on(HolidayCalendar::UsFederal)),
     ),
     recipient_cap_24h: None,
+    fixed_zone: None,
 };
 
 pub(super) const RULES: &[Rule] = &[
@@ -353,6 +378,7 @@ pub(super) const RULES: &[Rule] = &[
     US_AL_HOURS,
     US_LA_HOURS,
     US_MS_HOURS,
+    US_MS_HOURS_CST,
     US_NM_HOURS,
     US_RI_HOURS,
 ];
