@@ -2004,7 +2004,7 @@ fn mississippi_hours_hold_under_both_readings_of_central_standard_time() {
     let ms = Phone::parse("+16015550123", None).expect("valid");
     assert_eq!(ms.location().subdivision, Some("MS"));
     // Wednesday 2026-07-15, 08:30 CDT = 13:30Z = 07:30 CST: the literal reading binds.
-    let mut d = fx.eval(utc("2026-07-15T13:30:00Z"));
+    let d = fx.eval(utc("2026-07-15T13:30:00Z"));
     assert_eq!(d.reason, Some(Reason::QuietHours));
     assert_eq!(
         d.check(Check::QuietHours).and_then(|c| c.rule.as_deref()),
