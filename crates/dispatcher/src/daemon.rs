@@ -14,7 +14,8 @@ use crate::config::{Config, DEFAULT_WORKSPACE, Role};
 use crate::dispatch::{Dispatcher, Metrics};
 use crate::queue::{DispatchQueue, QueueOptions};
 use crate::store::{Store, StoreError};
-use crate::transports::Transports;
+use crate::unsubscribe::Signer;
+use workers::registry::Transports;
 
 /// How long a touch may stay `sending` before the sweeper declares its outcome unknown
 /// (a provider call is bounded well below this by the transports' timeouts).
@@ -30,6 +31,8 @@ pub enum StartError {
     FakeClock(#[source] chrono::ParseError),
     #[error("token from environment variable {0} is missing")]
     TokenEnv(String),
+    #[error("channel transports")]
+    Transports(#[from] workers::config::ConfigError),
 }
 
 /// Everything `serve` needs, built from configuration and environment.
@@ -40,15 +43,18 @@ pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), S
         Err(_) => Clock::System,
     };
     let (tokens, generated) = tokens(&config)?;
+    let transports = Transports::from_config(&config.channels)?;
+    let unsubscribe = Signer::new(&store.secret("unsubscribe_key").await?);
     let config = Arc::new(config);
     let metrics = Arc::new(Metrics::default());
     let dispatcher = Dispatcher {
         store: store.clone(),
         config: config.clone(),
         clock: clock.clone(),
-        transports: Arc::new(Transports::sandbox()),
+        transports: Arc::new(transports),
         metrics: metrics.clone(),
         node_id: uuid::Uuid::now_v7().to_string(),
+        unsubscribe,
     };
     Ok((
         AppState {

@@ -14,7 +14,8 @@ use tracing::{info, warn};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::store::{NextState, Store, StoreError, TouchRow, TouchStatus};
-use crate::transports::Transports;
+use crate::unsubscribe::Signer;
+use workers::registry::Transports;
 use workers::{OutboundMessage, SendError};
 
 /// Counters for queue movement (exported on `/metrics`).
@@ -68,6 +69,8 @@ pub struct Dispatcher {
     pub metrics: Arc<Metrics>,
     /// Identifies this process's claims (crash recovery on PostgreSQL is per node).
     pub node_id: String,
+    /// Signs the one-click unsubscribe link of every email.
+    pub unsubscribe: Signer,
 }
 
 impl Dispatcher {
@@ -284,7 +287,8 @@ impl Dispatcher {
             body: content.body,
             template: touch.request.template.clone(),
             linkedin_action: touch.request.action,
-            unsubscribe_url: None,
+            unsubscribe_url: (permit.channel() == gate::Channel::Email)
+                .then(|| self.unsubscribe.url(&self.config.public_base_url(), &touch.id)),
         };
         let result = self.transports.send(permit, &msg, now).await;
         let now = self.clock.now();

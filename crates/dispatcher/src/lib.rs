@@ -10,4 +10,4 @@ pub mod domain;
 pub mod facts;
 pub mod queue;
 pub mod store;
-pub mod transports;
+pub mod unsubscribe;

@@ -11,7 +11,7 @@ use dispatcher::config::Config;
 use dispatcher::dispatch::{Dispatcher, Metrics, Step};
 use dispatcher::domain::{AccountBody, DncBody, LeadBody, TouchBody};
 use dispatcher::store::{NewTouch, Store, TouchFilter, TouchStatus};
-use dispatcher::transports::Transports;
+use workers::registry::Transports;
 use sqlx::Executor;
 
 fn pg_admin_url() -> String {
@@ -152,6 +152,7 @@ fn dispatcher(store: &Store, clock: &Clock, node: &str) -> Dispatcher {
         transports: Arc::new(Transports::sandbox()),
         metrics: Arc::new(Metrics::default()),
         node_id: node.to_owned(),
+        unsubscribe: dispatcher::unsubscribe::Signer::new(b"test-key"),
     }
 }
 
@@ -354,6 +355,11 @@ async fn cancel_only_before_sending(store: Store) {
     assert_eq!(dispatcher(&store, &clock, "n").dispatch_one(&sent).await.expect("d"), Step::Sent);
     let row = store.cancel_touch(WS, &sent, noon()).await.expect("cancel").expect("row");
     assert_eq!(row.status, TouchStatus::Sent, "a sent touch cannot be cancelled");
+    // Every email carries a signed one-click unsubscribe link naming its touch.
+    let url = row.sandbox_message.as_ref().and_then(|m| m["unsubscribe_url"].as_str()).expect("link");
+    let token = url.rsplit('/').next().expect("token");
+    let signer = dispatcher::unsubscribe::Signer::new(b"test-key");
+    assert_eq!(signer.verify(token).as_deref(), Some(sent.as_str()));
     assert!(store.cancel_touch("other", &sent, noon()).await.expect("cancel").is_none());
 }
 

@@ -1,0 +1,74 @@
+//! `PUT|GET /v1/accounts/{id}`: sender identities and their settings.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use super::auth::{Operator, Service};
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, IdPath};
+use super::with_id;
+use crate::app::AppState;
+use crate::domain::AccountBody;
+
+/// Creates or replaces an account (201 when created, 200 when replaced).
+#[utoipa::path(
+    put,
+    path = "/v1/accounts/{id}",
+    tag = "accounts",
+    params(("id" = String, Path, description = "Account id")),
+    request_body = AccountBody,
+    responses(
+        (status = 201, description = "Created; the stored document with its id", body = AccountBody),
+        (status = 200, description = "Replaced; the stored document with its id", body = AccountBody),
+        (status = 400, description = "Invalid document (the field is named)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn put_account(
+    State(state): State<AppState>,
+    Operator(p): Operator,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<AccountBody>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    body.validate()?;
+    let created = state
+        .store
+        .put_account(&p.workspace, &id, &body, state.clock.now())
+        .await?;
+    tracing::info!(workspace = %p.workspace, account_id = %id, created, "account stored");
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(with_id(&body, &id)?)))
+}
+
+/// Returns an account.
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{id}",
+    tag = "accounts",
+    params(("id" = String, Path, description = "Account id")),
+    responses(
+        (status = 200, description = "The account with its id", body = AccountBody),
+        (status = 404, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_account(
+    State(state): State<AppState>,
+    Service(p): Service,
+    IdPath(id): IdPath,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let body = state
+        .store
+        .get_account(&p.workspace, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no account `{id}`")))?;
+    Ok(Json(with_id(&body, &id)?))
+}

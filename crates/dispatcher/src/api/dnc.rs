@@ -1,0 +1,226 @@
+//! The do-not-contact list: add, list, read, remove (soft, audited).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::auth::{Operator, actor};
+use super::check_id;
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, IdPath, Params};
+use crate::app::AppState;
+use crate::domain::{DncBody, canonical_contact};
+
+/// Default and largest number of entries `GET /v1/dnc` returns.
+pub const DEFAULT_LIST: i64 = 1000;
+pub const MAX_LIST: i64 = 10_000;
+
+/// `GET /v1/dnc`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DncList {
+    /// Entries not removed (expired ones included, with their `expires_at`), oldest first.
+    #[schema(value_type = Vec<Object>)]
+    pub entries: Vec<Value>,
+}
+
+/// Adds an entry. `contact` is canonicalised (E.164, lower-cased email, LinkedIn id).
+#[utoipa::path(
+    post,
+    path = "/v1/dnc",
+    tag = "dnc",
+    request_body = DncBody,
+    responses(
+        (status = 201, description = "The entry: id, contact, lead_id, channel, reason, source, added_by, created_at, expires_at", body = Object),
+        (status = 400, description = "Invalid entry (the field is named)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn add_dnc(
+    State(state): State<AppState>,
+    Operator(p): Operator,
+    headers: HeaderMap,
+    ApiJson(mut body): ApiJson<DncBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let now = state.clock.now();
+    let ws = state.config.workspace(&p.workspace);
+    let contact = match body.contact.as_deref() {
+        None => None,
+        Some(c) if c.trim().is_empty() => {
+            return Err(ApiError::bad_request(
+                "contact",
+                "must not be empty (omit it or give a contact)",
+            ));
+        }
+        Some(c) => Some(canonical_contact(c, &ws.default_region, "contact")?),
+    };
+    if let Some(l) = &body.lead_id {
+        check_id(l, "lead_id")?;
+    }
+    if contact.is_none() && body.lead_id.is_none() {
+        return Err(ApiError::bad_request(
+            "contact",
+            "give a contact or a lead_id (or both)",
+        ));
+    }
+    if body.expires_at.is_some_and(|t| t <= now) {
+        return Err(ApiError::bad_request("expires_at", "is in the past"));
+    }
+    for (field, v) in [("source", &body.source), ("added_by", &body.added_by)] {
+        if v.as_ref().is_some_and(|v| v.len() > 255) {
+            return Err(ApiError::bad_request(field, "must be at most 255 bytes"));
+        }
+    }
+    if body.added_by.as_deref().is_none_or(|a| a.trim().is_empty()) {
+        body.added_by = Some(actor(&headers, &p));
+    }
+    body.contact.clone_from(&contact);
+    let id = uuid::Uuid::now_v7().to_string();
+    let row = state
+        .store
+        .add_dnc(&p.workspace, &id, &body, contact.as_deref(), now)
+        .await?;
+    tracing::info!(workspace = %p.workspace, dnc_id = %row.id, channel = %row.channel, reason = %row.reason, "DNC entry added");
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::to_value(row).map_err(ApiError::internal)?),
+    ))
+}
+
+/// Lists entries for a contact (canonicalised), or all of the workspace's.
+#[utoipa::path(
+    get,
+    path = "/v1/dnc",
+    tag = "dnc",
+    params(
+        ("contact" = Option<String>, Query, description = "A phone, email or LinkedIn URL; canonicalised before matching"),
+        ("limit" = Option<i64>, Query, description = "At most this many (default 1000, at most 10000)"),
+    ),
+    responses(
+        (status = 200, description = "The entries", body = DncList),
+        (status = 400, description = "Bad parameter (named)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_dnc(
+    State(state): State<AppState>,
+    Operator(p): Operator,
+    mut params: Params,
+) -> Result<Json<DncList>, ApiError> {
+    let ws = state.config.workspace(&p.workspace);
+    let contact = params
+        .take("contact")?
+        .map(|c| canonical_contact(&c, &ws.default_region, "contact"))
+        .transpose()?;
+    let limit = params
+        .take("limit")?
+        .map(|v| match v.trim().parse::<i64>() {
+            Ok(n) if (1..=MAX_LIST).contains(&n) => Ok(n),
+            _ => Err(ApiError::bad_request(
+                "limit",
+                format!("expected an integer from 1 to {MAX_LIST}"),
+            )),
+        })
+        .transpose()?
+        .unwrap_or(DEFAULT_LIST);
+    params.finish()?;
+    let rows = state
+        .store
+        .list_dnc(&p.workspace, contact.as_deref(), limit)
+        .await?;
+    let entries = rows
+        .into_iter()
+        .map(|r| serde_json::to_value(r).map_err(ApiError::internal))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(DncList { entries }))
+}
+
+/// Returns one entry (also a removed one, with who removed it and why).
+#[utoipa::path(
+    get,
+    path = "/v1/dnc/{id}",
+    tag = "dnc",
+    params(("id" = String, Path, description = "DNC entry id")),
+    responses(
+        (status = 200, description = "The entry", body = Object),
+        (status = 404, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_dnc(
+    State(state): State<AppState>,
+    Operator(p): Operator,
+    IdPath(id): IdPath,
+) -> Result<Json<Value>, ApiError> {
+    let row = state
+        .store
+        .get_dnc(&p.workspace, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no DNC entry `{id}`")))?;
+    Ok(Json(serde_json::to_value(row).map_err(ApiError::internal)?))
+}
+
+/// Removes an entry (soft: kept with `removed_at`, `removed_by`, `removed_reason`) and
+/// audits who and why. `removed_by` is the `X-Touchgate-Actor` header, else the token's
+/// description.
+#[utoipa::path(
+    delete,
+    path = "/v1/dnc/{id}",
+    tag = "dnc",
+    params(
+        ("id" = String, Path, description = "DNC entry id"),
+        ("reason" = String, Query, description = "Why it is removed (required)"),
+        ("X-Touchgate-Actor" = Option<String>, Header, description = "Who removes it (for the audit log)"),
+    ),
+    responses(
+        (status = 200, description = "The removed entry", body = Object),
+        (status = 400, description = "`reason` missing", body = ErrorBody),
+        (status = 404, description = "Unknown entry", body = ErrorBody),
+        (status = 409, description = "Already removed", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn remove_dnc(
+    State(state): State<AppState>,
+    Operator(p): Operator,
+    headers: HeaderMap,
+    IdPath(id): IdPath,
+    mut params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let reason = params
+        .take("reason")?
+        .ok_or_else(|| ApiError::bad_request("reason", "required: say why the entry is removed"))?;
+    if reason.len() > 1000 {
+        return Err(ApiError::bad_request(
+            "reason",
+            "must be at most 1000 bytes",
+        ));
+    }
+    params.finish()?;
+    let by = actor(&headers, &p);
+    let removed = state
+        .store
+        .remove_dnc(&p.workspace, &id, &by, reason.trim(), state.clock.now())
+        .await?;
+    let row = state
+        .store
+        .get_dnc(&p.workspace, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no DNC entry `{id}`")))?;
+    if !removed {
+        return Err(ApiError::Conflict(format!(
+            "DNC entry `{id}` was already removed"
+        )));
+    }
+    tracing::info!(workspace = %p.workspace, dnc_id = %id, removed_by = %by, "DNC entry removed");
+    Ok(Json(serde_json::to_value(row).map_err(ApiError::internal)?))
+}

@@ -1,0 +1,110 @@
+//! Extractors that answer in the API's error shape: JSON bodies (400 naming the field, 413
+//! over the limit), path ids and query parameters.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::error::{ApiError, from_json_rejection};
+use super::{body_limit, check_id};
+use crate::app::AppState;
+
+/// A JSON body parsed into `T` (unknown fields are rejected by `T` itself).
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let limit = body_limit(&state.config);
+        let bytes = read_body(req, state).await?;
+        parse_json(&bytes, limit).map(ApiJson)
+    }
+}
+
+/// The raw body, within the configured limit.
+pub async fn read_body(req: Request, state: &AppState) -> Result<Bytes, ApiError> {
+    let limit = body_limit(&state.config);
+    Bytes::from_request(req, state).await.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge { limit }
+        } else {
+            ApiError::bad_request_no_field(r.body_text())
+        }
+    })
+}
+
+/// Parses JSON into `T`, naming the field at fault.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8], limit: usize) -> Result<T, ApiError> {
+    axum::Json::<T>::from_bytes(bytes)
+        .map(|j| j.0)
+        .map_err(|r| from_json_rejection(&r, limit))
+}
+
+/// Parses a JSON value (one item of a batch, a body with a field taken out) into `T`.
+pub fn parse_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, ApiError> {
+    let bytes = serde_json::to_vec(value).map_err(ApiError::internal)?;
+    parse_json(&bytes, usize::MAX)
+}
+
+/// The `{id}` of the path, checked.
+#[derive(Debug)]
+pub struct IdPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::bad_request("id", e.body_text()))?;
+        check_id(&id, "id")?;
+        Ok(IdPath(id))
+    }
+}
+
+/// Query parameters, taken one by one; whatever is left unread is an unknown parameter.
+#[derive(Debug, Default)]
+pub struct Params(Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(pairs) = Query::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::bad_request_no_field(e.body_text()))?;
+        Ok(Params(pairs))
+    }
+}
+
+impl Params {
+    /// The value of `name`; empty means absent (`?account_id=&…` filters nothing). Given twice: 400.
+    pub fn take(&mut self, name: &str) -> Result<Option<String>, ApiError> {
+        let mut found = None;
+        let mut rest = Vec::with_capacity(self.0.len());
+        for (k, v) in self.0.drain(..) {
+            if k == name {
+                if found.is_some() {
+                    return Err(ApiError::bad_request(name, "given more than once"));
+                }
+                found = Some(v);
+            } else {
+                rest.push((k, v));
+            }
+        }
+        self.0 = rest;
+        Ok(found.filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Fails on the first parameter nobody took.
+    pub fn finish(self) -> Result<(), ApiError> {
+        match self.0.into_iter().next() {
+            Some((k, _)) => Err(ApiError::bad_request(k, "unknown query parameter")),
+            None => Ok(()),
+        }
+    }
+}

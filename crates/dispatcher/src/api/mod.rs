@@ -1,0 +1,110 @@
+//! The daemon's HTTP API (the contract is `shared/design/api.md`).
+//!
+//! Every handler authenticates first (`auth::Service` / `auth::Operator`, before the body is
+//! read), then parses its body with [`extract::ApiJson`] (400 naming the field), then works in
+//! the principal's workspace only. Errors are [`error::ApiError`], answered as
+//! `{"error": {"code", "message", "field"?}}`.
+
+pub mod accounts;
+pub mod auth;
+pub mod dnc;
+pub mod error;
+pub mod evaluate;
+pub mod extract;
+pub mod health;
+pub mod inbound;
+pub mod leads;
+pub mod openapi;
+pub mod ops;
+pub mod touches;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
+use axum::routing::{get, post, put};
+use tower_http::trace::TraceLayer;
+
+use crate::app::AppState;
+use crate::config::Config;
+
+pub use error::ApiError;
+
+/// Default largest request body: 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The body limit in force (`[server] max_body_bytes`, default 1 MiB).
+pub fn body_limit(config: &Config) -> usize {
+    config
+        .server
+        .max_body_bytes
+        .unwrap_or(DEFAULT_MAX_BODY_BYTES)
+}
+
+/// The whole API, ready to serve.
+pub fn router(state: AppState) -> Router {
+    let limit = body_limit(&state.config);
+    Router::new()
+        .route(
+            "/v1/accounts/{id}",
+            put(accounts::put_account).get(accounts::get_account),
+        )
+        .route("/v1/leads/{id}", put(leads::put_lead).get(leads::get_lead))
+        .route(
+            "/v1/touches",
+            post(touches::create_touch).get(touches::list_touches),
+        )
+        .route("/v1/touches/batch", post(touches::create_batch))
+        .route("/v1/touches/{id}", get(touches::get_touch))
+        .route("/v1/touches/{id}/cancel", post(touches::cancel_touch))
+        .route("/v1/evaluate", post(evaluate::evaluate))
+        .route("/v1/inbound", post(inbound::inbound))
+        .route("/v1/dnc", post(dnc::add_dnc).get(dnc::list_dnc))
+        .route("/v1/dnc/{id}", get(dnc::get_dnc).delete(dnc::remove_dnc))
+        .route("/v1/dispatch/drain", post(ops::drain))
+        .route("/v1/test/clock", post(ops::set_clock))
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
+        .route("/openapi.json", get(openapi::openapi_json))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint")
+}
+
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::MethodNotAllowed(format!("method {method} is not allowed on this endpoint"))
+}
+
+/// Checks an id taken from the path (or a body) before it reaches storage.
+pub(crate) fn check_id(id: &str, field: &str) -> Result<(), ApiError> {
+    if id.trim().is_empty() {
+        return Err(ApiError::bad_request(field, "must not be empty"));
+    }
+    if id.len() > 255 {
+        return Err(ApiError::bad_request(field, "must be at most 255 bytes"));
+    }
+    if id.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// A document as stored, with its `id` added.
+pub(crate) fn with_id<T: serde::Serialize>(
+    doc: &T,
+    id: &str,
+) -> Result<serde_json::Value, ApiError> {
+    let mut v = serde_json::to_value(doc).map_err(ApiError::internal)?;
+    if let Some(map) = v.as_object_mut() {
+        map.insert("id".to_owned(), serde_json::Value::String(id.to_owned()));
+    }
+    Ok(v)
+}

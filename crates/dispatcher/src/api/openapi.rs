@@ -1,0 +1,99 @@
+//! `GET /openapi.json`: the OpenAPI document, generated from the handlers' annotations.
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::error::ApiError;
+use super::{accounts, dnc, error, evaluate, health, inbound, leads, ops, touches};
+use crate::domain::{AccountBody, Content, DncBody, LeadBody, TouchBody};
+
+/// The API's OpenAPI description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Touchgate",
+        description = "Dispatches outreach touches through a compliance gate. Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}`; unknown JSON fields are rejected with 400."
+    ),
+    paths(
+        accounts::put_account,
+        accounts::get_account,
+        leads::put_lead,
+        leads::get_lead,
+        touches::create_touch,
+        touches::create_batch,
+        touches::get_touch,
+        touches::list_touches,
+        touches::cancel_touch,
+        evaluate::evaluate,
+        inbound::inbound,
+        dnc::add_dnc,
+        dnc::list_dnc,
+        dnc::get_dnc,
+        dnc::remove_dnc,
+        ops::drain,
+        ops::set_clock,
+        health::healthz,
+        health::metrics,
+        openapi_json,
+    ),
+    components(schemas(
+        AccountBody,
+        LeadBody,
+        TouchBody,
+        Content,
+        DncBody,
+        error::ErrorBody,
+        error::ErrorDetail,
+        touches::TouchAccepted,
+        touches::BatchRequest,
+        touches::BatchResponse,
+        touches::TouchList,
+        evaluate::Evaluation,
+        inbound::InboundBody,
+        dnc::DncList,
+        ops::Drained,
+        ops::ClockBody,
+    )),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "accounts", description = "Sender identities (operator)"),
+        (name = "leads", description = "The people contacted (service)"),
+        (name = "touches", description = "Messages, their decisions and their fate"),
+        (name = "gate", description = "The gate, asked directly"),
+        (name = "inbound", description = "Replies and opt-outs"),
+        (name = "dnc", description = "Do-not-contact list (operator)"),
+        (name = "operations", description = "Operator tools"),
+        (name = "health", description = "Health and metrics (no auth)"),
+    )
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+#[derive(Debug)]
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "health",
+    responses((status = 200, description = "The OpenAPI document", body = Object))
+)]
+pub async fn openapi_json() -> Response {
+    match serde_json::to_value(ApiDoc::openapi()) {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
