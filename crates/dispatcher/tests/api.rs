@@ -1,0 +1,1599 @@
+//! Black-box tests of the HTTP API: the real `touchgate serve` binary on a fresh SQLite file,
+//! a free port and a fake clock (2026-11-25T18:00:00Z = 10:00 in Los Angeles), driven over
+//! HTTP with reqwest.
+//!
+//! While `touchgate serve` does not exist yet (`src/main.rs` without a `serve` command), the
+//! same tests run against an in-process server built the way the daemon builds it
+//! ([`Daemon::start`] picks; `TOUCHGATE_TEST_MODE=binary|in-process` forces one).
+//!
+//! Most daemons here run with the background dispatch loop off (`[dispatcher] enabled = false`)
+//! so that `POST /v1/dispatch/drain` decides everything deterministically; one test runs the
+//! loop.
+
+// clippy.toml's allow-*-in-tests covers `#[test]` functions only, not the helpers of this test
+// crate; a failed expectation here should panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::net::TcpListener as StdListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const OP: &str = "op-token";
+const SVC: &str = "svc-token";
+const ACME_OP: &str = "acme-op-token";
+const ACME_SVC: &str = "acme-svc-token";
+const START: &str = "2026-11-25T18:00:00Z";
+const PHONE: &str = "+14155550123";
+
+/// One running daemon and its database directory.
+struct Daemon {
+    base: String,
+    client: reqwest::Client,
+    child: Option<Child>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        if let Some(s) = self.server.take() {
+            s.abort();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn use_binary() -> bool {
+    match std::env::var("TOUCHGATE_TEST_MODE").as_deref() {
+        Ok("binary") => true,
+        Ok("in-process") => false,
+        _ => include_str!("../src/main.rs")
+            .to_ascii_lowercase()
+            .contains("serve"),
+    }
+}
+
+fn config_text(dispatch_loop: bool, max_body: Option<usize>) -> String {
+    let mut s = format!(
+        "[dispatcher]\nenabled = {dispatch_loop}\npoll_interval_ms = 50\n\n\
+         [[tokens]]\ntoken = \"{ACME_OP}\"\nrole = \"operator\"\nworkspace = \"acme\"\n\n\
+         [[tokens]]\ntoken = \"{ACME_SVC}\"\nrole = \"service\"\nworkspace = \"acme\"\n"
+    );
+    if let Some(m) = max_body {
+        s.push_str(&format!("\n[server]\nmax_body_bytes = {m}\n"));
+    }
+    s
+}
+
+impl Daemon {
+    async fn start() -> Daemon {
+        Daemon::start_with(false, None).await
+    }
+
+    async fn start_with(dispatch_loop: bool, max_body: Option<usize>) -> Daemon {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("touchgate.toml");
+        std::fs::write(&cfg, config_text(dispatch_loop, max_body)).unwrap();
+        let db = format!("sqlite://{}/t.db", dir.path().display());
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let mut d = Daemon {
+            base,
+            client,
+            child: None,
+            server: None,
+            dir,
+        };
+        if use_binary() {
+            let log = std::fs::File::create(d.dir.path().join("daemon.log")).unwrap();
+            let child = Command::new(env!("CARGO_BIN_EXE_touchgate"))
+                .arg("serve")
+                .current_dir(d.dir.path())
+                .env("TOUCHGATE_LISTEN", format!("127.0.0.1:{port}"))
+                .env("TOUCHGATE_DATABASE_URL", &db)
+                .env("TOUCHGATE_CONFIG", &cfg)
+                .env("TOUCHGATE_OPERATOR_TOKEN", OP)
+                .env("TOUCHGATE_SERVICE_TOKEN", SVC)
+                .env("TOUCHGATE_FAKE_CLOCK", START)
+                .env("RUST_LOG", "info")
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .expect("spawn touchgate serve");
+            d.child = Some(child);
+        } else {
+            d.server = Some(in_process::start(&cfg, &db, port).await);
+        }
+        d.wait_healthy().await;
+        d
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default()
+    }
+
+    async fn wait_healthy(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(c) = &mut self.child
+                && let Ok(Some(status)) = c.try_wait()
+            {
+                panic!(
+                    "touchgate serve exited early ({status}); log:\n{}",
+                    self.log()
+                );
+            }
+            if let Ok(r) = self
+                .client
+                .get(format!("{}/healthz", self.base))
+                .send()
+                .await
+                && r.status() == StatusCode::OK
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "daemon not healthy after 30 s; log:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn req(&self, method: Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
+        let r = self.client.request(method, format!("{}{path}", self.base));
+        match token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut r = self.req(method, path, token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let res = r.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        let v = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
+        };
+        (status, v)
+    }
+
+    async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    async fn drain(&self) -> u64 {
+        let (s, v) = self.post("/v1/dispatch/drain", OP, json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["processed"].as_u64().unwrap()
+    }
+
+    async fn set_clock(&self, at: &str) {
+        let (s, v) = self.post("/v1/test/clock", OP, json!({ "now": at })).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+
+    async fn touch(&self, id: &str) -> Value {
+        let (s, v) = self.get(&format!("/v1/touches/{id}"), SVC).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v
+    }
+
+    /// Account `sdr-1` and lead `lead-7` (Los Angeles phone with SMS consent, email) in the
+    /// default workspace.
+    async fn seed(&self) {
+        let (s, v) = self
+            .put("/v1/accounts/sdr-1", OP, json!({ "status": "active" }))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let (s, v) = self.put("/v1/leads/lead-7", SVC, lead_body()).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+
+    async fn create(&self, body: Value) -> (StatusCode, Value) {
+        self.post("/v1/touches", SVC, body).await
+    }
+}
+
+fn lead_body() -> Value {
+    json!({
+        "phone": "+1 (415) 555-0123",
+        "email": "Ana@Example.com",
+        "timezone": "America/Los_Angeles",
+        "country": "US",
+        "consents": [{"channel": "sms", "purpose": "marketing", "granted_at": "2026-01-01T00:00:00Z", "source": "web_form"}]
+    })
+}
+
+fn sms(key: &str) -> Value {
+    json!({
+        "idempotency_key": key, "account_id": "sdr-1", "lead_id": "lead-7", "channel": "sms",
+        "content": {"body": "Hi Ana"}, "campaign_id": "seq42", "step": 1
+    })
+}
+
+fn email(key: &str) -> Value {
+    json!({
+        "idempotency_key": key, "account_id": "sdr-1", "lead_id": "lead-7", "channel": "email",
+        "content": {"subject": "Hello", "body": "Hi Ana"}, "campaign_id": "seq43", "step": 2
+    })
+}
+
+fn assert_error(
+    status: StatusCode,
+    v: &Value,
+    want_status: StatusCode,
+    code: &str,
+    field: Option<&str>,
+) {
+    assert_eq!(status, want_status, "{v}");
+    assert_eq!(v["error"]["code"], code, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{v}"
+    );
+    if let Some(f) = field {
+        assert_eq!(v["error"]["field"], f, "{v}");
+    }
+}
+
+/// The in-process server: the daemon's own `build_state`, then the fake clock and the test
+/// tokens put in place (the process environment is shared by every test, so it is not used).
+mod in_process {
+    use super::*;
+    use dispatcher::app::Principal;
+    use dispatcher::clock::Clock;
+    use dispatcher::config::{Config, DEFAULT_WORKSPACE, Role};
+
+    pub async fn start(cfg: &Path, db: &str, port: u16) -> tokio::task::JoinHandle<()> {
+        let mut config = Config::from_file(cfg).unwrap();
+        config.database_url = Some(db.to_owned());
+        config.listen = Some(format!("127.0.0.1:{port}"));
+        let (mut state, generated) = dispatcher::daemon::build_state(config).await.unwrap();
+        let clock = Clock::fake(START.parse().unwrap());
+        state.clock = clock.clone();
+        state.dispatcher.clock = clock;
+        let mut tokens: Vec<(String, Principal)> = state
+            .tokens
+            .iter()
+            .filter(|(t, _)| Some(t) != generated.as_ref())
+            .cloned()
+            .collect();
+        for (t, role) in [(OP, Role::Operator), (SVC, Role::Service)] {
+            tokens.push((
+                t.to_owned(),
+                Principal {
+                    workspace: DEFAULT_WORKSPACE.to_owned(),
+                    role,
+                },
+            ));
+        }
+        state.tokens = Arc::new(tokens);
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        if state.config.dispatcher.enabled {
+            tokio::spawn(dispatcher::daemon::dispatch_loop(state.clone()));
+        }
+        let app = dispatcher::api::router(state);
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        })
+    }
+}
+
+// ---------------------------------------------------------------- auth and tenancy
+
+#[tokio::test]
+async fn auth_missing_or_wrong_token_is_401_wrong_role_is_403() {
+    let d = Daemon::start().await;
+    let (s, v) = d.call(Method::GET, "/v1/accounts/sdr-1", None, None).await;
+    assert_error(s, &v, StatusCode::UNAUTHORIZED, "unauthorized", None);
+    let (s, v) = d.get("/v1/accounts/sdr-1", "nope").await;
+    assert_error(s, &v, StatusCode::UNAUTHORIZED, "unauthorized", None);
+    let res = d
+        .req(Method::GET, "/v1/touches", None)
+        .header("authorization", "Basic b3A6dG9rZW4=")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    // Service tokens cannot touch operator endpoints, even with a body that is invalid.
+    let (s, v) = d
+        .put("/v1/accounts/sdr-1", SVC, json!({"status": "active"}))
+        .await;
+    assert_error(s, &v, StatusCode::FORBIDDEN, "forbidden", None);
+    let (s, v) = d.put("/v1/accounts/sdr-1", SVC, json!({"bogus": 1})).await;
+    assert_error(s, &v, StatusCode::FORBIDDEN, "forbidden", None);
+    let (s, v) = d.get("/v1/touches", SVC).await;
+    assert_error(s, &v, StatusCode::FORBIDDEN, "forbidden", None);
+    let (s, v) = d
+        .post(
+            "/v1/dnc",
+            SVC,
+            json!({"contact": PHONE, "reason": "customer_request"}),
+        )
+        .await;
+    assert_error(s, &v, StatusCode::FORBIDDEN, "forbidden", None);
+    let (s, v) = d.post("/v1/dispatch/drain", SVC, json!({})).await;
+    assert_error(s, &v, StatusCode::FORBIDDEN, "forbidden", None);
+    let (s, v) = d.post("/v1/test/clock", SVC, json!({"now": START})).await;
+    assert_error(s, &v, StatusCode::FORBIDDEN, "forbidden", None);
+
+    // Operators may do everything a service does.
+    let (s, _) = d.put("/v1/accounts/sdr-1", OP, json!({})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, v) = d.put("/v1/leads/lead-7", OP, lead_body()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = d.post("/v1/touches", OP, sms("op-1")).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    // Nothing was stored by the refused requests.
+    let (_, v) = d.get("/v1/dnc", OP).await;
+    assert_eq!(v["entries"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn workspaces_never_see_each_other() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let (s, created) = d.create(sms("shared-key")).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let id = created["id"].as_str().unwrap();
+
+    // acme sees none of the default workspace's data: 404, not 403.
+    let (s, v) = d.get("/v1/accounts/sdr-1", ACME_OP).await;
+    assert_error(s, &v, StatusCode::NOT_FOUND, "not_found", None);
+    let (s, v) = d.get("/v1/leads/lead-7", ACME_SVC).await;
+    assert_error(s, &v, StatusCode::NOT_FOUND, "not_found", None);
+    let (s, v) = d.get(&format!("/v1/touches/{id}"), ACME_SVC).await;
+    assert_error(s, &v, StatusCode::NOT_FOUND, "not_found", None);
+    let (s, v) = d
+        .post(&format!("/v1/touches/{id}/cancel"), ACME_OP, json!({}))
+        .await;
+    assert_error(s, &v, StatusCode::NOT_FOUND, "not_found", None);
+    let (_, v) = d.get("/v1/touches", ACME_OP).await;
+    assert_eq!(v["touches"].as_array().unwrap().len(), 0, "{v}");
+    // …and cannot enqueue against the other workspace's account or lead.
+    let (s, v) = d.post("/v1/touches", ACME_SVC, sms("acme-1")).await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("account_id"),
+    );
+
+    // The same ids and key in acme are acme's own.
+    let (s, _) = d
+        .put("/v1/accounts/sdr-1", ACME_OP, json!({"status": "paused"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = d.put("/v1/leads/lead-7", ACME_SVC, lead_body()).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, v) = d.post("/v1/touches", ACME_SVC, sms("shared-key")).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_ne!(v["id"], created["id"]);
+    let (_, acc) = d.get("/v1/accounts/sdr-1", OP).await;
+    assert_eq!(acc["status"], "active");
+    let (_, acc) = d.get("/v1/accounts/sdr-1", ACME_OP).await;
+    assert_eq!(acc["status"], "paused");
+
+    // DNC entries are per workspace too.
+    let (s, e) = d
+        .post(
+            "/v1/dnc",
+            ACME_OP,
+            json!({"contact": PHONE, "reason": "customer_request"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    let (_, v) = d
+        .get(&format!("/v1/dnc?contact={}", "%2B14155550123"), OP)
+        .await;
+    assert_eq!(v["entries"].as_array().unwrap().len(), 0, "{v}");
+    let (s, v) = d
+        .get(&format!("/v1/dnc/{}", e["id"].as_str().unwrap()), OP)
+        .await;
+    assert_error(s, &v, StatusCode::NOT_FOUND, "not_found", None);
+    let del = d
+        .req(
+            Method::DELETE,
+            &format!("/v1/dnc/{}?reason=x", e["id"].as_str().unwrap()),
+            Some(OP),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.status(), StatusCode::NOT_FOUND);
+}
+
+// ---------------------------------------------------------------- accounts and leads
+
+#[tokio::test]
+async fn accounts_and_leads_put_and_get() {
+    let d = Daemon::start().await;
+    let account = json!({
+        "status": "active",
+        "paused_channels": ["linkedin"],
+        "limits": {"sms": {"min_gap_seconds": 30, "hourly": 100, "daily": 500}},
+        "quiet_hours": {"default": {"start": "08:00", "end": "21:00"}, "email": null},
+        "templates": [{"id": "intro-v2", "channel": "email", "status": "approved"}]
+    });
+    let (s, v) = d.put("/v1/accounts/sdr-1", OP, account.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["id"], "sdr-1");
+    assert_eq!(v["limits"]["sms"]["hourly"], 100);
+    let (s, v) = d.put("/v1/accounts/sdr-1", OP, account).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = d.get("/v1/accounts/sdr-1", OP).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["id"], "sdr-1");
+    assert_eq!(v["paused_channels"], json!(["linkedin"]));
+    assert_eq!(v["quiet_hours"]["email"], Value::Null);
+    let (s, v) = d.get("/v1/accounts/nobody", OP).await;
+    assert_error(s, &v, StatusCode::NOT_FOUND, "not_found", None);
+
+    let (s, v) = d.put("/v1/leads/lead-7", SVC, lead_body()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["id"], "lead-7");
+    assert_eq!(v["phone"], PHONE);
+    assert_eq!(v["email"], "ana@example.com");
+    // A number without `+` is read in the workspace's default region (US).
+    let (s, v) = d
+        .put("/v1/leads/lead-7", SVC, json!({"phone": "(415) 555-0123"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["phone"], PHONE);
+    let (s, v) = d.get("/v1/leads/lead-7", SVC).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["phone"], PHONE);
+    assert!(v.get("email").is_none(), "replaced, not merged: {v}");
+}
+
+#[tokio::test]
+async fn bad_requests_name_the_field_and_store_nothing() {
+    let d = Daemon::start().await;
+    let (s, v) = d
+        .put("/v1/leads/l1", SVC, json!({"phone": "not a phone"}))
+        .await;
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "bad_request", Some("phone"));
+    let (s, v) = d.put("/v1/leads/l1", SVC, json!({"email": "nope"})).await;
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "bad_request", Some("email"));
+    let (s, v) = d
+        .put(
+            "/v1/leads/l1",
+            SVC,
+            json!({"phone": PHONE, "nickname": "Ana"}),
+        )
+        .await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("nickname"),
+    );
+    let (s, v) = d
+        .put("/v1/leads/l1", SVC, json!({"timezone": "Mars/Olympus"}))
+        .await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("timezone"),
+    );
+    let (s, v) = d
+        .put(
+            "/v1/leads/l1",
+            SVC,
+            json!({"consents": [{"channel": "fax", "granted_at": START}]}),
+        )
+        .await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("consents[0].channel"),
+    );
+    let (s, v) = d.get("/v1/leads/l1", SVC).await;
+    assert_error(s, &v, StatusCode::NOT_FOUND, "not_found", None);
+
+    let (s, v) = d
+        .put("/v1/accounts/a1", OP, json!({"status": "sleeping"}))
+        .await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("status"),
+    );
+    let (s, v) = d
+        .put(
+            "/v1/accounts/a1",
+            OP,
+            json!({"quiet_hours": {"sms": {"start": "25:00", "end": "21:00"}}}),
+        )
+        .await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("quiet_hours.sms"),
+    );
+    let (s, v) = d
+        .put(
+            "/v1/accounts/a1",
+            OP,
+            json!({"limits": {"sms": {"weekly_invites": 3}}}),
+        )
+        .await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("limits.sms.weekly_invites"),
+    );
+    let (s, v) = d.get("/v1/accounts/a1", OP).await;
+    assert_error(s, &v, StatusCode::NOT_FOUND, "not_found", None);
+
+    d.seed().await;
+    let mut t = sms("k");
+    t["channel"] = json!("fax");
+    let (s, v) = d.create(t).await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("channel"),
+    );
+    let mut t = sms("k");
+    t.as_object_mut().unwrap().remove("lead_id");
+    let (s, v) = d.create(t).await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("lead_id"),
+    );
+    let mut t = sms("k");
+    t["priority"] = json!(1);
+    let (s, v) = d.create(t).await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("priority"),
+    );
+    let mut t = sms("k");
+    t["content"]["html"] = json!("<p>");
+    let (s, v) = d.create(t).await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("content.html"),
+    );
+    let mut t = sms("k");
+    t["step"] = json!("three");
+    let (s, v) = d.create(t).await;
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "bad_request", Some("step"));
+    let mut t = sms("k");
+    t["lead_id"] = json!("lead-404");
+    let (s, v) = d.create(t).await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("lead_id"),
+    );
+    let mut t = sms("k");
+    t["account_id"] = json!("sdr-404");
+    let (s, v) = d.create(t).await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("account_id"),
+    );
+    let mut t = sms("k");
+    t["deadline"] = json!("2026-11-01T00:00:00Z");
+    let (s, v) = d.create(t).await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("deadline"),
+    );
+    let mut t = sms("k");
+    t["action"] = json!("invite");
+    let (s, v) = d.create(t).await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("action"),
+    );
+
+    // Not JSON at all, or not an object.
+    let res = d
+        .req(Method::POST, "/v1/touches", Some(SVC))
+        .header("content-type", "application/json")
+        .body("{\"account_id\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "bad_request");
+    let (s, v) = d.create(json!([1, 2])).await;
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "bad_request", None);
+
+    // Nothing was enqueued by any of it, and the key is still free.
+    let (_, v) = d.get("/v1/touches", OP).await;
+    assert_eq!(v["touches"].as_array().unwrap().len(), 0, "{v}");
+    let (s, _) = d.create(sms("k")).await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    // Unknown endpoints answer in the same shape.
+    let (s, v) = d.get("/v1/nothing-here", OP).await;
+    assert_error(s, &v, StatusCode::NOT_FOUND, "not_found", None);
+}
+
+#[tokio::test]
+async fn oversized_body_is_413() {
+    let d = Daemon::start_with(false, Some(64 * 1024)).await;
+    d.seed().await;
+    let mut t = sms("big");
+    t["content"]["body"] = json!("x".repeat(100 * 1024));
+    let (s, v) = d.create(t).await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        None,
+    );
+    let (_, v) = d.get("/v1/touches", OP).await;
+    assert_eq!(v["touches"].as_array().unwrap().len(), 0);
+    // Default limit (1 MiB) on another daemon.
+    let d = Daemon::start().await;
+    let (s, v) = d
+        .put(
+            "/v1/leads/l1",
+            SVC,
+            json!({"state": "x".repeat(2 * 1024 * 1024)}),
+        )
+        .await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        None,
+    );
+}
+
+// ---------------------------------------------------------------- touches
+
+#[tokio::test]
+async fn touch_is_sent_after_drain() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let (s, v) = d.create(sms("seq42-lead7-step1")).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["status"], "queued");
+    let id = v["id"].as_str().unwrap().to_owned();
+    let t = d.touch(&id).await;
+    assert_eq!(t["status"], "queued");
+    assert_eq!(t["attempts"], 0);
+    assert_eq!(t["next_attempt_at"], START);
+    assert_eq!(t["request"]["content"]["body"], "Hi Ana");
+    assert_eq!(t["decisions"], json!([]));
+
+    assert!(d.drain().await >= 1);
+    let t = d.touch(&id).await;
+    assert_eq!(t["status"], "sent", "{t}");
+    assert_eq!(t["sent_at"], START);
+    assert!(
+        t["provider_message_id"]
+            .as_str()
+            .is_some_and(|p| !p.is_empty()),
+        "{t}"
+    );
+    assert_eq!(t["sandbox_message"]["to"], PHONE, "{t}");
+    assert_eq!(t["sandbox_message"]["body"], "Hi Ana", "{t}");
+    let decisions = t["decisions"].as_array().unwrap();
+    let gate = decisions.iter().find(|d| d["kind"] == "gate").unwrap();
+    assert_eq!(gate["allowed"], true);
+    assert_eq!(gate["reason"], Value::Null);
+    assert!(
+        gate["checks"].as_array().is_some_and(|c| !c.is_empty()),
+        "{gate}"
+    );
+    assert!(gate["at"].is_string());
+    assert!(gate.get("retry_after").is_some());
+    // Nothing left to do.
+    assert_eq!(d.drain().await, 0);
+}
+
+#[tokio::test]
+async fn the_background_dispatcher_sends_without_drain() {
+    let d = Daemon::start_with(true, None).await;
+    d.seed().await;
+    let (s, v) = d.create(email("bg-1")).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let t = d.touch(&id).await;
+        if t["status"] == "sent" {
+            assert_eq!(t["sandbox_message"]["to"], "ana@example.com");
+            break;
+        }
+        assert!(Instant::now() < deadline, "not sent: {t}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn same_idempotency_key_returns_the_first_touch() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let (s, first) = d.create(sms("dup")).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, again) = d.create(sms("dup")).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(again["id"], first["id"]);
+    // A different body under the same key still answers with the first touch.
+    let (s, other) = d.create(email("dup")).await;
+    assert_eq!(s, StatusCode::OK, "{other}");
+    assert_eq!(other["id"], first["id"]);
+    let t = d.touch(first["id"].as_str().unwrap()).await;
+    assert_eq!(t["channel"], "sms");
+    let (_, list) = d.get("/v1/touches", OP).await;
+    assert_eq!(list["touches"].as_array().unwrap().len(), 1);
+    // Without a key, every request is a new touch.
+    let mut t = sms("x");
+    t.as_object_mut().unwrap().remove("idempotency_key");
+    let (s1, a) = d.create(t.clone()).await;
+    let (s2, b) = d.create(t).await;
+    assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED));
+    assert_ne!(a["id"], b["id"]);
+}
+
+#[tokio::test]
+async fn concurrent_duplicates_create_one_touch() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let d = Arc::new(d);
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let d = d.clone();
+        tasks.push(tokio::spawn(async move { d.create(sms("race")).await }));
+    }
+    let mut created = 0;
+    let mut ids = std::collections::BTreeSet::new();
+    for t in tasks {
+        let (s, v) = t.await.unwrap();
+        match s {
+            StatusCode::CREATED => created += 1,
+            StatusCode::OK => {}
+            other => panic!("unexpected {other}: {v}"),
+        }
+        ids.insert(v["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(created, 1);
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let (_, list) = d.get("/v1/touches", OP).await;
+    assert_eq!(list["touches"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn quiet_hours_snooze_until_eight_local() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    // 03:00 on 26 November in Los Angeles (PST, UTC-8).
+    d.set_clock("2026-11-26T11:00:00Z").await;
+    let (s, v) = d.create(sms("night")).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    d.drain().await;
+    let t = d.touch(&id).await;
+    assert_eq!(t["status"], "scheduled", "{t}");
+    assert_eq!(t["next_attempt_at"], "2026-11-26T16:00:00Z", "{t}");
+    assert_eq!(t["reason"], "quiet_hours");
+    assert_eq!(t["retry_after"], "2026-11-26T16:00:00Z");
+    assert_eq!(t["attempts"], 0);
+    let last = t["decisions"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["allowed"], false);
+    assert_eq!(last["reason"], "quiet_hours");
+    assert_eq!(last["retry_after"], "2026-11-26T16:00:00Z");
+    let qh = last["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "quiet_hours")
+        .unwrap()
+        .clone();
+    assert_eq!(qh["passed"], false);
+    assert!(
+        qh["detail"]
+            .as_str()
+            .unwrap()
+            .contains("America/Los_Angeles"),
+        "{qh}"
+    );
+
+    // Still night: nothing due.
+    d.set_clock("2026-11-26T15:59:00Z").await;
+    assert_eq!(d.drain().await, 0);
+    // 08:00 local: sent.
+    d.set_clock("2026-11-26T16:00:00Z").await;
+    assert_eq!(d.drain().await, 1);
+    let t = d.touch(&id).await;
+    assert_eq!(t["status"], "sent", "{t}");
+    assert_eq!(t["sent_at"], "2026-11-26T16:00:00Z");
+}
+
+#[tokio::test]
+async fn inbound_stop_adds_dnc_and_blocks_every_channel() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let (s, v) = d
+        .post(
+            "/v1/inbound",
+            SVC,
+            json!({"channel": "sms", "from": "+1 415-555-0123", "to": "+14155550100", "body": "STOP", "subject": null, "received_at": null}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["opt_out"], true, "{v}");
+    assert_eq!(v["matched"], "STOP", "{v}");
+    assert_eq!(v["dnc"]["contact"], PHONE);
+    assert_eq!(v["dnc"]["channel"], "*");
+    assert_eq!(v["dnc"]["reason"], "opt_out_reply");
+    assert_eq!(v["dnc"]["source"], "inbound_sms");
+    // The row is there as soon as the answer is.
+    let (_, list) = d.get("/v1/dnc?contact=%2B14155550123", OP).await;
+    let entries = list["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{list}");
+    assert_eq!(entries[0]["id"], v["dnc"]["id"]);
+
+    // An email to the same lead is blocked for good.
+    let (s, t) = d.create(email("after-stop")).await;
+    assert_eq!(s, StatusCode::CREATED);
+    d.drain().await;
+    let t = d.touch(t["id"].as_str().unwrap()).await;
+    assert_eq!(t["status"], "blocked", "{t}");
+    assert_eq!(t["reason"], "dnc_listed");
+    assert_eq!(t["retry_after"], Value::Null);
+
+    // Non-opt-out messages are classified but change nothing.
+    let (s, v) = d
+        .post(
+            "/v1/inbound",
+            SVC,
+            json!({"channel": "email", "from": "ana@example.com", "body": "Thanks, sounds good"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["opt_out"], false);
+    assert_eq!(v["intent"], "none");
+    let (s, v) = d
+        .post(
+            "/v1/inbound",
+            SVC,
+            json!({"channel": "sms", "from": "ana@example.com", "body": "STOP"}),
+        )
+        .await;
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "bad_request", Some("from"));
+    let (s, v) = d
+        .post(
+            "/v1/inbound",
+            SVC,
+            json!({"channel": "sms", "from": "nope", "body": "STOP"}),
+        )
+        .await;
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "bad_request", Some("from"));
+}
+
+#[tokio::test]
+async fn inbound_whatsapp_opens_the_window() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let (_, v) = d
+        .put(
+            "/v1/leads/lead-7",
+            SVC,
+            json!({"whatsapp": PHONE, "timezone": "America/Los_Angeles", "country": "US",
+                   "consents": [{"channel": "whatsapp", "purpose": "marketing", "granted_at": "2026-01-01T00:00:00Z"}]}),
+        )
+        .await;
+    assert_eq!(v["whatsapp"], PHONE);
+    let free_text = json!({"account_id": "sdr-1", "lead_id": "lead-7", "channel": "whatsapp", "content": {"body": "Hi"}});
+    let (_, e) = d.post("/v1/evaluate", SVC, free_text.clone()).await;
+    assert_eq!(e["reason"], "whatsapp_window_closed", "{e}");
+    let (s, v) = d
+        .post(
+            "/v1/inbound",
+            SVC,
+            json!({"channel": "whatsapp", "from": PHONE, "body": "Hello!"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["leads"], json!(["lead-7"]));
+    let (_, e) = d.post("/v1/evaluate", SVC, free_text).await;
+    assert_eq!(e["allowed"], true, "{e}");
+}
+
+#[tokio::test]
+async fn evaluate_is_a_dry_run() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let (s, v) = d
+        .put(
+            "/v1/accounts/sdr-1",
+            OP,
+            json!({"limits": {"sms": {"daily": 1}}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Allowed now, again and again: nothing is reserved.
+    for _ in 0..3 {
+        let (s, e) = d.post("/v1/evaluate", SVC, sms("ignored")).await;
+        assert_eq!(s, StatusCode::OK, "{e}");
+        assert_eq!(e["allowed"], true, "{e}");
+        assert_eq!(e["reason"], Value::Null);
+        assert!(e["checks"].as_array().is_some_and(|c| !c.is_empty()));
+    }
+    // At 03:12 in Los Angeles: quiet hours until 08:00 local.
+    let mut at_night = sms("ignored");
+    at_night["at"] = json!("2026-11-26T11:12:00Z");
+    let (s, e) = d.post("/v1/evaluate", SVC, at_night).await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    assert_eq!(e["allowed"], false);
+    assert_eq!(e["reason"], "quiet_hours");
+    assert_eq!(e["retry_after"], "2026-11-26T16:00:00Z");
+    let qh = e["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "quiet_hours")
+        .unwrap();
+    assert_eq!(qh["passed"], false);
+
+    // Nothing recorded: no touch, no decision, no send.
+    let (_, list) = d.get("/v1/touches", OP).await;
+    assert_eq!(list["touches"].as_array().unwrap().len(), 0);
+    let metrics = d
+        .req(Method::GET, "/metrics", None)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("touchgate_decisions_total 0"), "{metrics}");
+    let (s, _) = d.create(sms("real")).await;
+    assert_eq!(s, StatusCode::CREATED);
+    d.drain().await;
+    let (_, list) = d.get("/v1/touches?status=sent", OP).await;
+    assert_eq!(
+        list["touches"].as_array().unwrap().len(),
+        1,
+        "the daily cap was not used by evaluate"
+    );
+    // …and now the cap is used, which evaluate sees.
+    let (_, e) = d.post("/v1/evaluate", SVC, sms("ignored")).await;
+    assert_eq!(e["reason"], "daily_limit", "{e}");
+
+    let mut bad = sms("x");
+    bad["lead_id"] = json!("ghost");
+    let (s, v) = d.post("/v1/evaluate", SVC, bad).await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("lead_id"),
+    );
+    let mut bad = sms("x");
+    bad["account_id"] = json!("ghost");
+    let (s, v) = d.post("/v1/evaluate", SVC, bad).await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("account_id"),
+    );
+    let mut bad = sms("x");
+    bad["at"] = json!("tomorrow");
+    let (s, v) = d.post("/v1/evaluate", SVC, bad).await;
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "bad_request", Some("at"));
+    let mut bad = sms("x");
+    bad["colour"] = json!("red");
+    let (s, v) = d.post("/v1/evaluate", SVC, bad).await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("colour"),
+    );
+}
+
+#[tokio::test]
+async fn cancel_only_before_sending() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let mut later = email("later");
+    later["not_before"] = json!("2026-11-27T18:00:00Z");
+    let (s, v) = d.create(later).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        d.touch(&id).await["next_attempt_at"],
+        "2026-11-27T18:00:00Z"
+    );
+    let (s, t) = d
+        .post(&format!("/v1/touches/{id}/cancel"), SVC, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+    assert_eq!(t["status"], "cancelled");
+    assert_eq!(
+        t["decisions"].as_array().unwrap().last().unwrap()["kind"],
+        "cancel"
+    );
+    let (s, v) = d
+        .post(&format!("/v1/touches/{id}/cancel"), OP, json!({}))
+        .await;
+    assert_error(s, &v, StatusCode::CONFLICT, "conflict", None);
+    // A cancelled touch is never sent.
+    d.set_clock("2026-11-27T18:00:00Z").await;
+    assert_eq!(d.drain().await, 0);
+    assert_eq!(d.touch(&id).await["status"], "cancelled");
+
+    let (_, v) = d.create(email("now")).await;
+    let sent = v["id"].as_str().unwrap().to_owned();
+    d.drain().await;
+    let (s, v) = d
+        .post(&format!("/v1/touches/{sent}/cancel"), SVC, json!({}))
+        .await;
+    assert_error(s, &v, StatusCode::CONFLICT, "conflict", None);
+    let (s, v) = d
+        .post("/v1/touches/no-such-touch/cancel", SVC, json!({}))
+        .await;
+    assert_error(s, &v, StatusCode::NOT_FOUND, "not_found", None);
+    let (s, v) = d.get("/v1/touches/no-such-touch", SVC).await;
+    assert_error(s, &v, StatusCode::NOT_FOUND, "not_found", None);
+}
+
+#[tokio::test]
+async fn batch_answers_per_item() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let mut bad = sms("b2");
+    bad["channel"] = json!("pigeon");
+    let mut ghost = sms("b3");
+    ghost["lead_id"] = json!("ghost");
+    let (s, v) = d
+        .post(
+            "/v1/touches/batch",
+            SVC,
+            json!({"touches": [sms("b1"), bad, ghost, email("b4"), sms("b1")]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let r = v["results"].as_array().unwrap();
+    assert_eq!(r.len(), 5);
+    assert_eq!(r[0]["status"], "queued");
+    assert!(r[0]["id"].is_string());
+    assert_eq!(r[1]["error"]["code"], "bad_request");
+    assert_eq!(r[1]["error"]["field"], "channel");
+    assert_eq!(r[2]["error"]["field"], "lead_id");
+    assert_eq!(r[3]["status"], "queued");
+    assert_eq!(
+        r[4]["id"], r[0]["id"],
+        "same key within the batch: the first touch"
+    );
+    let (_, list) = d.get("/v1/touches", OP).await;
+    assert_eq!(list["touches"].as_array().unwrap().len(), 2);
+
+    let many: Vec<Value> = (0..1001).map(|i| sms(&format!("m{i}"))).collect();
+    let (s, v) = d
+        .post("/v1/touches/batch", SVC, json!({ "touches": many }))
+        .await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("touches"),
+    );
+    let (s, v) = d
+        .post("/v1/touches/batch", SVC, json!({ "items": [] }))
+        .await;
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "bad_request", Some("items"));
+}
+
+#[tokio::test]
+async fn list_filters_paging_and_csv() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    for i in 0..3 {
+        let (s, _) = d.create(sms(&format!("s{i}"))).await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    for i in 0..2 {
+        let (s, _) = d.create(email(&format!("e{i}"))).await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let mut later = email("later");
+    later["not_before"] = json!("2026-11-28T00:00:00Z");
+    let (s, later) = d.create(later).await;
+    assert_eq!(s, StatusCode::CREATED);
+    d.drain().await;
+
+    let count = |v: &Value| v["touches"].as_array().unwrap().len();
+    let (s, v) = d.get("/v1/touches", OP).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(count(&v), 6);
+    assert_eq!(v["next_cursor"], Value::Null);
+    let (_, v) = d.get("/v1/touches?channel=sms", OP).await;
+    assert_eq!(count(&v), 3);
+    assert!(
+        v["touches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["channel"] == "sms")
+    );
+    let (_, v) = d.get("/v1/touches?status=sent&channel=email", OP).await;
+    assert_eq!(count(&v), 2);
+    let (_, v) = d.get("/v1/touches?status=queued", OP).await;
+    assert_eq!(count(&v), 1);
+    assert_eq!(v["touches"][0]["id"], later["id"]);
+    let (_, v) = d
+        .get(
+            "/v1/touches?campaign_id=seq43&account_id=sdr-1&lead_id=lead-7",
+            OP,
+        )
+        .await;
+    assert_eq!(count(&v), 3);
+    let (_, v) = d.get("/v1/touches?reason=dnc_listed", OP).await;
+    assert_eq!(count(&v), 0);
+    let (_, v) = d
+        .get(
+            "/v1/touches?from=2026-11-25T00:00:00Z&to=2026-11-26T00:00:00Z",
+            OP,
+        )
+        .await;
+    assert_eq!(count(&v), 6);
+    let (_, v) = d.get("/v1/touches?from=2026-11-26T00:00:00Z", OP).await;
+    assert_eq!(count(&v), 0);
+    // Empty parameters filter nothing (as in the contract's example).
+    let (s, v) = d
+        .get("/v1/touches?status=&reason=&channel=&account_id=&lead_id=&campaign_id=&from=&to=&limit=&cursor=", OP)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(count(&v), 6);
+
+    // Paging with the cursor visits every touch once.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/v1/touches?limit=4&cursor={c}"),
+            None => "/v1/touches?limit=4".to_owned(),
+        };
+        let (s, v) = d.get(&path, OP).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        pages += 1;
+        for t in v["touches"].as_array().unwrap() {
+            assert!(seen.insert(t["id"].as_str().unwrap().to_owned()));
+        }
+        match v["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 6);
+    assert_eq!(pages, 2);
+
+    for (q, field) in [
+        ("status=lost", "status"),
+        ("channel=fax", "channel"),
+        ("limit=0", "limit"),
+        ("limit=abc", "limit"),
+        ("limit=5000", "limit"),
+        ("from=yesterday", "from"),
+        ("to=2026-13-01T00:00:00Z", "to"),
+        ("from=2026-11-26T00:00:00Z&to=2026-11-25T00:00:00Z", "to"),
+        ("colour=red", "colour"),
+        ("status=sent&status=queued", "status"),
+    ] {
+        let (s, v) = d.get(&format!("/v1/touches?{q}"), OP).await;
+        assert_error(s, &v, StatusCode::BAD_REQUEST, "bad_request", Some(field));
+    }
+
+    // CSV: the same filters, one row per touch.
+    let res = d
+        .req(Method::GET, "/v1/touches", Some(OP))
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,lead,channel,account,status,reason,retry_after,decided_at,campaign,step"
+    );
+    assert_eq!(lines.len(), 7, "{csv}");
+    let sent_sms: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.contains(",sms,") && l.contains(",sent,"))
+        .collect();
+    assert_eq!(sent_sms.len(), 3, "{csv}");
+    let cols: Vec<&str> = sent_sms[0].split(',').collect();
+    assert_eq!(cols.len(), 10);
+    assert_eq!(cols[1], "lead-7");
+    assert_eq!(cols[3], "sdr-1");
+    assert_eq!(cols[7], START);
+    assert_eq!(cols[8], "seq42");
+    assert_eq!(cols[9], "1");
+    let res = d
+        .req(Method::GET, "/v1/touches?status=queued", Some(OP))
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    let csv = res.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    let res = d
+        .req(Method::GET, "/v1/touches?channel=fax", Some(OP))
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn csv_export_streams_many_pages() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    // 1,200 touches: three CSV pages of 500.
+    for chunk in 0..2 {
+        let items: Vec<Value> = (0..600)
+            .map(|i| email(&format!("bulk-{chunk}-{i}")))
+            .collect();
+        let (s, v) = d
+            .post("/v1/touches/batch", SVC, json!({ "touches": items }))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            v["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["status"] == "queued")
+        );
+    }
+    let csv = d
+        .req(Method::GET, "/v1/touches", Some(OP))
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1200);
+    let ids: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r.split(',').next().unwrap()).collect();
+    assert_eq!(ids.len(), 1200);
+    let csv = d
+        .req(Method::GET, "/v1/touches?limit=700", Some(OP))
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 701);
+}
+
+// ---------------------------------------------------------------- DNC
+
+#[tokio::test]
+async fn dnc_add_list_and_remove_with_a_reason() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let (s, e) = d
+        .post(
+            "/v1/dnc",
+            OP,
+            json!({"contact": " ANA@Example.com ", "channel": "email", "reason": "customer_request", "source": "web_form"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    assert_eq!(e["contact"], "ana@example.com");
+    assert_eq!(e["channel"], "email");
+    assert_eq!(e["reason"], "customer_request");
+    assert!(e["added_by"].as_str().unwrap().contains("default"), "{e}");
+    let id = e["id"].as_str().unwrap().to_owned();
+    let (s, e2) = d
+        .post("/v1/dnc", OP, json!({"lead_id": "lead-7", "channel": "*", "reason": "litigation_hold", "added_by": "legal@acme"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e2}");
+    assert_eq!(e2["added_by"], "legal@acme");
+    assert_eq!(e2["contact"], Value::Null);
+
+    for (body, field) in [
+        (
+            json!({"contact": "definitely not", "reason": "customer_request"}),
+            "contact",
+        ),
+        (json!({"reason": "customer_request"}), "contact"),
+        (json!({"contact": PHONE, "reason": "because"}), "reason"),
+        (
+            json!({"contact": PHONE, "channel": "fax", "reason": "customer_request"}),
+            "channel",
+        ),
+        (
+            json!({"contact": PHONE, "reason": "customer_request", "expires_at": "2026-01-01T00:00:00Z"}),
+            "expires_at",
+        ),
+        (
+            json!({"contact": PHONE, "reason": "customer_request", "why": "x"}),
+            "why",
+        ),
+    ] {
+        let (s, v) = d.post("/v1/dnc", OP, body).await;
+        assert_error(s, &v, StatusCode::BAD_REQUEST, "bad_request", Some(field));
+    }
+
+    // Listing canonicalises the query.
+    let (s, v) = d.get("/v1/dnc?contact=Ana%40EXAMPLE.com", OP).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["id"], id.as_str());
+    let (_, v) = d.get("/v1/dnc", OP).await;
+    assert_eq!(v["entries"].as_array().unwrap().len(), 2);
+    let (s, v) = d.get("/v1/dnc?contact=garbage", OP).await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("contact"),
+    );
+
+    // Removal needs a reason, and is audited.
+    let res = d
+        .req(Method::DELETE, &format!("/v1/dnc/{id}"), Some(OP))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["error"]["field"], "reason");
+    let res = d
+        .req(
+            Method::DELETE,
+            &format!("/v1/dnc/{id}?reason=entered%20by%20mistake"),
+            Some(SVC),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = d
+        .req(
+            Method::DELETE,
+            &format!("/v1/dnc/{id}?reason=entered%20by%20mistake"),
+            Some(OP),
+        )
+        .header("x-touchgate-actor", "ops@acme")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["removed_by"], "ops@acme");
+    assert_eq!(v["removed_reason"], "entered by mistake");
+    assert_eq!(v["removed_at"], START);
+    let (_, v) = d.get("/v1/dnc?contact=ana@example.com", OP).await;
+    assert_eq!(v["entries"].as_array().unwrap().len(), 0);
+    let (s, v) = d.get(&format!("/v1/dnc/{id}"), OP).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["removed_by"], "ops@acme");
+    let res = d
+        .req(
+            Method::DELETE,
+            &format!("/v1/dnc/{id}?reason=again"),
+            Some(OP),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let res = d
+        .req(Method::DELETE, "/v1/dnc/no-such-entry?reason=x", Some(OP))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "not_found");
+
+    // The lead-level litigation hold still blocks.
+    let (_, t) = d.create(email("held")).await;
+    d.drain().await;
+    let t = d.touch(t["id"].as_str().unwrap()).await;
+    assert_eq!(t["status"], "blocked");
+    assert_eq!(t["reason"], "litigation_hold");
+}
+
+// ---------------------------------------------------------------- operations
+
+#[tokio::test]
+async fn health_metrics_and_openapi() {
+    let d = Daemon::start().await;
+    let (s, v) = d.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v, json!({"status": "ok"}));
+
+    d.seed().await;
+    let (_, t) = d.create(sms("m1")).await;
+    assert!(t["id"].is_string());
+    let res = d.req(Method::GET, "/metrics", None).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let m = res.text().await.unwrap();
+    assert!(m.contains("touchgate_touches{status=\"queued\"} 1"), "{m}");
+    assert!(m.contains("touchgate_touches{status=\"sent\"} 0"), "{m}");
+    assert!(m.contains("touchgate_decisions_total 0"), "{m}");
+    d.drain().await;
+    let m = d
+        .req(Method::GET, "/metrics", None)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(m.contains("touchgate_touches{status=\"sent\"} 1"), "{m}");
+    assert!(m.contains("touchgate_decisions_total 1"), "{m}");
+    assert!(m.contains("touchgate_sent_total 1"), "{m}");
+
+    let (s, doc) = d.call(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with('3'));
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/v1/accounts/{id}", "put"),
+        ("/v1/accounts/{id}", "get"),
+        ("/v1/leads/{id}", "put"),
+        ("/v1/leads/{id}", "get"),
+        ("/v1/touches", "post"),
+        ("/v1/touches", "get"),
+        ("/v1/touches/batch", "post"),
+        ("/v1/touches/{id}", "get"),
+        ("/v1/touches/{id}/cancel", "post"),
+        ("/v1/evaluate", "post"),
+        ("/v1/inbound", "post"),
+        ("/v1/dnc", "post"),
+        ("/v1/dnc", "get"),
+        ("/v1/dnc/{id}", "delete"),
+        ("/v1/dispatch/drain", "post"),
+        ("/v1/test/clock", "post"),
+        ("/healthz", "get"),
+        ("/metrics", "get"),
+        ("/openapi.json", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["components"]["schemas"].get("TouchBody").is_some());
+    assert!(doc["components"]["securitySchemes"].get("bearer").is_some());
+}
+
+#[tokio::test]
+async fn test_clock_moves_time() {
+    let d = Daemon::start().await;
+    let (s, v) = d
+        .post("/v1/test/clock", OP, json!({"now": "2026-12-01T09:30:00Z"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["now"], "2026-12-01T09:30:00Z");
+    let (s, v) = d.post("/v1/test/clock", OP, json!({"now": "soon"})).await;
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "bad_request", Some("now"));
+    d.seed().await;
+    let (_, t) = d.create(email("c")).await;
+    let t = d.touch(t["id"].as_str().unwrap()).await;
+    assert_eq!(t["created_at"], "2026-12-01T09:30:00Z");
+}
