@@ -6,6 +6,7 @@
 //! [`detect_opt_out`].
 
 pub mod channel;
+pub mod confirmation;
 pub mod contact;
 pub mod decision;
 pub mod error;
@@ -24,6 +25,7 @@ mod dnc;
 mod evaluate;
 
 pub use channel::{Channel, ChannelScope};
+pub use confirmation::{CONFIRMATION_WINDOW, ConfirmationRefused, confirm_opt_out};
 pub use contact::{Contact, Email, LinkedInId, Phone};
 pub use decision::{Check, CheckOutcome, Decision};
 pub use dnc::dnc_blocks;
