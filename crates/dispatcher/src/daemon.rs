@@ -72,7 +72,10 @@ pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), S
 
 /// Tokens from the config file and `TOUCHGATE_OPERATOR_TOKEN` / `TOUCHGATE_SERVICE_TOKEN` (the
 /// default workspace). With neither variable set, an operator token is generated and returned.
-fn tokens(config: &Config) -> Result<(Vec<(String, Principal)>, Option<String>), StartError> {
+/// Bearer tokens and their identities.
+type TokenTable = Vec<(String, Principal)>;
+
+fn tokens(config: &Config) -> Result<(TokenTable, Option<String>), StartError> {
     let mut out = Vec::new();
     for t in &config.tokens {
         let value = match (&t.token, &t.token_env) {

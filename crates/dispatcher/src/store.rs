@@ -510,6 +510,7 @@ impl Store {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub async fn log_inbound(
         &self,
         ws: &str,
