@@ -74,6 +74,10 @@ pub struct DispatcherConfig {
     /// Due touches released per second at most (spreads an 08:00 stampede; default 2000).
     #[serde(default = "default_rate")]
     pub max_dispatch_per_second: u32,
+    /// Quiet-hours snoozes are spread over this many seconds after the window opens
+    /// (default 60; 0 disables).
+    #[serde(default = "default_spread")]
+    pub spread_seconds: u32,
     /// Run the dispatcher in this process (default true).
     #[serde(default = "yes")]
     pub enabled: bool,
@@ -86,6 +90,7 @@ impl Default for DispatcherConfig {
             poll_interval_ms: default_poll(),
             max_attempts: default_attempts(),
             max_dispatch_per_second: default_rate(),
+            spread_seconds: default_spread(),
             enabled: true,
         }
     }
@@ -102,6 +107,9 @@ fn default_attempts() -> i64 {
 }
 fn default_rate() -> u32 {
     2000
+}
+fn default_spread() -> u32 {
+    60
 }
 fn yes() -> bool {
     true

@@ -124,6 +124,29 @@ impl Dispatcher {
     }
 }
 
+/// When a window opens (08:00 local for every lead in a zone), every touch snoozed to it would
+/// fall due in the same instant. Quiet-hours snoozes are spread over the following
+/// `spread_seconds`, by a stable hash of the touch id, so the dispatcher and the providers see a
+/// ramp rather than a stampede (caps hold either way: the gate decides every touch again).
+pub fn spread(
+    at: DateTime<Utc>,
+    touch_id: &str,
+    reason: Option<gate::Reason>,
+    spread_seconds: u32,
+    deadline: DateTime<Utc>,
+) -> DateTime<Utc> {
+    if reason != Some(gate::Reason::QuietHours) || spread_seconds == 0 {
+        return at;
+    }
+    // FNV-1a: stable across processes and versions, unlike the std hasher.
+    let hash = touch_id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let offset_ms = hash % (u64::from(spread_seconds) * 1000);
+    let spread = at + Duration::milliseconds(i64::try_from(offset_ms).unwrap_or(0));
+    if spread < deadline { spread } else { at }
+}
+
 /// Exponential backoff for transient provider errors: 30 s, 60 s, 120 s … capped at 1 h.
 pub fn backoff(attempt: i64) -> Duration {
     let exp = u32::try_from(attempt.clamp(0, 7)).unwrap_or(7);
@@ -208,7 +231,15 @@ impl Dispatcher {
             NextState::Sending
         } else {
             match decision.retry_after {
-                Some(at) if at < touch.deadline => NextState::Scheduled { at },
+                Some(at) if at < touch.deadline => NextState::Scheduled {
+                    at: spread(
+                        at,
+                        &touch.id,
+                        decision.reason,
+                        self.config.dispatcher.spread_seconds,
+                        touch.deadline,
+                    ),
+                },
                 _ => NextState::Blocked,
             }
         };

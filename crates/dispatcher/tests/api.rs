@@ -76,7 +76,7 @@ fn use_binary() -> bool {
 
 fn config_text(dispatch_loop: bool, max_body: Option<usize>) -> String {
     let mut s = format!(
-        "[dispatcher]\nenabled = {dispatch_loop}\npoll_interval_ms = 50\n\n\
+        "[dispatcher]\nenabled = {dispatch_loop}\npoll_interval_ms = 50\nspread_seconds = 0\n\n\
          [[tokens]]\ntoken = \"{ACME_OP}\"\nrole = \"operator\"\nworkspace = \"acme\"\n\n\
          [[tokens]]\ntoken = \"{ACME_SVC}\"\nrole = \"service\"\nworkspace = \"acme\"\n"
     );

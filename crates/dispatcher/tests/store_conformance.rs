@@ -79,6 +79,7 @@ conformance!(
     listing_filters_and_pages,
     cancel_only_before_sending,
     opt_out_recheck_stops_a_claimed_touch,
+    window_openings_are_spread_not_stampeded,
 );
 
 const WS: &str = "default";
@@ -145,9 +146,15 @@ async fn enqueue(store: &Store, key: &str, lead: usize, channel: &str, now: Date
 }
 
 fn dispatcher(store: &Store, clock: &Clock, node: &str) -> Dispatcher {
+    let mut config = Config::default();
+    config.dispatcher.spread_seconds = 0;
+    dispatcher_with(store, clock, node, config)
+}
+
+fn dispatcher_with(store: &Store, clock: &Clock, node: &str, config: Config) -> Dispatcher {
     Dispatcher {
         store: store.clone(),
-        config: Arc::new(Config::default()),
+        config: Arc::new(config),
         clock: clock.clone(),
         transports: Arc::new(Transports::sandbox()),
         metrics: Arc::new(Metrics::default()),
@@ -378,4 +385,23 @@ async fn opt_out_recheck_stops_a_claimed_touch(store: Store) {
     assert_eq!(dispatcher(&store, &clock, "n").dispatch_one(&id).await.expect("d"), Step::Blocked);
     let row = store.get_touch(WS, &id).await.expect("get").expect("row");
     assert_eq!((row.status, row.reason.as_deref(), row.retry_after), (TouchStatus::Blocked, Some("dnc_listed"), None));
+}
+
+async fn window_openings_are_spread_not_stampeded(store: Store) {
+    seed(&store, None).await;
+    let night = t("2026-11-26T11:12:00Z"); // 03:12 in Los Angeles
+    let eight = t("2026-11-26T16:00:00Z");
+    let clock = Clock::fake(night);
+    let d = dispatcher_with(&store, &clock, "n", Config::default()); // spread 60 s
+    let mut due = std::collections::BTreeSet::new();
+    for i in 0..10 {
+        let id = enqueue(&store, &format!("spread-{i}"), i, "sms", night).await;
+        assert!(matches!(d.dispatch_one(&id).await.expect("dispatch"), Step::Snoozed(_)));
+        let row = store.get_touch(WS, &id).await.expect("get").expect("row");
+        assert_eq!(row.retry_after, Some(eight), "the gate's answer is kept exactly");
+        let next = row.next_attempt_at.expect("scheduled");
+        assert!(next >= eight && next < eight + Duration::seconds(60), "{next}");
+        due.insert(next);
+    }
+    assert!(due.len() >= 8, "ten touches fall due at (nearly) ten different instants: {due:?}");
 }
