@@ -1,5 +1,8 @@
 //! `touchgate`: the daemon and its operator commands.
 
+// A command-line program: printing to stdout is its output.
+#![allow(clippy::print_stdout)]
+
 use std::io::Read;
 
 use anyhow::{Context, Result, bail};
@@ -12,7 +15,11 @@ use dispatcher::domain::{DncBody, TouchBody, canonical_contact};
 use dispatcher::store::{Store, TouchFilter, TouchStatus};
 
 #[derive(Parser, Debug)]
-#[command(name = "touchgate", version, about = "Outreach dispatcher with a mandatory compliance gate")]
+#[command(
+    name = "touchgate",
+    version,
+    about = "Outreach dispatcher with a mandatory compliance gate"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -113,22 +120,29 @@ async fn main() -> Result<()> {
         Command::Serve => {
             let (state, generated) = daemon::build_state(config).await.context("starting")?;
             if let Some(token) = generated {
-                println!("No TOUCHGATE_OPERATOR_TOKEN or TOUCHGATE_SERVICE_TOKEN set; generated an operator token for workspace `default`:");
+                println!(
+                    "No TOUCHGATE_OPERATOR_TOKEN or TOUCHGATE_SERVICE_TOKEN set; generated an operator token for workspace `default`:"
+                );
                 println!("  {token}");
             }
-            daemon::recover(&state, true).await.context("crash recovery")?;
+            daemon::recover(&state, true)
+                .await
+                .context("crash recovery")?;
             let router = dispatcher::api::router(state.clone());
             daemon::serve(state, router).await.context("serving")?;
         }
         Command::Migrate => {
-            Store::connect(&config.database_url(), 1).await.context("migrating")?;
+            Store::connect(&config.database_url(), 1)
+                .await
+                .context("migrating")?;
             println!("database is up to date");
         }
         Command::Evaluate { workspace } => {
             let store = Store::connect(&config.database_url(), 2).await?;
             let mut input = String::new();
             std::io::stdin().read_to_string(&mut input)?;
-            let mut value: serde_json::Value = serde_json::from_str(&input).context("stdin is not JSON")?;
+            let mut value: serde_json::Value =
+                serde_json::from_str(&input).context("stdin is not JSON")?;
             let at = match value.as_object_mut().and_then(|o| o.remove("at")) {
                 Some(v) => serde_json::from_value(v).context("`at` is not an RFC 3339 instant")?,
                 None => Utc::now(),
@@ -139,16 +153,35 @@ async fn main() -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&decision)?);
         }
         Command::Dnc { command } => dnc(&config, command).await?,
-        Command::Touches { command: TouchesCommand::List { status, reason, channel, campaign_id, limit, csv, workspace } } => {
+        Command::Touches {
+            command:
+                TouchesCommand::List {
+                    status,
+                    reason,
+                    channel,
+                    campaign_id,
+                    limit,
+                    csv,
+                    workspace,
+                },
+        } => {
             let store = Store::connect(&config.database_url(), 2).await?;
             let status = status
                 .map(|s| s.parse::<TouchStatus>())
                 .transpose()
                 .map_err(anyhow::Error::msg)?;
-            let filter = TouchFilter { status, reason, channel, campaign_id, ..TouchFilter::default() };
+            let filter = TouchFilter {
+                status,
+                reason,
+                channel,
+                campaign_id,
+                ..TouchFilter::default()
+            };
             let rows = store.list_touches(&workspace, &filter, limit, None).await?;
             if csv {
-                println!("id,lead,channel,account,status,reason,retry_after,decided_at,campaign,step");
+                println!(
+                    "id,lead,channel,account,status,reason,retry_after,decided_at,campaign,step"
+                );
                 for t in rows {
                     println!(
                         "{},{},{},{},{},{},{},{},{},{}",
@@ -177,14 +210,26 @@ async fn main() -> Result<()> {
 async fn dnc(config: &Config, command: DncCommand) -> Result<()> {
     let store = Store::connect(&config.database_url(), 2).await?;
     match command {
-        DncCommand::Add { contact, channel, reason, expires_at, added_by, workspace } => {
+        DncCommand::Add {
+            contact,
+            channel,
+            reason,
+            expires_at,
+            added_by,
+            workspace,
+        } => {
             let ws = config.workspace(&workspace);
-            let contact = canonical_contact(&contact, &ws.default_region, "contact").map_err(anyhow::Error::msg)?;
+            let contact = canonical_contact(&contact, &ws.default_region, "contact")
+                .map_err(anyhow::Error::msg)?;
             let body = DncBody {
                 contact: Some(contact.clone()),
                 lead_id: None,
-                channel: channel.parse().map_err(|e: gate::ParseError| anyhow::anyhow!("--channel: {e}"))?,
-                reason: reason.parse().map_err(|e: gate::ParseError| anyhow::anyhow!("--reason: {e}"))?,
+                channel: channel
+                    .parse()
+                    .map_err(|e: gate::ParseError| anyhow::anyhow!("--channel: {e}"))?,
+                reason: reason
+                    .parse()
+                    .map_err(|e: gate::ParseError| anyhow::anyhow!("--reason: {e}"))?,
                 source: Some("cli".to_owned()),
                 added_by: Some(added_by),
                 expires_at,
@@ -193,7 +238,13 @@ async fn dnc(config: &Config, command: DncCommand) -> Result<()> {
                 bail!("--expires-at is in the past");
             }
             let row = store
-                .add_dnc(&workspace, &uuid::Uuid::now_v7().to_string(), &body, Some(&contact), Utc::now())
+                .add_dnc(
+                    &workspace,
+                    &uuid::Uuid::now_v7().to_string(),
+                    &body,
+                    Some(&contact),
+                    Utc::now(),
+                )
                 .await?;
             println!("{}", serde_json::to_string_pretty(&row)?);
         }
@@ -203,12 +254,23 @@ async fn dnc(config: &Config, command: DncCommand) -> Result<()> {
                 .map(|c| canonical_contact(&c, &ws.default_region, "contact"))
                 .transpose()
                 .map_err(anyhow::Error::msg)?;
-            for row in store.list_dnc(&workspace, contact.as_deref(), 10_000).await? {
+            for row in store
+                .list_dnc(&workspace, contact.as_deref(), 10_000)
+                .await?
+            {
                 println!("{}", serde_json::to_string(&row)?);
             }
         }
-        DncCommand::Remove { id, reason, by, workspace } => {
-            if !store.remove_dnc(&workspace, &id, &by, &reason, Utc::now()).await? {
+        DncCommand::Remove {
+            id,
+            reason,
+            by,
+            workspace,
+        } => {
+            if !store
+                .remove_dnc(&workspace, &id, &by, &reason, Utc::now())
+                .await?
+            {
                 bail!("no DNC entry {id} in workspace {workspace}");
             }
             println!("removed {id}");
