@@ -50,7 +50,9 @@ fn plan() -> Plan {
     let args: Vec<String> = std::env::args().collect();
     let bench = args.iter().any(|a| a == "--bench");
     let quick = args.iter().any(|a| a == "--quick");
-    let env_n = std::env::var("TOUCHGATE_BENCH_N").ok().and_then(|v| v.parse().ok());
+    let env_n = std::env::var("TOUCHGATE_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let n = match (bench, quick, env_n) {
         (false, _, _) => 20,
         (true, _, Some(n)) => n,
@@ -89,7 +91,10 @@ async fn fresh(kind: &str, plan: &Plan) -> Result<Db> {
         .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .await?;
     admin.close().await;
-    let base = plan.pg_admin.rsplit_once('/').map_or(plan.pg_admin.as_str(), |(b, _)| b);
+    let base = plan
+        .pg_admin
+        .rsplit_once('/')
+        .map_or(plan.pg_admin.as_str(), |(b, _)| b);
     Ok(Db {
         url: format!("{base}/{name}"),
         pg_name: Some(name),
@@ -101,7 +106,9 @@ async fn drop_db(db: &Db, plan: &Plan) {
     if let Some(name) = &db.pg_name {
         if let Ok(admin) = sqlx::PgPool::connect(&plan.pg_admin).await {
             let _ = admin
-                .execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
                 .await;
             admin.close().await;
         }
@@ -112,7 +119,9 @@ async fn seed(store: &Store, n: usize) -> Result<()> {
     let now = Utc::now();
     let account: AccountBody = serde_json::from_value(serde_json::json!({"status": "active"}))?;
     for a in 0..n.div_ceil(PER_ACCOUNT) {
-        store.put_account(WS, &format!("sdr-{a}"), &account, now).await?;
+        store
+            .put_account(WS, &format!("sdr-{a}"), &account, now)
+            .await?;
     }
     let results: Vec<Result<()>> = futures::stream::iter(0..n)
         .map(|i| async move {
@@ -248,7 +257,11 @@ async fn end_to_end_on(db: &Db, kind: &str, nodes: usize, plan: &Plan) -> Result
     wait_sent(&store, i64::try_from(n)?, StdDuration::from_secs(600)).await?;
     let wall = started.elapsed();
     let first = scalar_i64(&store, "SELECT MIN(at) FROM decisions WHERE kind = 'gate'").await?;
-    let last = scalar_i64(&store, "SELECT MAX(at) FROM decisions WHERE kind = 'provider'").await?;
+    let last = scalar_i64(
+        &store,
+        "SELECT MAX(at) FROM decisions WHERE kind = 'provider'",
+    )
+    .await?;
     let drain_ms = last.unwrap_or_default() - first.unwrap_or_default();
     let drain_rate = n as f64 / (drain_ms.max(1) as f64 / 1000.0);
 
@@ -262,7 +275,12 @@ async fn end_to_end_on(db: &Db, kind: &str, nodes: usize, plan: &Plan) -> Result
         }
         tokio::time::sleep(StdDuration::from_millis(10)).await;
     }
-    wait_sent(&store, i64::try_from(n + samples)?, StdDuration::from_secs(60)).await?;
+    wait_sent(
+        &store,
+        i64::try_from(n + samples)?,
+        StdDuration::from_secs(60),
+    )
+    .await?;
     let mut latencies = Vec::with_capacity(samples);
     for (id, at) in &due {
         let gate = store
@@ -285,7 +303,10 @@ async fn end_to_end_on(db: &Db, kind: &str, nodes: usize, plan: &Plan) -> Result
     }
     store.pool().close().await;
     Ok(E2e {
-        label: format!("{kind}, {nodes} dispatcher{}", if nodes > 1 { "s" } else { "" }),
+        label: format!(
+            "{kind}, {nodes} dispatcher{}",
+            if nodes > 1 { "s" } else { "" }
+        ),
         drain_rate,
         drain_ms,
         wall,
@@ -330,14 +351,25 @@ struct Baseline {
 }
 
 /// `fetch` jobs per fetch; `concurrency` None = apalis' default (unbounded).
-async fn baseline(kind: &str, fetch: usize, concurrency: Option<usize>, plan: &Plan) -> Result<Baseline> {
+async fn baseline(
+    kind: &str,
+    fetch: usize,
+    concurrency: Option<usize>,
+    plan: &Plan,
+) -> Result<Baseline> {
     let db = fresh(kind, plan).await?;
     let result = baseline_on(&db, kind, fetch, concurrency, plan).await;
     drop_db(&db, plan).await;
     result
 }
 
-async fn baseline_on(db: &Db, kind: &str, fetch: usize, concurrency: Option<usize>, plan: &Plan) -> Result<Baseline> {
+async fn baseline_on(
+    db: &Db,
+    kind: &str,
+    fetch: usize,
+    concurrency: Option<usize>,
+    plan: &Plan,
+) -> Result<Baseline> {
     let n = plan.n;
     let counter = Counter {
         done: Arc::new(AtomicUsize::new(0)),
@@ -352,8 +384,11 @@ async fn baseline_on(db: &Db, kind: &str, fetch: usize, concurrency: Option<usiz
     let worker = match kind {
         "sqlite" => {
             let pool = queue::connect_sqlite(&db.url, 4).await?;
-            let mut storage = SqliteStorage::<Noop>::new(&pool)
-                .with_config(apalis_sqlite::Config::default().queue(queue).batch_size(fetch));
+            let mut storage = SqliteStorage::<Noop>::new(&pool).with_config(
+                apalis_sqlite::Config::default()
+                    .queue(queue)
+                    .batch_size(fetch),
+            );
             storage
                 .push_bulk(jobs)
                 .await
@@ -369,8 +404,11 @@ async fn baseline_on(db: &Db, kind: &str, fetch: usize, concurrency: Option<usiz
         }
         _ => {
             let pool = queue::connect_postgres(&db.url, 4).await?;
-            let mut storage = PostgresStorage::<Noop>::new(&pool)
-                .with_config(apalis_postgres::Config::default().queue(queue).batch_size(fetch));
+            let mut storage = PostgresStorage::<Noop>::new(&pool).with_config(
+                apalis_postgres::Config::default()
+                    .queue(queue)
+                    .batch_size(fetch),
+            );
             storage
                 .push_bulk(jobs)
                 .await
@@ -389,7 +427,10 @@ async fn baseline_on(db: &Db, kind: &str, fetch: usize, concurrency: Option<usiz
     let elapsed = started.elapsed();
     drop(worker);
     if done.is_err() {
-        bail!("only {} of {n} no-op jobs ran", counter.done.load(Ordering::SeqCst));
+        bail!(
+            "only {} of {n} no-op jobs ran",
+            counter.done.load(Ordering::SeqCst)
+        );
     }
     Ok(Baseline {
         label: format!(
@@ -427,9 +468,21 @@ async fn main() -> Result<()> {
     println!();
     println!(
         "{:<26} {:>14} {:>10} {:>8} {:>6} {:>8} {:>8} {:>8}",
-        "configuration", "drain touch/s", "drain ms", "wall s", "jobs", "p50 ms", "p99 ms", "max ms"
+        "configuration",
+        "drain touch/s",
+        "drain ms",
+        "wall s",
+        "jobs",
+        "p50 ms",
+        "p99 ms",
+        "max ms"
     );
-    for (kind, nodes) in [("sqlite", 1), ("sqlite", 2), ("postgres", 1), ("postgres", 2)] {
+    for (kind, nodes) in [
+        ("sqlite", 1),
+        ("sqlite", 2),
+        ("postgres", 1),
+        ("postgres", 2),
+    ] {
         match end_to_end(kind, nodes, &plan).await {
             Ok(r) => println!(
                 "{:<26} {:>14.0} {:>10} {:>8.2} {:>6} {:>8} {:>8} {:>8}",

@@ -45,6 +45,9 @@ pub struct Config {
     pub tokens: Vec<TokenConfig>,
     #[serde(default)]
     pub webhooks: WebhooksConfig,
+    /// The one message confirming an SMS or WhatsApp opt-out.
+    #[serde(default)]
+    pub opt_out_confirmation: OptOutConfirmationConfig,
     #[serde(default)]
     pub channels: BTreeMap<String, toml::Value>,
 }
@@ -164,6 +167,9 @@ pub struct WebhooksConfig {
     pub secret_env: Option<String>,
     #[serde(default = "default_dispositions")]
     pub dnc_dispositions: Vec<String>,
+    /// The workspace provider webhooks act on (they carry no bearer token); default `default`.
+    #[serde(default = "default_ws")]
+    pub workspace: String,
 }
 
 impl Default for WebhooksConfig {
@@ -171,8 +177,51 @@ impl Default for WebhooksConfig {
         WebhooksConfig {
             secret_env: None,
             dnc_dispositions: default_dispositions(),
+            workspace: default_ws(),
         }
     }
+}
+
+/// `[opt_out_confirmation]`: after an SMS or WhatsApp opt-out, one non-marketing message
+/// confirming it (47 CFR 64.1200(a)(12)), sent within five minutes, never twice.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptOutConfirmationConfig {
+    /// Send the confirmation (default true).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// The message; `{brand}` is replaced by `brand`.
+    #[serde(default = "default_confirmation_text")]
+    pub text: String,
+    /// Who the person unsubscribed from (default "our", giving "… from our messages").
+    #[serde(default = "default_brand")]
+    pub brand: String,
+}
+
+impl Default for OptOutConfirmationConfig {
+    fn default() -> Self {
+        OptOutConfirmationConfig {
+            enabled: true,
+            text: default_confirmation_text(),
+            brand: default_brand(),
+        }
+    }
+}
+
+impl OptOutConfirmationConfig {
+    /// The text as sent.
+    pub fn render(&self) -> String {
+        self.text.replace("{brand}", self.brand.trim())
+    }
+}
+
+fn default_confirmation_text() -> String {
+    "You're unsubscribed from {brand} messages. No more messages will be sent. Reply START to resubscribe."
+        .to_owned()
+}
+
+fn default_brand() -> String {
+    "our".to_owned()
 }
 
 fn default_dispositions() -> Vec<String> {
@@ -225,6 +274,17 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        if self.webhooks.workspace.trim().is_empty() {
+            return Err(ConfigError::Invalid(
+                "webhooks.workspace: must not be empty".to_owned(),
+            ));
+        }
+        if self.opt_out_confirmation.enabled && self.opt_out_confirmation.render().trim().is_empty()
+        {
+            return Err(ConfigError::Invalid(
+                "opt_out_confirmation.text: must not be empty while enabled".to_owned(),
+            ));
+        }
         for (name, ws) in std::iter::once(("workspace_defaults", &self.workspace_defaults))
             .chain(self.workspaces.iter().map(|(k, v)| (k.as_str(), v)))
         {
@@ -244,7 +304,9 @@ impl Config {
     }
 
     pub fn listen(&self) -> String {
-        self.listen.clone().unwrap_or_else(|| "127.0.0.1:8080".to_owned())
+        self.listen
+            .clone()
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned())
     }
 
     pub fn public_base_url(&self) -> String {
@@ -276,9 +338,9 @@ impl Config {
                 require_consent,
                 default_timezone: tz,
             },
-            opt_out: keywords
-                .iter()
-                .fold(gate::OptOutConfig::default(), |c, k| c.with_opt_out_keyword(k)),
+            opt_out: keywords.iter().fold(gate::OptOutConfig::default(), |c, k| {
+                c.with_opt_out_keyword(k)
+            }),
         }
     }
 }

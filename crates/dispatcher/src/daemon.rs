@@ -39,7 +39,11 @@ pub enum StartError {
 pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), StartError> {
     let store = Store::connect(&config.database_url(), 16).await?;
     let clock = match std::env::var("TOUCHGATE_FAKE_CLOCK") {
-        Ok(v) => Clock::fake(DateTime::parse_from_rfc3339(&v).map_err(StartError::FakeClock)?.with_timezone(&Utc)),
+        Ok(v) => Clock::fake(
+            DateTime::parse_from_rfc3339(&v)
+                .map_err(StartError::FakeClock)?
+                .with_timezone(&Utc),
+        ),
         Err(_) => Clock::System,
     };
     let (tokens, generated) = tokens(&config)?;
@@ -80,23 +84,53 @@ fn tokens(config: &Config) -> Result<(TokenTable, Option<String>), StartError> {
     for t in &config.tokens {
         let value = match (&t.token, &t.token_env) {
             (Some(v), _) => v.clone(),
-            (None, Some(env)) => std::env::var(env).map_err(|_| StartError::TokenEnv(env.clone()))?,
+            (None, Some(env)) => {
+                std::env::var(env).map_err(|_| StartError::TokenEnv(env.clone()))?
+            }
             (None, None) => continue,
         };
-        out.push((value, Principal { workspace: t.workspace.clone(), role: t.role }));
+        out.push((
+            value,
+            Principal {
+                workspace: t.workspace.clone(),
+                role: t.role,
+            },
+        ));
     }
-    let op = std::env::var("TOUCHGATE_OPERATOR_TOKEN").ok().filter(|s| !s.is_empty());
-    let svc = std::env::var("TOUCHGATE_SERVICE_TOKEN").ok().filter(|s| !s.is_empty());
+    let op = std::env::var("TOUCHGATE_OPERATOR_TOKEN")
+        .ok()
+        .filter(|s| !s.is_empty());
+    let svc = std::env::var("TOUCHGATE_SERVICE_TOKEN")
+        .ok()
+        .filter(|s| !s.is_empty());
     let mut generated = None;
     if let Some(op) = &op {
-        out.push((op.clone(), Principal { workspace: DEFAULT_WORKSPACE.to_owned(), role: Role::Operator }));
+        out.push((
+            op.clone(),
+            Principal {
+                workspace: DEFAULT_WORKSPACE.to_owned(),
+                role: Role::Operator,
+            },
+        ));
     }
     if let Some(svc) = &svc {
-        out.push((svc.clone(), Principal { workspace: DEFAULT_WORKSPACE.to_owned(), role: Role::Service }));
+        out.push((
+            svc.clone(),
+            Principal {
+                workspace: DEFAULT_WORKSPACE.to_owned(),
+                role: Role::Service,
+            },
+        ));
     }
     if op.is_none() && svc.is_none() {
         let token = format!("tg_op_{}", hex::encode(rand::random::<[u8; 24]>()));
-        out.push((token.clone(), Principal { workspace: DEFAULT_WORKSPACE.to_owned(), role: Role::Operator }));
+        out.push((
+            token.clone(),
+            Principal {
+                workspace: DEFAULT_WORKSPACE.to_owned(),
+                role: Role::Operator,
+            },
+        ));
         generated = Some(token);
     }
     Ok((out, generated))
@@ -109,7 +143,10 @@ pub async fn recover(state: &AppState, at_start: bool) -> Result<(), StoreError>
         // One process owns a SQLite file: whatever is `sending` now was interrupted.
         state.store.recover_sending(None, now).await?
     } else {
-        state.store.recover_stale_sending(now - STALE_SENDING, now).await?
+        state
+            .store
+            .recover_stale_sending(now - STALE_SENDING, now)
+            .await?
     };
     if !ids.is_empty() {
         warn!(count = ids.len(), touches = ?ids, "touches interrupted mid-send moved to needs_review");
@@ -201,7 +238,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -104,7 +104,10 @@ impl AccountBody {
             }
             for (i, t) in dlt.templates.iter().enumerate() {
                 if t.id.trim().is_empty() {
-                    return Err(FieldError::new(format!("dlt.templates[{i}].id"), "must not be empty"));
+                    return Err(FieldError::new(
+                        format!("dlt.templates[{i}].id"),
+                        "must not be empty",
+                    ));
                 }
             }
         }
@@ -130,7 +133,10 @@ fn parse_window(value: &Value, field: &str) -> Result<Option<Window>, FieldError
         return Ok(None);
     }
     let w: Window = serde_json::from_value(value.clone()).map_err(|e| {
-        FieldError::new(field, format!("expected {{\"start\": \"HH:MM\", \"end\": \"HH:MM\"}} or null ({e})"))
+        FieldError::new(
+            field,
+            format!("expected {{\"start\": \"HH:MM\", \"end\": \"HH:MM\"}} or null ({e})"),
+        )
     })?;
     if w.start == w.end {
         return Err(FieldError::new(field, "start and end must differ"));
@@ -181,7 +187,9 @@ impl LeadBody {
             .map(|p| Phone::parse(p, region).map_err(|e| FieldError::new("phone", e.to_string())))
             .transpose()?;
         let whatsapp = opt(&self.whatsapp)
-            .map(|p| Phone::parse(p, region).map_err(|e| FieldError::new("whatsapp", e.to_string())))
+            .map(|p| {
+                Phone::parse(p, region).map_err(|e| FieldError::new("whatsapp", e.to_string()))
+            })
             .transpose()?;
         let email = opt(&self.email)
             .map(|e| Email::parse(e).map_err(|e| FieldError::new("email", e.to_string())))
@@ -190,18 +198,30 @@ impl LeadBody {
             .map(|l| LinkedInId::parse(l).map_err(|e| FieldError::new("linkedin", e.to_string())))
             .transpose()?;
         if let Some(tz) = opt(&self.timezone) {
-            tz.parse::<chrono_tz::Tz>()
-                .map_err(|_| FieldError::new("timezone", format!("unknown time zone `{tz}` (expected an IANA name such as America/New_York)")))?;
+            tz.parse::<chrono_tz::Tz>().map_err(|_| {
+                FieldError::new(
+                    "timezone",
+                    format!(
+                        "unknown time zone `{tz}` (expected an IANA name such as America/New_York)"
+                    ),
+                )
+            })?;
         }
         if let Some(c) = opt(&self.country) {
             if c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_alphabetic()) {
-                return Err(FieldError::new("country", "expected an ISO 3166 alpha-2 code such as US"));
+                return Err(FieldError::new(
+                    "country",
+                    "expected an ISO 3166 alpha-2 code such as US",
+                ));
             }
             self.country = Some(c.to_ascii_uppercase());
         }
         for (i, c) in self.consents.iter().enumerate() {
             if c.revoked_at.is_some_and(|r| r < c.granted_at) {
-                return Err(FieldError::new(format!("consents[{i}].revoked_at"), "is before granted_at"));
+                return Err(FieldError::new(
+                    format!("consents[{i}].revoked_at"),
+                    "is before granted_at",
+                ));
             }
         }
         let contacts = LeadContacts {
@@ -292,7 +312,10 @@ impl TouchBody {
         if let Some(k) = &self.idempotency_key
             && (k.trim().is_empty() || k.len() > 255)
         {
-            return Err(FieldError::new("idempotency_key", "must be 1 to 255 characters"));
+            return Err(FieldError::new(
+                "idempotency_key",
+                "must be 1 to 255 characters",
+            ));
         }
         if self.account_id.trim().is_empty() {
             return Err(FieldError::new("account_id", "must not be empty"));
@@ -301,7 +324,10 @@ impl TouchBody {
             return Err(FieldError::new("lead_id", "must not be empty"));
         }
         if self.action.is_some() && self.channel != Channel::Linkedin {
-            return Err(FieldError::new("action", "applies to linkedin touches only"));
+            return Err(FieldError::new(
+                "action",
+                "applies to linkedin touches only",
+            ));
         }
         if let (Some(nb), Some(dl)) = (self.not_before, self.deadline)
             && dl <= nb
@@ -317,7 +343,10 @@ impl TouchBody {
             && let Some(t) = &self.template
             && t.name.is_none()
         {
-            return Err(FieldError::new("template.name", "a WhatsApp template is named by name and language"));
+            return Err(FieldError::new(
+                "template.name",
+                "a WhatsApp template is named by name and language",
+            ));
         }
         Ok(())
     }
@@ -362,7 +391,11 @@ fn star() -> ChannelScope {
 }
 
 /// Parses a contact named in a DNC entry or an inbound message into its canonical form.
-pub fn canonical_contact(input: &str, default_region: &str, field: &str) -> Result<String, FieldError> {
+pub fn canonical_contact(
+    input: &str,
+    default_region: &str,
+    field: &str,
+) -> Result<String, FieldError> {
     gate::Contact::parse(input, Some(default_region))
         .map(|c| c.as_str().to_owned())
         .map_err(|e| FieldError::new(field, e.to_string()))

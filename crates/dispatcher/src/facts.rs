@@ -26,18 +26,28 @@ pub async fn evaluate(
     let account = store
         .get_account(workspace, &touch.account_id)
         .await?
-        .ok_or_else(|| FieldError::new("account_id", format!("no account `{}`", touch.account_id)))?;
+        .ok_or_else(|| {
+            FieldError::new("account_id", format!("no account `{}`", touch.account_id))
+        })?;
     let lead_doc = store
         .get_lead(workspace, &touch.lead_id)
         .await?
         .ok_or_else(|| FieldError::new("lead_id", format!("no lead `{}`", touch.lead_id)))?;
-    let last_wa = store.last_inbound(workspace, &touch.lead_id, "whatsapp").await?;
+    let last_wa = store
+        .last_inbound(workspace, &touch.lead_id, "whatsapp")
+        .await?;
     let account = account.to_facts(&touch.account_id)?;
     let lead = lead_doc.to_facts(&touch.lead_id, last_wa)?;
     let contacts: Vec<String> = lead.contact_keys().map(str::to_owned).collect();
     let dnc = store.dnc_for(workspace, &touch.lead_id, &contacts).await?;
     let sends = store
-        .recent_sends(workspace, &touch.account_id, touch.channel.as_str(), &touch.lead_id, at)
+        .recent_sends(
+            workspace,
+            &touch.account_id,
+            touch.channel.as_str(),
+            &touch.lead_id,
+            at,
+        )
         .await?;
     let facts = gate::Facts {
         policy: &settings.policy,

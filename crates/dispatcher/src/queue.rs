@@ -38,13 +38,14 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use apalis::prelude::{
-    BackendExt, BoxDynError, Data, PollSnapshot, PollStrategy, TaskBuilder, TaskId, TaskSink, WorkerBuilder, WorkerBuilderExt,
+    BackendExt, BoxDynError, Data, PollSnapshot, PollStrategy, TaskBuilder, TaskId, TaskSink,
+    WorkerBuilder, WorkerBuilderExt,
 };
 use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
 use chrono::{DateTime, Utc};
-use futures::{FutureExt, StreamExt};
 use futures::channel::mpsc;
+use futures::{FutureExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -82,7 +83,8 @@ const RESTART_MAX: Duration = Duration::from_secs(30);
 pub struct DispatchDue {
     /// Touches decided at most; a full batch pushes the next job.
     pub batch: i64,
-    /// The instant (milliseconds, system clock) the job was pushed for: the kicker's key.
+    /// When the job runs (milliseconds, system clock; a future instant rounded up to apalis'
+    /// whole seconds): the kicker's key.
     pub at_ms: i64,
 }
 
@@ -217,7 +219,12 @@ impl JobStore {
         }
     }
 
-    async fn push(&self, job: DispatchDue, id: &str, run_at_secs: Option<u64>) -> Result<(), QueueError> {
+    async fn push(
+        &self,
+        job: DispatchDue,
+        id: &str,
+        run_at_secs: Option<u64>,
+    ) -> Result<(), QueueError> {
         let mut task = TaskBuilder::new(job)
             .task_id(TaskId::from_string(id))
             .max_attempts(3);
@@ -338,8 +345,9 @@ impl Kicker {
         let inner = &self.inner;
         let _turn = inner.kicking.lock().await;
         let now = Utc::now();
-        let at = if inner.fake_clock || at <= now { now } else { at };
-        let at_ms = ms(at);
+        // apalis runs a future job at a whole second: that, not `at`, is when it looks.
+        let run_at = (!inner.fake_clock && at > now).then(|| ceil_secs(ms(at)));
+        let at_ms = run_at.map_or(ms(now), |secs| secs * 1000);
 
         // Pending jobs at or before `at`, latest first.
         let candidates: Vec<(i64, String)> = {
@@ -353,10 +361,12 @@ impl Kicker {
         for (when, id) in candidates {
             if from_ms(when) > now + CONFIRM_WITHIN {
                 // Not yet due: nobody can have fetched it.
+                debug!(job = %id, "dispatch job already pending");
                 inner.stats.deduplicated.fetch_add(1, Ordering::Relaxed);
                 return Ok(false);
             }
             if inner.jobs.is_pending(&id).await? {
+                debug!(job = %id, "dispatch job already pending (confirmed)");
                 inner.stats.deduplicated.fetch_add(1, Ordering::Relaxed);
                 return Ok(false);
             }
@@ -366,7 +376,7 @@ impl Kicker {
         }
 
         let id = ulid_like();
-        let run_at = (at > now).then(|| u64::try_from(ceil_secs(at_ms)).unwrap_or(0));
+        let run_at = run_at.map(|secs| u64::try_from(secs).unwrap_or(0));
         lock(&inner.pending).insert(at_ms, id.clone());
         let job = DispatchDue {
             batch: inner.batch,
@@ -377,6 +387,7 @@ impl Kicker {
             return Err(e);
         }
         inner.stats.pushed.fetch_add(1, Ordering::Relaxed);
+        debug!(job = %id, run_at = %from_ms(at_ms), "dispatch job pushed");
         if run_at.is_none() {
             if let Some(tx) = lock(&inner.wake).as_mut() {
                 // Full means a wake-up is already queued.
@@ -445,17 +456,23 @@ async fn dispatch_due(job: DispatchDue, shared: Data<Arc<Shared>>) -> Result<(),
     let d = &shared.dispatcher;
     let batch = job.batch.max(1);
     // A panic is one failed batch, not a dead worker.
-    let run = std::panic::AssertUnwindSafe(d.run_due(batch)).catch_unwind().await;
+    let run = std::panic::AssertUnwindSafe(d.run_due(batch))
+        .catch_unwind()
+        .await;
     let next = match run {
         Ok(Ok(steps)) if i64::try_from(steps.len()).unwrap_or(i64::MAX) >= batch => {
             // A full batch: more may be due. Pace to `max_dispatch_per_second`, then go on.
             if shared.max_per_second > 0 {
-                let floor = Duration::from_secs_f64(batch as f64 / f64::from(shared.max_per_second));
+                let floor =
+                    Duration::from_secs_f64(batch as f64 / f64::from(shared.max_per_second));
                 if let Some(rest) = floor.checked_sub(started.elapsed()) {
                     tokio::time::sleep(rest).await;
                 }
             }
-            debug!(steps = steps.len(), "full dispatch batch; pushing the next job");
+            debug!(
+                steps = steps.len(),
+                "full dispatch batch; pushing the next job"
+            );
             Some(Utc::now())
         }
         Ok(Ok(steps)) => {
@@ -515,7 +532,11 @@ struct Wakeups {
 }
 
 impl Wakeups {
-    fn new(poll: Duration, kicks: mpsc::Receiver<()>, notify: Option<apalis_postgres::Pubsub>) -> Wakeups {
+    fn new(
+        poll: Duration,
+        kicks: mpsc::Receiver<()>,
+        notify: Option<apalis_postgres::Pubsub>,
+    ) -> Wakeups {
         let mut interval = tokio::time::interval(poll);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         Wakeups {
@@ -560,7 +581,11 @@ impl PollStrategy for Wakeups {
                 }
             }
         }
-        if ready { Poll::Ready(Some(())) } else { Poll::Pending }
+        if ready {
+            Poll::Ready(Some(()))
+        } else {
+            Poll::Pending
+        }
     }
 }
 
@@ -616,7 +641,12 @@ async fn supervise(jobs: JobStore, shared: Arc<Shared>) {
         generation += 1;
         let (tx, rx) = mpsc::channel(1);
         shared.kicker.reset(tx);
-        shared.kicker.inner.stats.worker_starts.fetch_add(1, Ordering::Relaxed);
+        shared
+            .kicker
+            .inner
+            .stats
+            .worker_starts
+            .fetch_add(1, Ordering::Relaxed);
         let name = format!("touchgate-{}-{generation}", shared.dispatcher.node_id);
         // Whatever is due now (a backlog, or jobs stranded on the previous worker).
         if let Err(e) = shared.kicker.kick_now().await {

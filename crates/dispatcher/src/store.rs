@@ -122,7 +122,10 @@ impl TouchStatus {
     }
 
     pub fn is_final(self) -> bool {
-        !matches!(self, TouchStatus::Queued | TouchStatus::Scheduled | TouchStatus::Sending)
+        !matches!(
+            self,
+            TouchStatus::Queued | TouchStatus::Scheduled | TouchStatus::Sending
+        )
     }
 }
 
@@ -398,7 +401,13 @@ impl Store {
     // ---- accounts ----
 
     /// Creates or replaces; returns true when it was created.
-    pub async fn put_account(&self, ws: &str, id: &str, body: &AccountBody, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn put_account(
+        &self,
+        ws: &str,
+        id: &str,
+        body: &AccountBody,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let json = to_json(body);
         let existed = sqlx::query("SELECT 1 AS one FROM accounts WHERE workspace = $1 AND id = $2")
             .bind(ws)
@@ -425,7 +434,8 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| parse_doc(&r, &format!("account {id}"))).transpose()
+        row.map(|r| parse_doc(&r, &format!("account {id}")))
+            .transpose()
     }
 
     // ---- leads ----
@@ -470,7 +480,8 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| parse_doc(&r, &format!("lead {id}"))).transpose()
+        row.map(|r| parse_doc(&r, &format!("lead {id}")))
+            .transpose()
     }
 
     /// Ids of the leads that have `contact` (canonical) as any of their contacts.
@@ -580,11 +591,13 @@ impl Store {
     }
 
     pub async fn get_touch(&self, ws: &str, id: &str) -> Result<Option<TouchRow>> {
-        let row = sqlx::query(safe!("SELECT {TOUCH_COLUMNS} FROM touches WHERE workspace = $1 AND id = $2"))
-            .bind(ws)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(safe!(
+            "SELECT {TOUCH_COLUMNS} FROM touches WHERE workspace = $1 AND id = $2"
+        ))
+        .bind(ws)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| touch_from_row(&r)).transpose()
     }
 
@@ -681,7 +694,12 @@ impl Store {
         rows.iter().map(touch_from_row).collect()
     }
 
-    pub async fn cancel_touch(&self, ws: &str, id: &str, now: DateTime<Utc>) -> Result<Option<TouchRow>> {
+    pub async fn cancel_touch(
+        &self,
+        ws: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<TouchRow>> {
         let mut tx = self.pool.begin().await?;
         let changed = sqlx::query(
             "UPDATE touches SET status = 'cancelled', updated_at = $1 WHERE workspace = $2 AND id = $3 \
@@ -694,7 +712,16 @@ impl Store {
         .await?
         .rows_affected();
         if changed == 1 {
-            insert_event(&mut tx, ws, id, now, "cancel", None, Some("cancelled by client")).await?;
+            insert_event(
+                &mut tx,
+                ws,
+                id,
+                now,
+                "cancel",
+                None,
+                Some("cancelled by client"),
+            )
+            .await?;
         }
         tx.commit().await?;
         self.get_touch(ws, id).await
@@ -726,20 +753,29 @@ impl Store {
         .bind(body.expires_at.map(ms))
         .execute(&self.pool)
         .await?;
-        self.get_dnc(ws, id).await?.ok_or(StoreError::Db(sqlx::Error::RowNotFound))
+        self.get_dnc(ws, id)
+            .await?
+            .ok_or(StoreError::Db(sqlx::Error::RowNotFound))
     }
 
     pub async fn get_dnc(&self, ws: &str, id: &str) -> Result<Option<DncRow>> {
-        let row = sqlx::query(safe!("SELECT {DNC_COLUMNS} FROM dnc WHERE workspace = $1 AND id = $2"))
-            .bind(ws)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(safe!(
+            "SELECT {DNC_COLUMNS} FROM dnc WHERE workspace = $1 AND id = $2"
+        ))
+        .bind(ws)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| dnc_from_row(&r)).transpose()
     }
 
     /// Entries (not removed) for a contact, or all of the workspace's when `contact` is None.
-    pub async fn list_dnc(&self, ws: &str, contact: Option<&str>, limit: i64) -> Result<Vec<DncRow>> {
+    pub async fn list_dnc(
+        &self,
+        ws: &str,
+        contact: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<DncRow>> {
         let rows = match contact {
             Some(c) => {
                 sqlx::query(safe!(
@@ -765,7 +801,14 @@ impl Store {
     }
 
     /// Soft-removes an entry and audits who and why; false when there was none to remove.
-    pub async fn remove_dnc(&self, ws: &str, id: &str, by: &str, reason: &str, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn remove_dnc(
+        &self,
+        ws: &str,
+        id: &str,
+        by: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         let changed = sqlx::query(
             "UPDATE dnc SET removed_at = $1, removed_by = $2, removed_reason = $3 WHERE workspace = $4 AND id = $5 AND removed_at IS NULL",
@@ -795,7 +838,12 @@ impl Store {
     }
 
     /// Active-or-expiring DNC rows that name any of `contacts` or the lead.
-    pub async fn dnc_for(&self, ws: &str, lead_id: &str, contacts: &[String]) -> Result<Vec<gate::DncEntry>> {
+    pub async fn dnc_for(
+        &self,
+        ws: &str,
+        lead_id: &str,
+        contacts: &[String],
+    ) -> Result<Vec<gate::DncEntry>> {
         let mut conn = self.pool.acquire().await?;
         dnc_for_conn(&mut conn, ws, lead_id, contacts).await
     }
@@ -827,7 +875,12 @@ impl Store {
 
     /// Starts the dispatch transaction for one touch: claims it (only if still due) and takes
     /// its sender's cap lock. `None` when another dispatcher has it or it is no longer due.
-    pub async fn begin_dispatch(&self, touch_id: &str, claimant: &str, now: DateTime<Utc>) -> Result<Option<Dispatch>> {
+    pub async fn begin_dispatch(
+        &self,
+        touch_id: &str,
+        claimant: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Dispatch>> {
         let mut tx = self.pool.begin().await?;
         let claimed = sqlx::query(
             "UPDATE touches SET claimed_by = $1 WHERE id = $2 AND status IN ('queued', 'scheduled') AND next_attempt_at <= $3",
@@ -879,7 +932,16 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let ws = workspace_of(&mut tx, touch_id).await?;
-        insert_event(&mut tx, &ws, touch_id, now, "provider", None, Some(&format!("sent, provider message id {provider_message_id}"))).await?;
+        insert_event(
+            &mut tx,
+            &ws,
+            touch_id,
+            now,
+            "provider",
+            None,
+            Some(&format!("sent, provider message id {provider_message_id}")),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -927,15 +989,23 @@ impl Store {
 
     /// Crash recovery: every touch still `sending` (this process, or all when `claimant` is
     /// None, e.g. at start on a single-node SQLite) becomes `needs_review` with the evidence.
-    pub async fn recover_sending(&self, claimant: Option<&str>, now: DateTime<Utc>) -> Result<Vec<String>> {
+    pub async fn recover_sending(
+        &self,
+        claimant: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
         let rows = match claimant {
-            Some(c) => sqlx::query("SELECT id FROM touches WHERE status = 'sending' AND claimed_by = $1")
-                .bind(c)
-                .fetch_all(&self.pool)
-                .await?,
-            None => sqlx::query("SELECT id FROM touches WHERE status = 'sending'")
-                .fetch_all(&self.pool)
-                .await?,
+            Some(c) => {
+                sqlx::query("SELECT id FROM touches WHERE status = 'sending' AND claimed_by = $1")
+                    .bind(c)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT id FROM touches WHERE status = 'sending'")
+                    .fetch_all(&self.pool)
+                    .await?
+            }
         };
         let mut ids = Vec::new();
         for r in rows {
@@ -959,11 +1029,16 @@ impl Store {
 
     /// Touches `sending` since before `older_than` (their dispatcher died or hung): the outcome
     /// is unknown, so they become `needs_review`.
-    pub async fn recover_stale_sending(&self, older_than: DateTime<Utc>, now: DateTime<Utc>) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT id FROM touches WHERE status = 'sending' AND updated_at < $1")
-            .bind(ms(older_than))
-            .fetch_all(&self.pool)
-            .await?;
+    pub async fn recover_stale_sending(
+        &self,
+        older_than: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        let rows =
+            sqlx::query("SELECT id FROM touches WHERE status = 'sending' AND updated_at < $1")
+                .bind(ms(older_than))
+                .fetch_all(&self.pool)
+                .await?;
         let mut ids = Vec::new();
         for r in rows {
             let id: String = r.try_get("id")?;
@@ -985,7 +1060,12 @@ impl Store {
     }
 
     /// When the lead last wrote to us on `channel`.
-    pub async fn last_inbound(&self, ws: &str, lead_id: &str, channel: &str) -> Result<Option<DateTime<Utc>>> {
+    pub async fn last_inbound(
+        &self,
+        ws: &str,
+        lead_id: &str,
+        channel: &str,
+    ) -> Result<Option<DateTime<Utc>>> {
         let row = sqlx::query("SELECT last_at FROM lead_inbound WHERE workspace = $1 AND lead_id = $2 AND channel = $3")
             .bind(ws)
             .bind(lead_id)
@@ -1012,11 +1092,13 @@ impl Store {
     /// the database gets the same one).
     pub async fn secret(&self, key: &str) -> Result<Vec<u8>> {
         let fresh = hex::encode(rand::random::<[u8; 32]>());
-        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-            .bind(key)
-            .bind(fresh)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(fresh)
+        .execute(&self.pool)
+        .await?;
         let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
             .bind(key)
             .fetch_one(&self.pool)
@@ -1027,10 +1109,214 @@ impl Store {
 
     /// Counts of touches per status (for /metrics).
     pub async fn status_counts(&self) -> Result<Vec<(String, i64)>> {
-        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM touches GROUP BY status ORDER BY status")
-            .fetch_all(&self.pool)
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) AS n FROM touches GROUP BY status ORDER BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
+            .collect()
+    }
+
+    // ---- inbound webhooks and the opt-out confirmation ----
+
+    /// The touch a provider knows by `provider_message_id` (any workspace; newest if several).
+    pub async fn touch_by_provider_message_id(
+        &self,
+        provider_message_id: &str,
+    ) -> Result<Option<TouchRow>> {
+        let row = sqlx::query(safe!(
+            "SELECT {TOUCH_COLUMNS} FROM touches WHERE provider_message_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1"
+        ))
+        .bind(provider_message_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| touch_from_row(&r)).transpose()
+    }
+
+    /// Adds one entry to a touch's timeline (`delivery` for a provider's delivery status,
+    /// `opt_out_confirmation` for the confirmation's permit) without changing the touch.
+    pub async fn record_touch_event(
+        &self,
+        touch_id: &str,
+        now: DateTime<Utc>,
+        kind: &str,
+        allowed: bool,
+        reason: Option<&str>,
+        detail: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let ws = workspace_of(&mut tx, touch_id).await?;
+        sqlx::query(
+            "INSERT INTO decisions (workspace, touch_id, at, kind, allowed, reason, retry_after, checks, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, NULL, '[]', $7)",
+        )
+        .bind(ws.as_str())
+        .bind(touch_id)
+        .bind(ms(now))
+        .bind(kind)
+        .bind(i64::from(allowed))
+        .bind(reason)
+        .bind(detail)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets the status of WhatsApp template `name` (in `language`, or every language when
+    /// None) in every account of the workspace whose `whatsapp_templates` lists it; returns the
+    /// ids of the accounts changed. The documents are rewritten as JSON values, so nothing else
+    /// in them changes.
+    pub async fn update_whatsapp_template_status(
+        &self,
+        ws: &str,
+        name: &str,
+        language: Option<&str>,
+        status: gate::TemplateStatus,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query("SELECT id, body FROM accounts WHERE workspace = $1 ORDER BY id")
+            .bind(ws)
+            .fetch_all(&mut *tx)
             .await?;
-        rows.iter().map(|r| Ok((r.try_get("status")?, r.try_get("n")?))).collect()
+        let mut changed = Vec::new();
+        for r in &rows {
+            let id: String = r.try_get("id")?;
+            let body: String = r.try_get("body")?;
+            let mut doc: serde_json::Value =
+                serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
+                    what: format!("account {id}"),
+                    source,
+                })?;
+            let Some(list) = doc
+                .get_mut("whatsapp_templates")
+                .and_then(serde_json::Value::as_array_mut)
+            else {
+                continue;
+            };
+            let mut touched = false;
+            for t in list.iter_mut() {
+                let same_name = t.get("name").and_then(serde_json::Value::as_str) == Some(name);
+                let same_language = language.is_none_or(|l| {
+                    t.get("language").and_then(serde_json::Value::as_str) == Some(l)
+                });
+                let new = serde_json::Value::String(status.as_str().to_owned());
+                if same_name
+                    && same_language
+                    && let Some(map) = t.as_object_mut()
+                    && map.get("status") != Some(&new)
+                {
+                    map.insert("status".to_owned(), new);
+                    touched = true;
+                }
+            }
+            if touched {
+                sqlx::query("UPDATE accounts SET body = $1, updated_at = $2 WHERE workspace = $3 AND id = $4")
+                    .bind(doc.to_string())
+                    .bind(ms(now))
+                    .bind(ws)
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                changed.push(id);
+            }
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// The (account, lead) of the most recent touch to any of `lead_ids`, preferring touches on
+    /// `channel`: who an opt-out confirmation comes from.
+    pub async fn latest_touch_sender(
+        &self,
+        ws: &str,
+        lead_ids: &[String],
+        channel: &str,
+    ) -> Result<Option<(String, String)>> {
+        if lead_ids.is_empty() {
+            return Ok(None);
+        }
+        let mut sql = String::from(
+            "SELECT account_id, lead_id FROM touches WHERE workspace = $1 AND lead_id IN (",
+        );
+        for i in 0..lead_ids.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", i + 3));
+        }
+        sql.push_str(
+            ") ORDER BY CASE WHEN channel = $2 THEN 0 ELSE 1 END, created_at DESC, id DESC LIMIT 1",
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ws).bind(channel);
+        for l in lead_ids {
+            q = q.bind(l.as_str());
+        }
+        let row = q.fetch_optional(&self.pool).await?;
+        row.map(|r| Ok((r.try_get("account_id")?, r.try_get("lead_id")?)))
+            .transpose()
+    }
+
+    /// Records the opt-out confirmation as a touch already `sending` (it never passes through
+    /// the queue or the ordinary gate: the opt-out's DNC row would block it), with its send row,
+    /// unless its idempotency key exists. Returns the stored touch and whether this call
+    /// created it: the unique key makes a second confirmation of the same opt-out impossible.
+    pub async fn create_confirmation_touch(&self, t: &NewTouch) -> Result<(TouchRow, bool)> {
+        let r = &t.request;
+        let purpose = match r.purpose.unwrap_or_default() {
+            gate::Purpose::Marketing => "marketing",
+            gate::Purpose::Transactional => "transactional",
+        };
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO touches (workspace, id, idempotency_key, account_id, lead_id, channel, purpose, request, \
+             status, decided_at, next_attempt_at, deadline, attempts, campaign_id, step, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'sending', $9, $9, $10, 0, $11, $12, $9, $9) \
+             ON CONFLICT (workspace, idempotency_key) DO NOTHING",
+        )
+        .bind(t.workspace.as_str())
+        .bind(t.id.as_str())
+        .bind(t.idempotency_key.as_str())
+        .bind(r.account_id.as_str())
+        .bind(r.lead_id.as_str())
+        .bind(r.channel.as_str())
+        .bind(purpose)
+        .bind(to_json(r))
+        .bind(ms(t.now))
+        .bind(ms(t.deadline))
+        .bind(r.campaign_id.clone())
+        .bind(r.step)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if inserted {
+            sqlx::query(
+                "INSERT INTO sends (workspace, touch_id, account_id, lead_id, channel, purpose, action, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'message', $7) ON CONFLICT (touch_id) DO NOTHING",
+            )
+            .bind(t.workspace.as_str())
+            .bind(t.id.as_str())
+            .bind(r.account_id.as_str())
+            .bind(r.lead_id.as_str())
+            .bind(r.channel.as_str())
+            .bind(purpose)
+            .bind(ms(t.now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let row = sqlx::query(safe!(
+            "SELECT {TOUCH_COLUMNS} FROM touches WHERE workspace = $1 AND idempotency_key = $2"
+        ))
+        .bind(t.workspace.as_str())
+        .bind(t.idempotency_key.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok((touch_from_row(&row)?, inserted))
     }
 }
 
@@ -1045,7 +1331,6 @@ fn clone_migrator(m: &sqlx::migrate::Migrator) -> sqlx::migrate::Migrator {
     }
 }
 
-
 fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
 }
@@ -1058,7 +1343,10 @@ fn parse_doc<T: serde::de::DeserializeOwned>(r: &AnyRow, what: &str) -> Result<T
     })
 }
 
-async fn workspace_of(tx: &mut sqlx::Transaction<'static, sqlx::Any>, touch_id: &str) -> Result<String> {
+async fn workspace_of(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    touch_id: &str,
+) -> Result<String> {
     let r = sqlx::query("SELECT workspace FROM touches WHERE id = $1")
         .bind(touch_id)
         .fetch_one(&mut **tx)
@@ -1096,7 +1384,9 @@ async fn dnc_for_conn(
     lead_id: &str,
     contacts: &[String],
 ) -> Result<Vec<gate::DncEntry>> {
-    let mut sql = format!("SELECT {DNC_COLUMNS} FROM dnc WHERE workspace = $1 AND removed_at IS NULL AND (lead_id = $2");
+    let mut sql = format!(
+        "SELECT {DNC_COLUMNS} FROM dnc WHERE workspace = $1 AND removed_at IS NULL AND (lead_id = $2"
+    );
     for i in 0..contacts.len() {
         sql.push_str(&format!(" OR contact = ${}", i + 3));
     }
@@ -1140,7 +1430,9 @@ async fn sends_for_conn(
         let channel: String = r.try_get("channel")?;
         let purpose: String = r.try_get("purpose")?;
         let action: String = r.try_get("action")?;
-        let Ok(channel) = channel.parse() else { continue };
+        let Ok(channel) = channel.parse() else {
+            continue;
+        };
         sends.push(gate::SendRecord {
             at: from_ms(r.try_get("at")?),
             account_id: r.try_get("account_id")?,

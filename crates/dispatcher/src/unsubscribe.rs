@@ -41,7 +41,11 @@ impl Signer {
     }
 
     pub fn url(&self, base: &str, touch_id: &str) -> String {
-        format!("{}/v1/unsubscribe/{}", base.trim_end_matches('/'), self.token(touch_id))
+        format!(
+            "{}/v1/unsubscribe/{}",
+            base.trim_end_matches('/'),
+            self.token(touch_id)
+        )
     }
 
     /// The touch id a token names, if its signature is right (compared in constant time).
@@ -79,6 +83,9 @@ mod tests {
         assert_eq!(s.verify(&sig_flip), None, "altered signature");
         assert_eq!(s.verify("no-dot"), None);
         assert_eq!(s.verify(".abc"), None);
-        assert!(s.url("https://tg.example/", "x").starts_with("https://tg.example/v1/unsubscribe/x."));
+        assert!(
+            s.url("https://tg.example/", "x")
+                .starts_with("https://tg.example/v1/unsubscribe/x.")
+        );
     }
 }

@@ -1,14 +1,21 @@
 //! The configuration files shipped in `config/` load as they are, and the real-transports
 //! example selects a real transport for every channel with no code change.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::Path;
 
 use dispatcher::config::Config;
 
 fn repo(path: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
 }
 
 #[test]
@@ -18,7 +25,11 @@ fn default_config_is_the_embedded_default() {
     assert_eq!(c.listen(), "127.0.0.1:8080");
     assert!(c.channels.is_empty(), "sandbox transports by default");
     let t = workers::registry::Transports::from_config(&c.channels).unwrap();
-    assert!(t.describe().values().all(|name| *name == "sandbox"), "{:?}", t.describe());
+    assert!(
+        t.describe().values().all(|name| *name == "sandbox"),
+        "{:?}",
+        t.describe()
+    );
 }
 
 #[test]

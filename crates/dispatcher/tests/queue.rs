@@ -17,8 +17,8 @@ use dispatcher::dispatch::{Dispatcher, Metrics};
 use dispatcher::domain::{AccountBody, LeadBody, TouchBody};
 use dispatcher::queue::{DispatchQueue, QueueOptions};
 use dispatcher::store::{NewTouch, Store, TouchStatus};
-use workers::registry::Transports;
 use sqlx::Executor;
+use workers::registry::Transports;
 
 const WS: &str = "default";
 
@@ -63,9 +63,9 @@ async fn fresh(kind: &str) -> Fresh {
         _ => {
             let admin = pg_admin_url();
             let name = format!("tg_queue_{}", uuid::Uuid::now_v7().simple());
-            let pool = sqlx::PgPool::connect(&admin)
-                .await
-                .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required for this suite: {e}"));
+            let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
+                panic!("PostgreSQL at {admin} is required for this suite: {e}")
+            });
             pool.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .await
                 .expect("create database");
@@ -115,7 +115,10 @@ async fn seed(store: &Store, leads: usize) {
     let now = Utc::now();
     let account: AccountBody =
         serde_json::from_value(serde_json::json!({"status": "active"})).expect("account");
-    store.put_account(WS, "sdr-1", &account, now).await.expect("account");
+    store
+        .put_account(WS, "sdr-1", &account, now)
+        .await
+        .expect("account");
     for i in 0..leads {
         let mut lead: LeadBody = serde_json::from_value(serde_json::json!({
             "email": format!("lead{i}@example.com"),
@@ -218,7 +221,10 @@ async fn assert_sent_once(store: &Store, ids: &[String]) {
         assert_eq!(kinds.get("gate"), Some(&1), "touch {id}: {decisions:?}");
         let row = store.get_touch(WS, id).await.expect("get").expect("row");
         assert_eq!(row.attempts, 0, "touch {id}");
-        assert_eq!(row.provider_message_id.as_deref(), Some(format!("sandbox-{id}").as_str()));
+        assert_eq!(
+            row.provider_message_id.as_deref(),
+            Some(format!("sandbox-{id}").as_str())
+        );
     }
 }
 
@@ -236,7 +242,10 @@ async fn a_kick_drains_every_due_touch_once(db: &Fresh) {
     assert_sent_once(&db.store, &ids).await;
     let kicker = queue.kicker();
     let stats = kicker.stats();
-    assert!(stats.ran.load(Ordering::Relaxed) >= N.div_ceil(7) as u64, "one job per batch at least");
+    assert!(
+        stats.ran.load(Ordering::Relaxed) >= N.div_ceil(7) as u64,
+        "one job per batch at least"
+    );
 
     // A touch that arrives later is picked up by a fresh kick.
     let more = enqueue_more(&db.store, "late").await;
@@ -251,7 +260,10 @@ async fn enqueue_more(store: &Store, name: &str) -> Vec<String> {
         serde_json::from_value(serde_json::json!({"email": format!("{name}@example.com")}))
             .expect("lead");
     let contacts = lead.normalise("US").expect("normalise");
-    store.put_lead(WS, name, &lead, &contacts, Utc::now()).await.expect("lead");
+    store
+        .put_lead(WS, name, &lead, &contacts, Utc::now())
+        .await
+        .expect("lead");
     let request: TouchBody = serde_json::from_value(serde_json::json!({
         "account_id": "sdr-1", "lead_id": name, "channel": "email", "purpose": "transactional",
         "content": {"subject": "Hi", "body": "Again."}
@@ -303,7 +315,10 @@ async fn a_snoozed_touch_is_picked_up_by_a_scheduled_job(db: &Fresh) {
     assert_sent_once(&db.store, &ids).await;
     for id in &ids {
         let gate = store_gate_at(&db.store, id).await;
-        assert!(gate >= due, "touch {id} decided at {gate}, before it was due at {due}");
+        assert!(
+            gate >= due,
+            "touch {id} decided at {gate}, before it was due at {due}"
+        );
     }
 }
 
@@ -327,15 +342,33 @@ async fn kicks_are_deduplicated(db: &Fresh) {
     // Let the worker's start-up job run first: while it is pending, it covers every kick.
     let until = tokio::time::Instant::now() + StdDuration::from_secs(30);
     while kicker.stats().ran.load(Ordering::Relaxed) == 0 {
-        assert!(tokio::time::Instant::now() < until, "the start-up job never ran");
+        assert!(
+            tokio::time::Instant::now() < until,
+            "the start-up job never ran"
+        );
         tokio::time::sleep(StdDuration::from_millis(20)).await;
     }
     // A job far ahead is pending; kicks at or after it push nothing, an earlier one does.
     let later = Utc::now() + Duration::hours(1);
     assert!(kicker.kick(later).await.expect("kick"));
     assert!(!kicker.kick(later).await.expect("kick"));
-    assert!(!kicker.kick(later + Duration::minutes(5)).await.expect("kick"));
-    assert!(kicker.kick(later - Duration::minutes(30)).await.expect("kick"));
-    assert!(!kicker.kick(later - Duration::minutes(10)).await.expect("kick"));
+    assert!(
+        !kicker
+            .kick(later + Duration::minutes(5))
+            .await
+            .expect("kick")
+    );
+    assert!(
+        kicker
+            .kick(later - Duration::minutes(30))
+            .await
+            .expect("kick")
+    );
+    assert!(
+        !kicker
+            .kick(later - Duration::minutes(10))
+            .await
+            .expect("kick")
+    );
     assert_eq!(kicker.stats().deduplicated.load(Ordering::Relaxed), 3);
 }

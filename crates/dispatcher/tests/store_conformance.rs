@@ -11,8 +11,8 @@ use dispatcher::config::Config;
 use dispatcher::dispatch::{Dispatcher, Metrics, Step};
 use dispatcher::domain::{AccountBody, DncBody, LeadBody, TouchBody};
 use dispatcher::store::{NewTouch, Store, TouchFilter, TouchStatus};
-use workers::registry::Transports;
 use sqlx::Executor;
+use workers::registry::Transports;
 
 fn pg_admin_url() -> String {
     std::env::var("TOUCHGATE_TEST_POSTGRES_URL")
@@ -38,9 +38,9 @@ async fn fresh(kind: &str) -> Fresh {
         _ => {
             let admin = pg_admin_url();
             let name = format!("tg_test_{}", uuid::Uuid::now_v7().simple());
-            let pool = sqlx::PgPool::connect(&admin)
-                .await
-                .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required for this suite: {e}"));
+            let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
+                panic!("PostgreSQL at {admin} is required for this suite: {e}")
+            });
             pool.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .await
                 .expect("create database");
@@ -102,7 +102,10 @@ async fn seed(store: &Store, hourly: Option<u32>) {
     if hourly.is_none() {
         account.limits.clear();
     }
-    store.put_account(WS, "sdr-1", &account, noon()).await.expect("account");
+    store
+        .put_account(WS, "sdr-1", &account, noon())
+        .await
+        .expect("account");
     for i in 0..30 {
         let mut lead: LeadBody = serde_json::from_value(serde_json::json!({
             "phone": format!("+1415555{:04}", 100 + i),
@@ -129,7 +132,13 @@ fn touch_body(lead: usize, channel: &str) -> TouchBody {
     .expect("touch")
 }
 
-async fn enqueue(store: &Store, key: &str, lead: usize, channel: &str, now: DateTime<Utc>) -> String {
+async fn enqueue(
+    store: &Store,
+    key: &str,
+    lead: usize,
+    channel: &str,
+    now: DateTime<Utc>,
+) -> String {
     let (row, _) = store
         .create_touch(&NewTouch {
             workspace: WS.to_owned(),
@@ -165,15 +174,50 @@ fn dispatcher_with(store: &Store, clock: &Clock, node: &str, config: Config) -> 
 
 async fn documents_round_trip(store: Store) {
     seed(&store, Some(5)).await;
-    let acc = store.get_account(WS, "sdr-1").await.expect("get").expect("exists");
-    assert_eq!(acc.limits.get(&gate::Channel::Sms).and_then(|l| l.hourly), Some(5));
-    assert!(store.get_account("other", "sdr-1").await.expect("get").is_none(), "workspaces are isolated");
-    let lead = store.get_lead(WS, "lead-3").await.expect("get").expect("exists");
+    let acc = store
+        .get_account(WS, "sdr-1")
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(
+        acc.limits.get(&gate::Channel::Sms).and_then(|l| l.hourly),
+        Some(5)
+    );
+    assert!(
+        store
+            .get_account("other", "sdr-1")
+            .await
+            .expect("get")
+            .is_none(),
+        "workspaces are isolated"
+    );
+    let lead = store
+        .get_lead(WS, "lead-3")
+        .await
+        .expect("get")
+        .expect("exists");
     assert_eq!(lead.phone.as_deref(), Some("+14155550103"));
-    assert_eq!(store.leads_with_contact(WS, "lead3@example.com").await.expect("q"), vec!["lead-3".to_owned()]);
-    assert!(store.leads_with_contact("other", "lead3@example.com").await.expect("q").is_empty());
+    assert_eq!(
+        store
+            .leads_with_contact(WS, "lead3@example.com")
+            .await
+            .expect("q"),
+        vec!["lead-3".to_owned()]
+    );
+    assert!(
+        store
+            .leads_with_contact("other", "lead3@example.com")
+            .await
+            .expect("q")
+            .is_empty()
+    );
     // Replacing keeps one row.
-    assert!(!store.put_account(WS, "sdr-1", &acc, noon()).await.expect("put"));
+    assert!(
+        !store
+            .put_account(WS, "sdr-1", &acc, noon())
+            .await
+            .expect("put")
+    );
 }
 
 async fn idempotent_create_under_concurrency(store: Store) {
@@ -212,16 +256,37 @@ async fn dispatch_sends_once_and_reserves_the_cap(store: Store) {
     let id = enqueue(&store, "k1", 1, "sms", noon()).await;
     let d = dispatcher(&store, &clock, "node-a");
     assert_eq!(d.dispatch_one(&id).await.expect("dispatch"), Step::Sent);
-    assert_eq!(d.dispatch_one(&id).await.expect("again"), Step::NotClaimed, "a sent touch is never claimed again");
-    let row = store.get_touch(WS, &id).await.expect("get").expect("exists");
+    assert_eq!(
+        d.dispatch_one(&id).await.expect("again"),
+        Step::NotClaimed,
+        "a sent touch is never claimed again"
+    );
+    let row = store
+        .get_touch(WS, &id)
+        .await
+        .expect("get")
+        .expect("exists");
     assert_eq!(row.status, TouchStatus::Sent);
-    assert_eq!(row.provider_message_id.as_deref(), Some(format!("sandbox-{id}").as_str()));
+    assert_eq!(
+        row.provider_message_id.as_deref(),
+        Some(format!("sandbox-{id}").as_str())
+    );
     assert!(row.sandbox_message.is_some());
     let decisions = store.decisions(&id).await.expect("decisions");
-    assert_eq!(decisions.first().map(|d| (d.kind.as_str(), d.allowed)), Some(("gate", true)));
+    assert_eq!(
+        decisions.first().map(|d| (d.kind.as_str(), d.allowed)),
+        Some(("gate", true))
+    );
     assert!(decisions.iter().any(|d| d.kind == "provider"));
-    let sends = store.recent_sends(WS, "sdr-1", "sms", "lead-1", noon()).await.expect("sends");
-    assert_eq!(sends.len(), 1, "the cap reservation is recorded with the decision");
+    let sends = store
+        .recent_sends(WS, "sdr-1", "sms", "lead-1", noon())
+        .await
+        .expect("sends");
+    assert_eq!(
+        sends.len(),
+        1,
+        "the cap reservation is recorded with the decision"
+    );
 }
 
 async fn hourly_cap_admits_exactly_n_under_concurrency(store: Store) {
@@ -262,8 +327,18 @@ async fn hourly_cap_admits_exactly_n_under_concurrency(store: Store) {
     }
     assert_eq!(sent, N, "an hourly cap of {N} lets exactly {N} through");
     assert_eq!(snoozed, 12 - N);
-    let filter = TouchFilter { reason: Some("hourly_limit".into()), ..TouchFilter::default() };
-    assert_eq!(store.list_touches(WS, &filter, 100, None).await.expect("list").len(), 12 - N);
+    let filter = TouchFilter {
+        reason: Some("hourly_limit".into()),
+        ..TouchFilter::default()
+    };
+    assert_eq!(
+        store
+            .list_touches(WS, &filter, 100, None)
+            .await
+            .expect("list")
+            .len(),
+        12 - N
+    );
 }
 
 async fn quiet_hours_snooze_uses_no_attempt(store: Store) {
@@ -273,9 +348,19 @@ async fn quiet_hours_snooze_uses_no_attempt(store: Store) {
     let id = enqueue(&store, "night", 2, "sms", night).await;
     let d = dispatcher(&store, &clock, "n");
     let eight = t("2026-11-26T16:00:00Z");
-    assert_eq!(d.dispatch_one(&id).await.expect("dispatch"), Step::Snoozed(eight));
-    let row = store.get_touch(WS, &id).await.expect("get").expect("exists");
-    assert_eq!((row.status, row.attempts, row.next_attempt_at), (TouchStatus::Scheduled, 0, Some(eight)));
+    assert_eq!(
+        d.dispatch_one(&id).await.expect("dispatch"),
+        Step::Snoozed(eight)
+    );
+    let row = store
+        .get_touch(WS, &id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(
+        (row.status, row.attempts, row.next_attempt_at),
+        (TouchStatus::Scheduled, 0, Some(eight))
+    );
     assert_eq!(row.reason.as_deref(), Some("quiet_hours"));
     // Not due before 08:00; sent at 08:00.
     clock.set(eight - Duration::seconds(1));
@@ -290,16 +375,56 @@ async fn dnc_add_list_remove_is_audited(store: Store) {
         "contact": "+14155550104", "channel": "*", "reason": "customer_request", "added_by": "ops@acme"
     }))
     .expect("dnc");
-    let row = store.add_dnc(WS, "dnc-1", &body, Some("+14155550104"), noon()).await.expect("add");
+    let row = store
+        .add_dnc(WS, "dnc-1", &body, Some("+14155550104"), noon())
+        .await
+        .expect("add");
     assert_eq!(row.channel, "*");
-    assert_eq!(store.list_dnc(WS, Some("+14155550104"), 10).await.expect("list").len(), 1);
-    assert!(store.list_dnc("other", Some("+14155550104"), 10).await.expect("list").is_empty());
-    let facts = store.dnc_for(WS, "lead-4", &["+14155550104".to_owned()]).await.expect("for");
+    assert_eq!(
+        store
+            .list_dnc(WS, Some("+14155550104"), 10)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .list_dnc("other", Some("+14155550104"), 10)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    let facts = store
+        .dnc_for(WS, "lead-4", &["+14155550104".to_owned()])
+        .await
+        .expect("for");
     assert_eq!(facts.len(), 1);
-    assert!(store.remove_dnc(WS, "dnc-1", "ops@acme", "entered by mistake", noon()).await.expect("rm"));
-    assert!(!store.remove_dnc(WS, "dnc-1", "ops@acme", "again", noon()).await.expect("rm"), "removing twice is a no-op");
-    assert!(store.dnc_for(WS, "lead-4", &["+14155550104".to_owned()]).await.expect("for").is_empty());
-    let kept = store.get_dnc(WS, "dnc-1").await.expect("get").expect("kept for audit");
+    assert!(
+        store
+            .remove_dnc(WS, "dnc-1", "ops@acme", "entered by mistake", noon())
+            .await
+            .expect("rm")
+    );
+    assert!(
+        !store
+            .remove_dnc(WS, "dnc-1", "ops@acme", "again", noon())
+            .await
+            .expect("rm"),
+        "removing twice is a no-op"
+    );
+    assert!(
+        store
+            .dnc_for(WS, "lead-4", &["+14155550104".to_owned()])
+            .await
+            .expect("for")
+            .is_empty()
+    );
+    let kept = store
+        .get_dnc(WS, "dnc-1")
+        .await
+        .expect("get")
+        .expect("kept for audit");
     assert_eq!(kept.removed_reason.as_deref(), Some("entered by mistake"));
     assert_eq!(kept.removed_by.as_deref(), Some("ops@acme"));
 }
@@ -308,66 +433,208 @@ async fn sending_touches_recover_to_needs_review(store: Store) {
     seed(&store, None).await;
     let id = enqueue(&store, "crash", 5, "sms", noon()).await;
     // Decide it (sending) but never reach the provider: the process "dies" here.
-    let mut tx = store.begin_dispatch(&id, "dead-node", noon()).await.expect("begin").expect("claimed");
+    let mut tx = store
+        .begin_dispatch(&id, "dead-node", noon())
+        .await
+        .expect("begin")
+        .expect("claimed");
     let facts = tx.load_facts(noon()).await.expect("facts");
     assert!(facts.lead.is_some() && facts.account.is_some());
-    let account = facts.account.as_ref().map(|a| a.to_facts("sdr-1").expect("acc")).expect("acc");
-    let lead = facts.lead.as_ref().map(|l| l.to_facts("lead-5", None).expect("lead")).expect("lead");
+    let account = facts
+        .account
+        .as_ref()
+        .map(|a| a.to_facts("sdr-1").expect("acc"))
+        .expect("acc");
+    let lead = facts
+        .lead
+        .as_ref()
+        .map(|l| l.to_facts("lead-5", None).expect("lead"))
+        .expect("lead");
     let decision = gate::evaluate_send(
         &tx.touch.request.to_facts(&id),
-        &gate::Facts { policy: &gate::Policy::default(), account: &account, lead: &lead, dnc: &facts.dnc, recent_sends: &facts.sends },
+        &gate::Facts {
+            policy: &gate::Policy::default(),
+            account: &account,
+            lead: &lead,
+            dnc: &facts.dnc,
+            recent_sends: &facts.sends,
+        },
         noon(),
     );
     assert!(decision.allowed);
-    tx.commit(noon(), &decision, &dispatcher::store::NextState::Sending, None).await.expect("commit");
-    assert_eq!(store.get_touch(WS, &id).await.expect("get").expect("row").status, TouchStatus::Sending);
-    let recovered = store.recover_sending(None, noon() + Duration::seconds(5)).await.expect("recover");
+    tx.commit(
+        noon(),
+        &decision,
+        &dispatcher::store::NextState::Sending,
+        None,
+    )
+    .await
+    .expect("commit");
+    assert_eq!(
+        store
+            .get_touch(WS, &id)
+            .await
+            .expect("get")
+            .expect("row")
+            .status,
+        TouchStatus::Sending
+    );
+    let recovered = store
+        .recover_sending(None, noon() + Duration::seconds(5))
+        .await
+        .expect("recover");
     assert_eq!(recovered, vec![id.clone()]);
     let row = store.get_touch(WS, &id).await.expect("get").expect("row");
     assert_eq!(row.status, TouchStatus::NeedsReview);
-    let last = store.decisions(&id).await.expect("decisions").pop().expect("event");
+    let last = store
+        .decisions(&id)
+        .await
+        .expect("decisions")
+        .pop()
+        .expect("event");
     assert_eq!(last.kind, "recovery");
     // And it is never dispatched again.
     let clock = Clock::fake(noon() + Duration::hours(1));
-    assert!(dispatcher(&store, &clock, "n").run_due(10).await.expect("run").is_empty());
+    assert!(
+        dispatcher(&store, &clock, "n")
+            .run_due(10)
+            .await
+            .expect("run")
+            .is_empty()
+    );
 }
 
 async fn listing_filters_and_pages(store: Store) {
     seed(&store, None).await;
     for i in 0..7 {
-        enqueue(&store, &format!("list-{i}"), i, if i % 2 == 0 { "sms" } else { "email" }, noon()).await;
+        enqueue(
+            &store,
+            &format!("list-{i}"),
+            i,
+            if i % 2 == 0 { "sms" } else { "email" },
+            noon(),
+        )
+        .await;
     }
-    let sms = TouchFilter { channel: Some("sms".into()), ..TouchFilter::default() };
-    assert_eq!(store.list_touches(WS, &sms, 100, None).await.expect("list").len(), 4);
-    let page1 = store.list_touches(WS, &TouchFilter::default(), 3, None).await.expect("p1");
-    let page2 = store.list_touches(WS, &TouchFilter::default(), 3, page1.last().map(|t| t.id.as_str())).await.expect("p2");
-    let page3 = store.list_touches(WS, &TouchFilter::default(), 3, page2.last().map(|t| t.id.as_str())).await.expect("p3");
+    let sms = TouchFilter {
+        channel: Some("sms".into()),
+        ..TouchFilter::default()
+    };
+    assert_eq!(
+        store
+            .list_touches(WS, &sms, 100, None)
+            .await
+            .expect("list")
+            .len(),
+        4
+    );
+    let page1 = store
+        .list_touches(WS, &TouchFilter::default(), 3, None)
+        .await
+        .expect("p1");
+    let page2 = store
+        .list_touches(
+            WS,
+            &TouchFilter::default(),
+            3,
+            page1.last().map(|t| t.id.as_str()),
+        )
+        .await
+        .expect("p2");
+    let page3 = store
+        .list_touches(
+            WS,
+            &TouchFilter::default(),
+            3,
+            page2.last().map(|t| t.id.as_str()),
+        )
+        .await
+        .expect("p3");
     assert_eq!((page1.len(), page2.len(), page3.len()), (3, 3, 1));
-    let all: std::collections::BTreeSet<_> = page1.iter().chain(&page2).chain(&page3).map(|t| t.id.clone()).collect();
+    let all: std::collections::BTreeSet<_> = page1
+        .iter()
+        .chain(&page2)
+        .chain(&page3)
+        .map(|t| t.id.clone())
+        .collect();
     assert_eq!(all.len(), 7, "pages neither repeat nor skip");
-    let queued = TouchFilter { status: Some(TouchStatus::Queued), channel: Some("email".into()), ..TouchFilter::default() };
-    assert_eq!(store.list_touches(WS, &queued, 100, None).await.expect("list").len(), 3);
-    let later = TouchFilter { from: Some(noon() + Duration::seconds(1)), ..TouchFilter::default() };
-    assert!(store.list_touches(WS, &later, 100, None).await.expect("list").is_empty());
+    let queued = TouchFilter {
+        status: Some(TouchStatus::Queued),
+        channel: Some("email".into()),
+        ..TouchFilter::default()
+    };
+    assert_eq!(
+        store
+            .list_touches(WS, &queued, 100, None)
+            .await
+            .expect("list")
+            .len(),
+        3
+    );
+    let later = TouchFilter {
+        from: Some(noon() + Duration::seconds(1)),
+        ..TouchFilter::default()
+    };
+    assert!(
+        store
+            .list_touches(WS, &later, 100, None)
+            .await
+            .expect("list")
+            .is_empty()
+    );
 }
 
 async fn cancel_only_before_sending(store: Store) {
     seed(&store, None).await;
     let id = enqueue(&store, "c1", 1, "email", noon()).await;
-    let row = store.cancel_touch(WS, &id, noon()).await.expect("cancel").expect("row");
+    let row = store
+        .cancel_touch(WS, &id, noon())
+        .await
+        .expect("cancel")
+        .expect("row");
     assert_eq!(row.status, TouchStatus::Cancelled);
     let clock = Clock::fake(noon());
-    assert_eq!(dispatcher(&store, &clock, "n").dispatch_one(&id).await.expect("d"), Step::NotClaimed);
+    assert_eq!(
+        dispatcher(&store, &clock, "n")
+            .dispatch_one(&id)
+            .await
+            .expect("d"),
+        Step::NotClaimed
+    );
     let sent = enqueue(&store, "c2", 2, "email", noon()).await;
-    assert_eq!(dispatcher(&store, &clock, "n").dispatch_one(&sent).await.expect("d"), Step::Sent);
-    let row = store.cancel_touch(WS, &sent, noon()).await.expect("cancel").expect("row");
-    assert_eq!(row.status, TouchStatus::Sent, "a sent touch cannot be cancelled");
+    assert_eq!(
+        dispatcher(&store, &clock, "n")
+            .dispatch_one(&sent)
+            .await
+            .expect("d"),
+        Step::Sent
+    );
+    let row = store
+        .cancel_touch(WS, &sent, noon())
+        .await
+        .expect("cancel")
+        .expect("row");
+    assert_eq!(
+        row.status,
+        TouchStatus::Sent,
+        "a sent touch cannot be cancelled"
+    );
     // Every email carries a signed one-click unsubscribe link naming its touch.
-    let url = row.sandbox_message.as_ref().and_then(|m| m["unsubscribe_url"].as_str()).expect("link");
+    let url = row
+        .sandbox_message
+        .as_ref()
+        .and_then(|m| m["unsubscribe_url"].as_str())
+        .expect("link");
     let token = url.rsplit('/').next().expect("token");
     let signer = dispatcher::unsubscribe::Signer::new(b"test-key");
     assert_eq!(signer.verify(token).as_deref(), Some(sent.as_str()));
-    assert!(store.cancel_touch("other", &sent, noon()).await.expect("cancel").is_none());
+    assert!(
+        store
+            .cancel_touch("other", &sent, noon())
+            .await
+            .expect("cancel")
+            .is_none()
+    );
 }
 
 async fn opt_out_recheck_stops_a_claimed_touch(store: Store) {
@@ -381,10 +648,22 @@ async fn opt_out_recheck_stops_a_claimed_touch(store: Store) {
         "contact": "lead6@example.com", "channel": "*", "reason": "opt_out_reply"
     }))
     .expect("dnc");
-    store.add_dnc(WS, "dnc-opt", &body, Some("lead6@example.com"), noon()).await.expect("add");
-    assert_eq!(dispatcher(&store, &clock, "n").dispatch_one(&id).await.expect("d"), Step::Blocked);
+    store
+        .add_dnc(WS, "dnc-opt", &body, Some("lead6@example.com"), noon())
+        .await
+        .expect("add");
+    assert_eq!(
+        dispatcher(&store, &clock, "n")
+            .dispatch_one(&id)
+            .await
+            .expect("d"),
+        Step::Blocked
+    );
     let row = store.get_touch(WS, &id).await.expect("get").expect("row");
-    assert_eq!((row.status, row.reason.as_deref(), row.retry_after), (TouchStatus::Blocked, Some("dnc_listed"), None));
+    assert_eq!(
+        (row.status, row.reason.as_deref(), row.retry_after),
+        (TouchStatus::Blocked, Some("dnc_listed"), None)
+    );
 }
 
 async fn window_openings_are_spread_not_stampeded(store: Store) {
@@ -396,12 +675,25 @@ async fn window_openings_are_spread_not_stampeded(store: Store) {
     let mut due = std::collections::BTreeSet::new();
     for i in 0..10 {
         let id = enqueue(&store, &format!("spread-{i}"), i, "sms", night).await;
-        assert!(matches!(d.dispatch_one(&id).await.expect("dispatch"), Step::Snoozed(_)));
+        assert!(matches!(
+            d.dispatch_one(&id).await.expect("dispatch"),
+            Step::Snoozed(_)
+        ));
         let row = store.get_touch(WS, &id).await.expect("get").expect("row");
-        assert_eq!(row.retry_after, Some(eight), "the gate's answer is kept exactly");
+        assert_eq!(
+            row.retry_after,
+            Some(eight),
+            "the gate's answer is kept exactly"
+        );
         let next = row.next_attempt_at.expect("scheduled");
-        assert!(next >= eight && next < eight + Duration::seconds(60), "{next}");
+        assert!(
+            next >= eight && next < eight + Duration::seconds(60),
+            "{next}"
+        );
         due.insert(next);
     }
-    assert!(due.len() >= 8, "ten touches fall due at (nearly) ten different instants: {due:?}");
+    assert!(
+        due.len() >= 8,
+        "ten touches fall due at (nearly) ten different instants: {due:?}"
+    );
 }

@@ -17,6 +17,8 @@ pub mod leads;
 pub mod openapi;
 pub mod ops;
 pub mod touches;
+pub mod unsubscribe;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -58,6 +60,20 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/touches/{id}/cancel", post(touches::cancel_touch))
         .route("/v1/evaluate", post(evaluate::evaluate))
         .route("/v1/inbound", post(inbound::inbound))
+        .route("/v1/webhooks/twilio/sms", post(webhooks::twilio_sms))
+        .route(
+            "/v1/webhooks/meta/whatsapp",
+            get(webhooks::meta_verify).post(webhooks::meta_whatsapp),
+        )
+        .route(
+            "/v1/webhooks/calls/disposition",
+            post(webhooks::call_disposition),
+        )
+        .route("/v1/webhooks/email/inbound", post(webhooks::email_inbound))
+        .route(
+            "/v1/unsubscribe/{token}",
+            get(unsubscribe::unsubscribe_page).post(unsubscribe::unsubscribe_post),
+        )
         .route("/v1/dnc", post(dnc::add_dnc).get(dnc::list_dnc))
         .route("/v1/dnc/{id}", get(dnc::get_dnc).delete(dnc::remove_dnc))
         .route("/v1/dispatch/drain", post(ops::drain))

@@ -6,7 +6,9 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::error::ApiError;
-use super::{accounts, dnc, error, evaluate, health, inbound, leads, ops, touches};
+use super::{
+    accounts, dnc, error, evaluate, health, inbound, leads, ops, touches, unsubscribe, webhooks,
+};
 use crate::domain::{AccountBody, Content, DncBody, LeadBody, TouchBody};
 
 /// The API's OpenAPI description.
@@ -28,6 +30,13 @@ use crate::domain::{AccountBody, Content, DncBody, LeadBody, TouchBody};
         touches::cancel_touch,
         evaluate::evaluate,
         inbound::inbound,
+        webhooks::twilio_sms,
+        webhooks::meta_verify,
+        webhooks::meta_whatsapp,
+        webhooks::call_disposition,
+        webhooks::email_inbound,
+        unsubscribe::unsubscribe_page,
+        unsubscribe::unsubscribe_post,
         dnc::add_dnc,
         dnc::list_dnc,
         dnc::get_dnc,
@@ -52,6 +61,7 @@ use crate::domain::{AccountBody, Content, DncBody, LeadBody, TouchBody};
         touches::TouchList,
         evaluate::Evaluation,
         inbound::InboundBody,
+        webhooks::DispositionBody,
         dnc::DncList,
         ops::Drained,
         ops::ClockBody,
@@ -62,7 +72,8 @@ use crate::domain::{AccountBody, Content, DncBody, LeadBody, TouchBody};
         (name = "leads", description = "The people contacted (service)"),
         (name = "touches", description = "Messages, their decisions and their fate"),
         (name = "gate", description = "The gate, asked directly"),
-        (name = "inbound", description = "Replies and opt-outs"),
+        (name = "inbound", description = "Replies, opt-outs and one-click unsubscribe links"),
+        (name = "webhooks", description = "Provider webhooks (no bearer token; each verifies its provider's signature)"),
         (name = "dnc", description = "Do-not-contact list (operator)"),
         (name = "operations", description = "Operator tools"),
         (name = "health", description = "Health and metrics (no auth)"),

@@ -1,0 +1,1122 @@
+//! Black-box tests of the inbound side: provider webhooks (Twilio SMS, Meta WhatsApp, call
+//! dispositions, raw inbound email), the one-click unsubscribe link and the single opt-out
+//! confirmation. Each test runs the real `touchgate serve` binary on a fresh SQLite file, a free
+//! port and a fake clock (2026-11-25T18:00:00Z = 10:00 in Los Angeles), with Twilio and Meta
+//! transports pointed at a wiremock stand-in in the test process, so every message the daemon
+//! sends (the confirmation included) is seen and counted.
+//!
+//! Signatures are computed here independently of the daemon's code: Twilio's scheme
+//! (base64(HMAC-SHA1(auth token, public URL + params sorted by name, name then value))) and
+//! `sha256=<hex HMAC-SHA256(secret, raw body)>` for Meta and Touchgate's own webhooks.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::net::TcpListener as StdListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const OP: &str = "op-token";
+const SVC: &str = "svc-token";
+const START: &str = "2026-11-25T18:00:00Z";
+const PHONE: &str = "+14155550123";
+const PUBLIC: &str = "http://tg.test";
+
+const TWILIO_SID: &str = "AC0123456789";
+const TWILIO_TOKEN: &str = "twilio-auth-token-for-tests";
+const WA_PHONE_ID: &str = "1234567890";
+const WA_SECRET: &str = "meta-app-secret-for-tests";
+const WA_VERIFY: &str = "meta-verify-token-for-tests";
+const HOOK_SECRET: &str = "touchgate-webhook-secret-for-tests";
+
+const TWILIO_PATH: &str = "/v1/webhooks/twilio/sms";
+const META_PATH: &str = "/v1/webhooks/meta/whatsapp";
+const DISPOSITION_PATH: &str = "/v1/webhooks/calls/disposition";
+const EMAIL_PATH: &str = "/v1/webhooks/email/inbound";
+
+// ---------------------------------------------------------------- the daemon
+
+struct Daemon {
+    base: String,
+    client: reqwest::Client,
+    child: Option<Child>,
+    dir: tempfile::TempDir,
+    /// The stand-in for Twilio and Meta.
+    provider: MockServer,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn config_text(provider: &str) -> String {
+    format!(
+        "[dispatcher]\nenabled = false\npoll_interval_ms = 50\n\n\
+         [server]\npublic_base_url = \"{PUBLIC}\"\n\n\
+         [webhooks]\nsecret_env = \"TG_TEST_WEBHOOK_SECRET\"\n\n\
+         [channels.sms]\ntransport = \"twilio\"\nbase_url = \"{provider}\"\naccount_sid = \"{TWILIO_SID}\"\n\
+         auth_token_env = \"TG_TEST_TWILIO_TOKEN\"\nfrom = \"+14155550100\"\n\n\
+         [channels.whatsapp]\ntransport = \"meta\"\nbase_url = \"{provider}\"\nphone_number_id = \"{WA_PHONE_ID}\"\n\
+         access_token_env = \"TG_TEST_WA_TOKEN\"\napp_secret_env = \"TG_TEST_WA_SECRET\"\n\
+         verify_token_env = \"TG_TEST_WA_VERIFY\"\n"
+    )
+}
+
+/// Twilio answers every message with a new sid (`SM1`, `SM2`, …), Meta with `wamid.1`, ….
+async fn provider() -> MockServer {
+    let server = MockServer::start().await;
+    let sms = Arc::new(AtomicUsize::new(0));
+    Mock::given(method("POST"))
+        .and(path(format!(
+            "/2010-04-01/Accounts/{TWILIO_SID}/Messages.json"
+        )))
+        .respond_with(move |_: &Request| {
+            let n = sms.fetch_add(1, Ordering::SeqCst) + 1;
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"sid": format!("SM{n}"), "status": "queued"}))
+        })
+        .mount(&server)
+        .await;
+    let wa = Arc::new(AtomicUsize::new(0));
+    Mock::given(method("POST"))
+        .and(path(format!("/{WA_PHONE_ID}/messages")))
+        .respond_with(move |_: &Request| {
+            let n = wa.fetch_add(1, Ordering::SeqCst) + 1;
+            ResponseTemplate::new(200).set_body_json(json!({
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": "14155550123", "wa_id": "14155550123"}],
+                "messages": [{"id": format!("wamid.{n}")}]
+            }))
+        })
+        .mount(&server)
+        .await;
+    server
+}
+
+impl Daemon {
+    /// A daemon with the shared webhook secret configured.
+    async fn start() -> Daemon {
+        Daemon::start_with(true).await
+    }
+
+    async fn start_with(webhook_secret: bool) -> Daemon {
+        let provider = provider().await;
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("touchgate.toml");
+        std::fs::write(&cfg, config_text(&provider.uri())).unwrap();
+        let db = format!("sqlite://{}/t.db", dir.path().display());
+        let port = free_port();
+        let log = std::fs::File::create(dir.path().join("daemon.log")).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_touchgate"));
+        cmd.arg("serve")
+            .current_dir(dir.path())
+            .env("TOUCHGATE_LISTEN", format!("127.0.0.1:{port}"))
+            .env("TOUCHGATE_DATABASE_URL", &db)
+            .env("TOUCHGATE_CONFIG", &cfg)
+            .env("TOUCHGATE_OPERATOR_TOKEN", OP)
+            .env("TOUCHGATE_SERVICE_TOKEN", SVC)
+            .env("TOUCHGATE_FAKE_CLOCK", START)
+            .env("TG_TEST_TWILIO_TOKEN", TWILIO_TOKEN)
+            .env("TG_TEST_WA_TOKEN", "meta-access-token")
+            .env("TG_TEST_WA_SECRET", WA_SECRET)
+            .env("TG_TEST_WA_VERIFY", WA_VERIFY)
+            .env_remove("TG_TEST_WEBHOOK_SECRET")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
+        if webhook_secret {
+            cmd.env("TG_TEST_WEBHOOK_SECRET", HOOK_SECRET);
+        }
+        let child = cmd.spawn().expect("spawn touchgate serve");
+        let mut d = Daemon {
+            base: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap(),
+            child: Some(child),
+            dir,
+            provider,
+        };
+        d.wait_healthy().await;
+        d
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default()
+    }
+
+    async fn wait_healthy(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(c) = &mut self.child
+                && let Ok(Some(status)) = c.try_wait()
+            {
+                panic!(
+                    "touchgate serve exited early ({status}); log:\n{}",
+                    self.log()
+                );
+            }
+            if let Ok(r) = self
+                .client
+                .get(format!("{}/healthz", self.base))
+                .send()
+                .await
+                && r.status() == StatusCode::OK
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "daemon not healthy after 30 s; log:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut r = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let res = r.send().await.unwrap();
+        json_of(res).await
+    }
+
+    async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    async fn drain(&self) {
+        let (s, v) = self.post("/v1/dispatch/drain", OP, json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+
+    async fn touch(&self, id: &str) -> Value {
+        let (s, v) = self.get(&format!("/v1/touches/{id}"), SVC).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v
+    }
+
+    /// Creates a touch, drains, and returns it as stored.
+    async fn send(&self, body: Value) -> Value {
+        let (s, t) = self.post("/v1/touches", SVC, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+        self.drain().await;
+        self.touch(t["id"].as_str().unwrap()).await
+    }
+
+    /// Account `sdr-1` and lead `lead-7` (Los Angeles phone and WhatsApp with marketing
+    /// consent on both, email) in the default workspace.
+    async fn seed(&self) {
+        let (s, v) = self
+            .put(
+                "/v1/accounts/sdr-1",
+                OP,
+                json!({"status": "active",
+                       "whatsapp_templates": [{"name": "day3_followup", "language": "en_US", "status": "approved"}]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let (s, v) = self
+            .put(
+                "/v1/leads/lead-7",
+                SVC,
+                json!({
+                    "phone": "+1 (415) 555-0123", "whatsapp": PHONE, "email": "Ana@Example.com",
+                    "timezone": "America/Los_Angeles", "country": "US",
+                    "consents": [
+                        {"channel": "sms", "purpose": "marketing", "granted_at": "2026-01-01T00:00:00Z", "source": "web_form"},
+                        {"channel": "whatsapp", "purpose": "marketing", "granted_at": "2026-01-01T00:00:00Z", "source": "web_form"}
+                    ]
+                }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+
+    async fn dnc(&self, contact: &str) -> Vec<Value> {
+        let q = contact.replace('+', "%2B");
+        let (s, v) = self.get(&format!("/v1/dnc?contact={q}"), OP).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["entries"].as_array().unwrap().clone()
+    }
+
+    /// The lead's touches on a channel, newest first.
+    async fn touches(&self, channel: &str) -> Vec<Value> {
+        let (s, v) = self
+            .get(&format!("/v1/touches?lead_id=lead-7&channel={channel}"), OP)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["touches"].as_array().unwrap().clone()
+    }
+
+    /// Requests the provider stand-in received on `path`.
+    async fn provider_requests(&self, path_: &str) -> Vec<wiremock::Request> {
+        self.provider
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.url.path() == path_)
+            .collect()
+    }
+
+    // ---- webhooks
+
+    async fn twilio(&self, params: &[(&str, &str)], signature: Option<&str>) -> reqwest::Response {
+        let mut r = self.client.post(self.url(TWILIO_PATH)).form(params);
+        if let Some(s) = signature {
+            r = r.header("X-Twilio-Signature", s);
+        }
+        r.send().await.unwrap()
+    }
+
+    async fn twilio_signed(&self, params: &[(&str, &str)]) -> reqwest::Response {
+        let sig = twilio_signature(TWILIO_TOKEN, &format!("{PUBLIC}{TWILIO_PATH}"), params);
+        self.twilio(params, Some(&sig)).await
+    }
+
+    async fn meta(&self, body: &Value, signature: Option<&str>) -> (StatusCode, Value) {
+        let raw = serde_json::to_vec(body).unwrap();
+        let mut r = self
+            .client
+            .post(self.url(META_PATH))
+            .header("content-type", "application/json")
+            .body(raw);
+        if let Some(s) = signature {
+            r = r.header("X-Hub-Signature-256", s);
+        }
+        json_of(r.send().await.unwrap()).await
+    }
+
+    async fn meta_signed(&self, body: &Value) -> (StatusCode, Value) {
+        let sig = hmac_sha256(WA_SECRET, &serde_json::to_vec(body).unwrap());
+        self.meta(body, Some(&sig)).await
+    }
+
+    async fn hook(
+        &self,
+        path_: &str,
+        content_type: &str,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let mut r = self
+            .client
+            .post(self.url(path_))
+            .header("content-type", content_type)
+            .body(body.to_vec());
+        if let Some(s) = signature {
+            r = r.header("X-Touchgate-Signature", s);
+        }
+        json_of(r.send().await.unwrap()).await
+    }
+
+    async fn hook_signed(
+        &self,
+        path_: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> (StatusCode, Value) {
+        let sig = hmac_sha256(HOOK_SECRET, body);
+        self.hook(path_, content_type, body, Some(&sig)).await
+    }
+}
+
+async fn json_of(res: reqwest::Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    let v = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, v)
+}
+
+/// Twilio's scheme, written out: the URL, then every parameter sorted by name, name then value.
+fn twilio_signature(token: &str, url: &str, params: &[(&str, &str)]) -> String {
+    let mut sorted = params.to_vec();
+    sorted.sort();
+    let mut data = url.to_owned();
+    for (k, v) in sorted {
+        data.push_str(k);
+        data.push_str(v);
+    }
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(token.as_bytes()).unwrap();
+    mac.update(data.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+fn hmac_sha256(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+fn sms(key: &str) -> Value {
+    json!({
+        "idempotency_key": key, "account_id": "sdr-1", "lead_id": "lead-7", "channel": "sms",
+        "content": {"body": "Hi Ana"}, "campaign_id": "seq42", "step": 1
+    })
+}
+
+fn email(key: &str) -> Value {
+    json!({
+        "idempotency_key": key, "account_id": "sdr-1", "lead_id": "lead-7", "channel": "email",
+        "content": {"subject": "Hello", "body": "Hi Ana"}, "campaign_id": "seq43", "step": 2
+    })
+}
+
+fn wa_template(key: &str) -> Value {
+    json!({
+        "idempotency_key": key, "account_id": "sdr-1", "lead_id": "lead-7", "channel": "whatsapp",
+        "template": {"name": "day3_followup", "language": "en_US"}
+    })
+}
+
+fn meta_message(from: &str, text: &str) -> Value {
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA1", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "14155550100", "phone_number_id": WA_PHONE_ID},
+            "contacts": [{"profile": {"name": "Ana"}, "wa_id": from}],
+            "messages": [{"from": from, "id": "wamid.in1", "timestamp": "1795629600", "type": "text", "text": {"body": text}}]
+        }}]}]
+    })
+}
+
+async fn assert_blocked(d: &Daemon, body: Value, reason: &str) {
+    let t = d.send(body).await;
+    assert_eq!(t["status"], "blocked", "{t}");
+    assert_eq!(t["reason"], reason, "{t}");
+}
+
+/// The confirmation touches among the lead's touches on `channel`.
+async fn confirmations(d: &Daemon, channel: &str) -> Vec<Value> {
+    d.touches(channel)
+        .await
+        .into_iter()
+        .filter(|t| {
+            t["idempotency_key"]
+                .as_str()
+                .is_some_and(|k| k.starts_with("opt-out-confirmation:"))
+        })
+        .collect()
+}
+
+/// Waits (up to 10 s) for a sent confirmation on `channel`.
+async fn wait_confirmation(d: &Daemon, channel: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let found = confirmations(d, channel).await;
+        if let Some(t) = found.iter().find(|t| t["status"] != "sending") {
+            return t.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no confirmation on {channel}; log:\n{}",
+            d.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn twilio_messages_path() -> String {
+    format!("/2010-04-01/Accounts/{TWILIO_SID}/Messages.json")
+}
+
+fn wa_messages_path() -> String {
+    format!("/{WA_PHONE_ID}/messages")
+}
+
+// ---------------------------------------------------------------- Twilio
+
+#[tokio::test]
+async fn twilio_stop_writes_dnc_blocks_email_and_is_confirmed_once() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let first = d.send(sms("first")).await;
+    assert_eq!(first["status"], "sent", "{first}");
+    assert_eq!(d.provider_requests(&twilio_messages_path()).await.len(), 1);
+
+    let stop = [
+        ("MessageSid", "SMin1"),
+        ("AccountSid", TWILIO_SID),
+        ("From", PHONE),
+        ("To", "+14155550100"),
+        ("Body", "STOP"),
+        ("NumMedia", "0"),
+    ];
+    // A bad signature, a signature over other parameters, no signature: 401, nothing recorded.
+    let res = d.twilio(&stop, Some("bm90IHRoZSBzaWduYXR1cmU=")).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let other = twilio_signature(
+        TWILIO_TOKEN,
+        &format!("{PUBLIC}{TWILIO_PATH}"),
+        &[("Body", "hi")],
+    );
+    assert_eq!(
+        d.twilio(&stop, Some(&other)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let wrong_url = twilio_signature(
+        TWILIO_TOKEN,
+        &format!("http://elsewhere{TWILIO_PATH}"),
+        &stop,
+    );
+    assert_eq!(
+        d.twilio(&stop, Some(&wrong_url)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let res = d.twilio(&stop, None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let (_, v) = json_of(res).await;
+    assert_eq!(v["error"]["code"], "unauthorized", "{v}");
+    assert!(d.dnc(PHONE).await.is_empty());
+
+    // Signed: the DNC row is there as soon as Twilio has its (empty TwiML) answer.
+    let res = d.twilio_signed(&stop).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/xml")
+    );
+    assert!(res.text().await.unwrap().contains("<Response></Response>"));
+    let rows = d.dnc(PHONE).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["channel"], "*");
+    assert_eq!(rows[0]["reason"], "opt_out_reply");
+    assert_eq!(rows[0]["source"], "inbound_sms");
+    let dnc_id = rows[0]["id"].as_str().unwrap().to_owned();
+
+    // Exactly one confirmation, sent from the account of the last touch, outside the gate.
+    let c = wait_confirmation(&d, "sms").await;
+    assert_eq!(c["status"], "sent", "{c}");
+    assert_eq!(c["purpose"], "transactional");
+    assert_eq!(c["account_id"], "sdr-1");
+    assert_eq!(
+        c["idempotency_key"],
+        format!("opt-out-confirmation:{dnc_id}")
+    );
+    let c = d.touch(c["id"].as_str().unwrap()).await;
+    let kinds: Vec<&str> = c["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"opt_out_confirmation"), "{c}");
+    assert!(!kinds.contains(&"gate"), "{c}");
+    let sent = d.provider_requests(&twilio_messages_path()).await;
+    assert_eq!(sent.len(), 2);
+    let form = String::from_utf8_lossy(&sent[1].body).into_owned();
+    assert!(form.contains("To=%2B14155550123"), "{form}");
+    assert!(form.contains("unsubscribed"), "{form}");
+
+    // A second STOP reuses the DNC row and sends nothing.
+    let res = d
+        .twilio_signed(&[
+            ("MessageSid", "SMin2"),
+            ("From", PHONE),
+            ("To", "+14155550100"),
+            ("Body", "stop"),
+        ])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(d.dnc(PHONE).await.len(), 1);
+    assert_eq!(confirmations(&d, "sms").await.len(), 1);
+    assert_eq!(d.provider_requests(&twilio_messages_path()).await.len(), 2);
+
+    // The opt-out covers every channel: the next email is blocked.
+    assert_blocked(&d, email("after-stop"), "dnc_listed").await;
+}
+
+#[tokio::test]
+async fn twilio_status_callbacks_record_delivery_and_21610_writes_dnc() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let t = d.send(sms("one")).await;
+    let sid = t["provider_message_id"].as_str().unwrap().to_owned();
+    assert_eq!(sid, "SM1");
+
+    let delivered = [
+        ("MessageSid", sid.as_str()),
+        ("MessageStatus", "delivered"),
+        ("To", PHONE),
+        ("From", "+14155550100"),
+    ];
+    assert_eq!(
+        d.twilio(&delivered, Some("AAAA")).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let res = d.twilio_signed(&delivered).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let t = d.touch(t["id"].as_str().unwrap()).await;
+    let delivery: Vec<&Value> = t["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "delivery")
+        .collect();
+    assert_eq!(delivery.len(), 1, "{t}");
+    assert!(
+        delivery[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("delivered")
+    );
+    assert!(d.dnc(PHONE).await.is_empty());
+
+    let undelivered = [
+        ("MessageSid", sid.as_str()),
+        ("MessageStatus", "undelivered"),
+        ("ErrorCode", "21610"),
+        ("To", PHONE),
+        ("From", "+14155550100"),
+    ];
+    assert_eq!(d.twilio_signed(&undelivered).await.status(), StatusCode::OK);
+    // Twilio retries callbacks: the second adds no row.
+    assert_eq!(d.twilio_signed(&undelivered).await.status(), StatusCode::OK);
+    let rows = d.dnc(PHONE).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["reason"], "provider_unsubscribed");
+    assert_eq!(rows[0]["channel"], "*");
+    let t = d.touch(t["id"].as_str().unwrap()).await;
+    let last = t["decisions"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["kind"], "delivery", "{t}");
+    assert_eq!(last["reason"], "twilio_21610", "{t}");
+    assert_blocked(&d, email("after-21610"), "dnc_listed").await;
+}
+
+// ---------------------------------------------------------------- Meta WhatsApp
+
+#[tokio::test]
+async fn meta_handshake_and_signed_messages() {
+    // Without the shared secret configured, the shared-secret webhooks always answer 401.
+    let d = Daemon::start_with(false).await;
+    d.seed().await;
+
+    let (s, v) = d
+        .call(
+            Method::GET,
+            &format!("{META_PATH}?hub.mode=subscribe&hub.verify_token={WA_VERIFY}&hub.challenge=1158201444"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v, json!(1158201444), "the challenge, as it was sent");
+    let res = d
+        .client
+        .get(d.url(&format!(
+            "{META_PATH}?hub.mode=subscribe&hub.verify_token={WA_VERIFY}&hub.challenge=abc"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    assert_eq!(res.text().await.unwrap(), "abc");
+    for q in [
+        "hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1",
+        &format!("hub.mode=unsubscribe&hub.verify_token={WA_VERIFY}&hub.challenge=1"),
+        "hub.mode=subscribe&hub.challenge=1",
+    ] {
+        let (s, v) = d
+            .call(Method::GET, &format!("{META_PATH}?{q}"), None, None)
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{q}: {v}");
+    }
+
+    let stop = meta_message("14155550123", "STOP");
+    let (s, _) = d
+        .meta(
+            &stop,
+            Some(&hmac_sha256(
+                "not-the-secret",
+                &serde_json::to_vec(&stop).unwrap(),
+            )),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = d.meta(&stop, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = d.meta(&stop, Some("sha256=zz")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(d.dnc(PHONE).await.is_empty());
+
+    let (s, v) = d
+        .meta_signed(&meta_message("14155550123", "Hello there"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["messages"], 1);
+    assert!(d.dnc(PHONE).await.is_empty());
+    // The inbound message opened the 24 h window.
+    let free_text = json!({"account_id": "sdr-1", "lead_id": "lead-7", "channel": "whatsapp", "content": {"body": "Hi"}});
+    let (_, e) = d.post("/v1/evaluate", SVC, free_text).await;
+    assert_eq!(e["allowed"], true, "{e}");
+
+    let (s, v) = d.meta_signed(&stop).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let rows = d.dnc(PHONE).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["reason"], "opt_out_reply");
+    assert_eq!(rows[0]["source"], "inbound_whatsapp");
+    assert_eq!(rows[0]["channel"], "*");
+
+    // No touch was ever sent to her: there is no account to confirm from, so nothing goes out.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(d.provider_requests(&wa_messages_path()).await.is_empty());
+    assert!(confirmations(&d, "whatsapp").await.is_empty());
+
+    // No shared secret configured: 401 whatever the signature.
+    let body = br#"{"phone": "+14155550123", "disposition": "DNC"}"#;
+    let (s, _) = d
+        .hook_signed(DISPOSITION_PATH, "application/json", body)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = d
+        .hook(
+            EMAIL_PATH,
+            "message/rfc822",
+            b"From: a@b.example\r\n\r\nstop",
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn meta_template_pause_blocks_and_131050_writes_a_whatsapp_dnc() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let (s, v) = d
+        .put(
+            "/v1/accounts/sdr-2",
+            OP,
+            json!({"whatsapp_templates": [{"name": "other", "language": "en_US", "status": "approved"}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let sent = d.send(wa_template("wa-1")).await;
+    assert_eq!(sent["status"], "sent", "{sent}");
+    assert_eq!(sent["provider_message_id"], "wamid.1");
+
+    let update = json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA1", "time": 1795629600, "changes": [{
+        "field": "message_template_status_update",
+        "value": {"event": "PAUSED", "message_template_id": 594425479261596_i64,
+                  "message_template_name": "day3_followup", "message_template_language": "en_US",
+                  "reason": "LOW_QUALITY"}}]}]});
+    let (s, _) = d.meta(&update, Some("sha256=00")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (_, acc) = d.get("/v1/accounts/sdr-1", OP).await;
+    assert_eq!(acc["whatsapp_templates"][0]["status"], "approved", "{acc}");
+
+    let (s, v) = d.meta_signed(&update).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["template_updates"], 1);
+    let (_, acc) = d.get("/v1/accounts/sdr-1", OP).await;
+    assert_eq!(acc["whatsapp_templates"][0]["status"], "paused", "{acc}");
+    let (_, other) = d.get("/v1/accounts/sdr-2", OP).await;
+    assert_eq!(
+        other["whatsapp_templates"][0]["status"], "approved",
+        "{other}"
+    );
+    assert_blocked(&d, wa_template("wa-2"), "whatsapp_template_unapproved").await;
+
+    // A delivery status, then Meta's "user stopped marketing messages" on the first touch.
+    let status = |st: &str, errors: Value| {
+        json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA1", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "14155550100", "phone_number_id": WA_PHONE_ID},
+            "statuses": [{"id": "wamid.1", "status": st, "timestamp": "1795629600", "recipient_id": "14155550123", "errors": errors}]
+        }}]}]})
+    };
+    let (s, v) = d.meta_signed(&status("delivered", json!([]))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(d.dnc(PHONE).await.is_empty());
+    let (s, v) = d
+        .meta_signed(&status("failed", json!([{"code": 131050, "title": "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business."}])))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let rows = d.dnc(PHONE).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["reason"], "provider_unsubscribed");
+    assert_eq!(rows[0]["channel"], "whatsapp");
+    let t = d.touch(sent["id"].as_str().unwrap()).await;
+    let details: Vec<&str> = t["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "delivery")
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(details.len(), 2, "{t}");
+    assert!(details[1].contains("131050"), "{t}");
+    // WhatsApp-scoped: SMS still goes.
+    let s = d.send(sms("sms-after-131050")).await;
+    assert_eq!(s["status"], "sent", "{s}");
+}
+
+#[tokio::test]
+async fn api_inbound_stop_on_whatsapp_is_confirmed_once() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let sent = d.send(wa_template("wa-1")).await;
+    assert_eq!(sent["status"], "sent", "{sent}");
+    assert_eq!(d.provider_requests(&wa_messages_path()).await.len(), 1);
+
+    let (s, v) = d
+        .post(
+            "/v1/inbound",
+            SVC,
+            json!({"channel": "whatsapp", "from": PHONE, "body": "Stop please"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["opt_out"], true, "{v}");
+    let c = wait_confirmation(&d, "whatsapp").await;
+    assert_eq!(c["status"], "sent", "{c}");
+    assert_eq!(c["purpose"], "transactional");
+    assert_eq!(
+        c["idempotency_key"],
+        format!("opt-out-confirmation:{}", v["dnc"]["id"].as_str().unwrap())
+    );
+    let reqs = d.provider_requests(&wa_messages_path()).await;
+    assert_eq!(reqs.len(), 2);
+    let body: Value = serde_json::from_slice(&reqs[1].body).unwrap();
+    assert_eq!(body["type"], "text", "{body}");
+    assert_eq!(body["to"], "14155550123", "{body}");
+    assert!(
+        body["text"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("unsubscribed"),
+        "{body}"
+    );
+
+    // The same person says STOP again through Meta's webhook: nothing more is sent.
+    let (s, _) = d.meta_signed(&meta_message("14155550123", "STOP")).await;
+    assert_eq!(s, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(d.dnc(PHONE).await.len(), 1);
+    assert_eq!(confirmations(&d, "whatsapp").await.len(), 1);
+    assert_eq!(d.provider_requests(&wa_messages_path()).await.len(), 2);
+    // And the ordinary gate still blocks every other touch.
+    assert_blocked(&d, wa_template("wa-after"), "dnc_listed").await;
+}
+
+// ---------------------------------------------------------------- call dispositions
+
+#[tokio::test]
+async fn call_disposition_do_not_call_writes_dnc() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let body = br#"{"phone": "(415) 555-0123", "disposition": "Do Not Call", "agent_id": "agent-9", "call_id": "CA77", "at": "2026-11-25T17:59:00Z"}"#;
+    let (s, v) = d
+        .hook(DISPOSITION_PATH, "application/json", body, None)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    let (s, _) = d
+        .hook(
+            DISPOSITION_PATH,
+            "application/json",
+            body,
+            Some(&hmac_sha256("wrong", body)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // A signature over another body does not carry over.
+    let (s, _) = d
+        .hook(
+            DISPOSITION_PATH,
+            "application/json",
+            body,
+            Some(&hmac_sha256(HOOK_SECRET, b"{}")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(d.dnc(PHONE).await.is_empty());
+
+    let (s, v) = d
+        .hook_signed(DISPOSITION_PATH, "application/json", body)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["dnc"]["contact"], PHONE, "{v}");
+    assert_eq!(v["dnc"]["reason"], "customer_request");
+    assert_eq!(v["dnc"]["source"], "agent_disposition");
+    assert_eq!(v["dnc"]["added_by"], "agent-9");
+    assert_eq!(v["dnc"]["channel"], "*");
+    // Retried by the dialer: the same row.
+    let (_, again) = d
+        .hook_signed(DISPOSITION_PATH, "application/json", body)
+        .await;
+    assert_eq!(again["dnc"]["id"], v["dnc"]["id"]);
+    assert_eq!(d.dnc(PHONE).await.len(), 1);
+
+    let other = br#"{"phone": "+14155550199", "disposition": "interested", "agent_id": "agent-9", "call_id": "CA78"}"#;
+    let (s, v) = d
+        .hook_signed(DISPOSITION_PATH, "application/json", other)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v, json!({"dnc": null}));
+    assert!(d.dnc("+14155550199").await.is_empty());
+    let (s, v) = d
+        .hook_signed(
+            DISPOSITION_PATH,
+            "application/json",
+            br#"{"phone": "+14155550199", "disposition": "opt out", "agent": "x"}"#,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["field"], "agent", "{v}");
+
+    assert_blocked(&d, email("after-disposition"), "dnc_listed").await;
+}
+
+// ---------------------------------------------------------------- inbound email
+
+const REPLY: &str = "From: \"Ana Lopez\" <Ana@Example.com>\r\n\
+To: SDR Team <sdr@acme.example>\r\n\
+Subject: Re: Hello\r\n\
+Message-ID: <reply-1@example.com>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/alternative; boundary=\"b1\"\r\n\
+\r\n\
+--b1\r\n\
+Content-Type: text/plain; charset=\"UTF-8\"\r\n\
+Content-Transfer-Encoding: quoted-printable\r\n\
+\r\n\
+BODY\r\n\
+\r\n\
+On Wed, Nov 25, 2026 at 9:00 AM SDR Team <sdr@acme.example> wrote:\r\n\
+> Hi Ana, a quick follow-up =E2=80=94 are you free next week?\r\n\
+>\r\n\
+> To unsubscribe from these emails, click here.\r\n\
+--b1\r\n\
+Content-Type: text/html; charset=\"UTF-8\"\r\n\
+\r\n\
+<div>BODY</div>\r\n\
+--b1--\r\n";
+
+#[tokio::test]
+async fn email_inbound_unsubscribe_reply_and_auto_reply() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let contact = "ana@example.com";
+
+    let unsubscribe = REPLY.replace("BODY", "Please unsubscribe me from this list.");
+    let (s, _) = d
+        .hook(EMAIL_PATH, "message/rfc822", unsubscribe.as_bytes(), None)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(d.dnc(contact).await.is_empty());
+
+    // A reply whose only "unsubscribe" is in the quoted footer: not an opt-out.
+    let thanks = REPLY.replace("BODY", "Thanks, next Tuesday works.");
+    let (s, v) = d
+        .hook_signed(EMAIL_PATH, "message/rfc822", thanks.as_bytes())
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["opt_out"], false, "{v}");
+    assert_eq!(v["leads"], json!(["lead-7"]));
+
+    // An out-of-office auto-reply quoting the footer: not an opt-out.
+    let ooo = "From: Ana Lopez <ana@example.com>\r\n\
+Subject: Automatic reply: Hello\r\n\
+Auto-Submitted: auto-replied\r\n\
+X-Auto-Response-Suppress: All\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+\r\n\
+I am out of the office until Monday with limited access to email.\r\n\
+\r\n\
+> To unsubscribe from these emails, click here.\r\n";
+    let (s, v) = d
+        .hook_signed(EMAIL_PATH, "message/rfc822", ooo.as_bytes())
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["opt_out"], false, "{v}");
+    assert!(d.dnc(contact).await.is_empty());
+
+    let (s, v) = d
+        .hook_signed(EMAIL_PATH, "message/rfc822", unsubscribe.as_bytes())
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["opt_out"], true, "{v}");
+    assert_eq!(v["dnc"]["contact"], contact, "{v}");
+    assert_eq!(v["dnc"]["source"], "inbound_email");
+    let rows = d.dnc(contact).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_blocked(&d, email("after-reply"), "dnc_listed").await;
+
+    // No From address: 400 naming it.
+    let (s, v) = d
+        .hook_signed(
+            EMAIL_PATH,
+            "message/rfc822",
+            b"Subject: x\r\n\r\nunsubscribe",
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["field"], "From", "{v}");
+}
+
+// ---------------------------------------------------------------- one-click unsubscribe
+
+#[tokio::test]
+async fn one_click_unsubscribe() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let contact = "ana@example.com";
+    let sent = d.send(email("mail-1")).await;
+    assert_eq!(sent["status"], "sent", "{sent}");
+    let link = sent["sandbox_message"]["unsubscribe_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path_ = link.strip_prefix(PUBLIC).unwrap().to_owned();
+    assert!(path_.starts_with("/v1/unsubscribe/"), "{link}");
+
+    // Forged or altered tokens: 404, nothing changes.
+    let mut flipped = path_.clone();
+    let last = flipped.pop().unwrap();
+    flipped.push(if last == '0' { '1' } else { '0' });
+    let other_touch = path_.replacen(
+        sent["id"].as_str().unwrap(),
+        "0190aaaa-0000-7000-8000-000000000000",
+        1,
+    );
+    for p in [
+        flipped.as_str(),
+        other_touch.as_str(),
+        "/v1/unsubscribe/nonsense",
+        "/v1/unsubscribe/x.0123456789abcdef0123456789abcdef",
+    ] {
+        let res = d
+            .client
+            .post(d.url(p))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{p}");
+        let res = d.client.get(d.url(p)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{p}");
+    }
+    assert!(d.dnc(contact).await.is_empty());
+
+    // GET (a scanner prefetching the link) shows a page and changes nothing.
+    let res = d.client.get(d.url(&path_)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = res.text().await.unwrap();
+    assert!(page.contains("<form method=\"post\""), "{page}");
+    assert!(d.dnc(contact).await.is_empty());
+
+    // RFC 8058 one-click POST.
+    for _ in 0..2 {
+        let res = d
+            .client
+            .post(d.url(&path_))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let rows = d.dnc(contact).await;
+    assert_eq!(rows.len(), 1, "a second POST adds no row: {rows:?}");
+    assert_eq!(rows[0]["reason"], "customer_request");
+    assert_eq!(rows[0]["source"], "one_click_unsubscribe");
+    assert_eq!(rows[0]["channel"], "email");
+
+    assert_blocked(&d, email("mail-2"), "dnc_listed").await;
+    // Email only: an SMS still goes.
+    let s = d.send(sms("sms-after-unsubscribe")).await;
+    assert_eq!(s["status"], "sent", "{s}");
+}
+
+#[tokio::test]
+async fn openapi_lists_the_webhooks() {
+    let d = Daemon::start().await;
+    let (s, v) = d.call(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    for p in [
+        TWILIO_PATH,
+        META_PATH,
+        DISPOSITION_PATH,
+        EMAIL_PATH,
+        "/v1/unsubscribe/{token}",
+    ] {
+        assert!(
+            v["paths"][p].is_object(),
+            "{p} missing from the OpenAPI document"
+        );
+    }
+}
