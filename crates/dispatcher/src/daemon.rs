@@ -19,7 +19,7 @@ use workers::registry::Transports;
 
 /// How long a touch may stay `sending` before the sweeper declares its outcome unknown
 /// (a provider call is bounded well below this by the transports' timeouts).
-pub const STALE_SENDING: chrono::Duration = chrono::Duration::seconds(120);
+pub const STALE_SENDING: chrono::Duration = chrono::Duration::seconds(300);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {

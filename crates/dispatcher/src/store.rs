@@ -375,6 +375,16 @@ impl Store {
         Ok(store)
     }
 
+    /// A transaction that will write. On SQLite it takes the write lock at `BEGIN IMMEDIATE`
+    /// (waiting up to `busy_timeout`), so it never has to upgrade a read snapshot that another
+    /// writer has made stale (`SQLITE_BUSY_SNAPSHOT`, which no timeout retries).
+    pub async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.kind {
+            DbKind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            DbKind::Postgres => self.pool.begin().await?,
+        })
+    }
+
     pub fn kind(&self) -> DbKind {
         self.kind
     }
@@ -503,7 +513,7 @@ impl Store {
         channel: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         for lead in lead_ids {
             sqlx::query(
                 "INSERT INTO lead_inbound (workspace, lead_id, channel, last_at) VALUES ($1, $2, $3, $4) \
@@ -700,7 +710,7 @@ impl Store {
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<TouchRow>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let changed = sqlx::query(
             "UPDATE touches SET status = 'cancelled', updated_at = $1 WHERE workspace = $2 AND id = $3 \
              AND status IN ('queued', 'scheduled')",
@@ -809,7 +819,7 @@ impl Store {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let changed = sqlx::query(
             "UPDATE dnc SET removed_at = $1, removed_by = $2, removed_reason = $3 WHERE workspace = $4 AND id = $5 AND removed_at IS NULL",
         )
@@ -881,7 +891,7 @@ impl Store {
         claimant: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Dispatch>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let claimed = sqlx::query(
             "UPDATE touches SET claimed_by = $1 WHERE id = $2 AND status IN ('queued', 'scheduled') AND next_attempt_at <= $3",
         )
@@ -909,6 +919,17 @@ impl Store {
         .bind(touch.channel.as_str())
         .execute(&mut *tx)
         .await?;
+        // Per-recipient legal caps (FL/OK/MD: 3 solicitations in 24 h from any sender) span
+        // accounts and channels: serialise on the lead too. Always after the sender's row, so
+        // two dispatch transactions can never wait on each other in a cycle.
+        sqlx::query(
+            "INSERT INTO cap_locks (workspace, account_id, channel, version) VALUES ($1, '', $2, 1) \
+             ON CONFLICT (workspace, account_id, channel) DO UPDATE SET version = cap_locks.version + 1",
+        )
+        .bind(touch.workspace.as_str())
+        .bind(format!("lead:{}", touch.lead_id))
+        .execute(&mut *tx)
+        .await?;
         Ok(Some(Dispatch { tx, touch }))
     }
 
@@ -920,28 +941,36 @@ impl Store {
         provider_message_id: &str,
         sandbox_message: Option<&serde_json::Value>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        let mut tx = self.write_tx().await?;
+        // A late acceptance (the stale-sending sweep already declared the outcome unknown) is
+        // still the truth: record it, so nobody resends a message the provider has.
+        let was_review = sqlx::query("SELECT status FROM touches WHERE id = $1")
+            .bind(touch_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get::<String, _>("status"))
+            .transpose()?
+            .is_some_and(|s| s == TouchStatus::NeedsReview.as_str());
+        let changed = sqlx::query(
             "UPDATE touches SET status = 'sent', sent_at = $1, provider_message_id = $2, sandbox_message = $3, \
-             updated_at = $1 WHERE id = $4 AND status = 'sending'",
+             updated_at = $1 WHERE id = $4 AND status IN ('sending', 'needs_review')",
         )
         .bind(ms(now))
         .bind(provider_message_id)
         .bind(sandbox_message.map(|v| v.to_string()))
         .bind(touch_id)
         .execute(&mut *tx)
-        .await?;
-        let ws = workspace_of(&mut tx, touch_id).await?;
-        insert_event(
-            &mut tx,
-            &ws,
-            touch_id,
-            now,
-            "provider",
-            None,
-            Some(&format!("sent, provider message id {provider_message_id}")),
-        )
-        .await?;
+        .await?
+        .rows_affected();
+        if changed == 1 {
+            let ws = workspace_of(&mut tx, touch_id).await?;
+            let detail = if was_review {
+                format!("sent (late: the provider accepted it after the touch was marked needs_review), provider message id {provider_message_id}")
+            } else {
+                format!("sent, provider message id {provider_message_id}")
+            };
+            insert_event(&mut tx, &ws, touch_id, now, "provider", None, Some(&detail)).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -961,8 +990,8 @@ impl Store {
         count_attempt: bool,
         release_reservation: bool,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        let mut tx = self.write_tx().await?;
+        let changed = sqlx::query(
             "UPDATE touches SET status = $1, next_attempt_at = COALESCE($2, next_attempt_at), reason = COALESCE($3, reason), \
              error = $4, attempts = attempts + $5, updated_at = $6 WHERE id = $7 AND status = 'sending'",
         )
@@ -974,7 +1003,14 @@ impl Store {
         .bind(ms(now))
         .bind(touch_id)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        // Nothing changed (the touch was recovered or cancelled meanwhile): keep its
+        // reservation and its timeline as they are.
+        if changed == 0 {
+            tx.rollback().await?;
+            return Ok(());
+        }
         if release_reservation {
             sqlx::query("DELETE FROM sends WHERE touch_id = $1")
                 .bind(touch_id)
@@ -1146,7 +1182,7 @@ impl Store {
         reason: Option<&str>,
         detail: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let ws = workspace_of(&mut tx, touch_id).await?;
         sqlx::query(
             "INSERT INTO decisions (workspace, touch_id, at, kind, allowed, reason, retry_after, checks, detail) \
@@ -1177,7 +1213,7 @@ impl Store {
         status: gate::TemplateStatus,
         now: DateTime<Utc>,
     ) -> Result<Vec<String>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let rows = sqlx::query("SELECT id, body FROM accounts WHERE workspace = $1 ORDER BY id")
             .bind(ws)
             .fetch_all(&mut *tx)
@@ -1270,7 +1306,7 @@ impl Store {
             gate::Purpose::Marketing => "marketing",
             gate::Purpose::Transactional => "transactional",
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let inserted = sqlx::query(
             "INSERT INTO touches (workspace, id, idempotency_key, account_id, lead_id, channel, purpose, request, \
              status, decided_at, next_attempt_at, deadline, attempts, campaign_id, step, created_at, updated_at) \
