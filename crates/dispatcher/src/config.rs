@@ -167,7 +167,9 @@ pub struct WebhooksConfig {
     pub secret_env: Option<String>,
     #[serde(default = "default_dispositions")]
     pub dnc_dispositions: Vec<String>,
-    /// The workspace provider webhooks act on (they carry no bearer token); default `default`.
+    /// Provider webhooks carry no bearer token: a message from a person lands in every
+    /// workspace with a lead that has the sender as a contact, and in this workspace only when
+    /// none has (default `default`). Its default region reads senders given without `+`.
     #[serde(default = "default_ws")]
     pub workspace: String,
 }

@@ -87,9 +87,22 @@ impl AccountBody {
         Ok(q)
     }
 
-    /// Checks everything the gate will rely on; call before storing.
+    /// Checks everything the gate and the transports will rely on, and writes phone senders
+    /// in E.164; call before storing.
+    pub fn normalise(&mut self) -> Result<(), FieldError> {
+        self.validate()?;
+        for (ch, sender) in &mut self.senders {
+            *sender = normalise_sender(*ch, sender)?;
+        }
+        Ok(())
+    }
+
+    /// Checks everything the gate and the transports will rely on.
     pub fn validate(&self) -> Result<(), FieldError> {
         self.quiet_hours()?;
+        for (ch, sender) in &self.senders {
+            normalise_sender(*ch, sender)?;
+        }
         for (ch, l) in &self.limits {
             if l.weekly_invites.is_some() && *ch != Channel::Linkedin {
                 return Err(FieldError::new(
@@ -126,6 +139,68 @@ impl AccountBody {
             templates: self.templates.clone(),
         })
     }
+}
+
+/// A sender as the channel's transport takes it, or the 400 naming `senders.<channel>`:
+/// email — an address or `Name <address>`; sms, call, whatsapp — a phone number in E.164
+/// (returned canonical); linkedin — any non-empty account id.
+pub fn normalise_sender(channel: Channel, sender: &str) -> Result<String, FieldError> {
+    let field = format!("senders.{channel}");
+    let s = sender.trim();
+    if s.is_empty() {
+        return Err(FieldError::new(field, "must not be empty"));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters (line breaks included)",
+        ));
+    }
+    match channel {
+        Channel::Email => {
+            let address = match s.strip_suffix('>').and_then(|r| r.rsplit_once('<')) {
+                Some((name, address)) => {
+                    if name.contains(['<', '>']) {
+                        return Err(FieldError::new(
+                            field,
+                            "expected an address or `Name <address>`",
+                        ));
+                    }
+                    address
+                }
+                None => s,
+            };
+            Email::parse(address).map_err(|e| {
+                FieldError::new(
+                    field,
+                    format!("expected an address or `Name <address>` ({e})"),
+                )
+            })?;
+            Ok(s.to_owned())
+        }
+        Channel::Sms | Channel::Call | Channel::Whatsapp => Phone::parse(s, None)
+            .map(|p| p.as_str().to_owned())
+            .map_err(|e| {
+                FieldError::new(
+                    field,
+                    format!("expected a phone number in E.164 such as +14155550100 ({e})"),
+                )
+            }),
+        Channel::Linkedin => Ok(s.to_owned()),
+    }
+}
+
+/// The two-letter code of a US state (or DC) or Canadian province given by code (`fl`) or
+/// name (`Florida`, `Palm Beach, FL`), as the gate's rule packs know them; None for anything
+/// else.
+pub fn subdivision_code(s: &str) -> Option<&'static str> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    // By name, else by code: the gate resolves the part after ", " as a code.
+    gate::timezone::subdivision_code(s)
+        .or_else(|| gate::timezone::subdivision_code(&format!(", {s}")))
 }
 
 fn parse_window(value: &Value, field: &str) -> Result<Option<Window>, FieldError> {
@@ -216,6 +291,19 @@ impl LeadBody {
             }
             self.country = Some(c.to_ascii_uppercase());
         }
+        if let Some(st) = opt(&self.state) {
+            let code = subdivision_code(st).ok_or_else(|| {
+                FieldError::new(
+                    "state",
+                    format!(
+                        "unknown state `{st}` (expected a US state or Canadian province, by two-letter code such as CA or by name)"
+                    ),
+                )
+            })?;
+            self.state = Some(code.to_owned());
+        } else {
+            self.state = None;
+        }
         for (i, c) in self.consents.iter().enumerate() {
             if c.revoked_at.is_some_and(|r| r < c.granted_at) {
                 return Err(FieldError::new(
@@ -244,6 +332,15 @@ impl LeadBody {
         last_inbound_whatsapp_at: Option<DateTime<Utc>>,
     ) -> Result<Lead, FieldError> {
         let mut copy = self.clone();
+        // A lead stored before states were checked may name one the gate does not know (and so
+        // never used): it reads as no state, not as an unreadable lead.
+        if copy
+            .state
+            .as_deref()
+            .is_some_and(|s| subdivision_code(s).is_none())
+        {
+            copy.state = None;
+        }
         copy.normalise("US")?;
         Ok(Lead {
             id: id.to_owned(),

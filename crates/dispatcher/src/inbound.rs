@@ -182,21 +182,22 @@ pub struct WantedDnc<'a> {
     pub added_by: String,
 }
 
-/// Serialises find-or-add of DNC rows in this process, so two simultaneous STOPs from one
-/// person write one row (and so get one confirmation).
-static DNC_WRITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// The DNC row for `wanted`: an open-ended row for the same contact with the same reason whose
 /// scope covers the wanted one is reused (a second STOP, a webhook retried, a second
-/// unsubscribe click add nothing); otherwise a new one is committed. Returns the row and
-/// whether it was written now.
+/// unsubscribe click add nothing); otherwise one is written. Returns the row and whether it was
+/// written now.
+///
+/// The database decides between concurrent writers, in this process or another daemon on the
+/// same database: the partial unique index `dnc_open_contact_reason` admits one open row per
+/// (workspace, contact, channel, reason), and [`crate::store::Store::ensure_dnc`] inserts with
+/// `ON CONFLICT … DO NOTHING`, then reads back which row won. Only the call that created the
+/// row gets `true` (and so only it sends the opt-out confirmation).
 pub async fn ensure_dnc(
     state: &AppState,
     workspace: &str,
     wanted: &WantedDnc<'_>,
     now: DateTime<Utc>,
 ) -> Result<(DncRow, bool), StoreError> {
-    let _guard = DNC_WRITES.lock().await;
     let existing = state
         .store
         .list_dnc(workspace, Some(wanted.contact), 10_000)
@@ -221,11 +222,10 @@ pub async fn ensure_dnc(
         expires_at: None,
     };
     let id = uuid::Uuid::now_v7().to_string();
-    let row = state
+    state
         .store
-        .add_dnc(workspace, &id, &body, Some(wanted.contact), now)
-        .await?;
-    Ok((row, true))
+        .ensure_dnc(workspace, &id, &body, Some(wanted.contact), now)
+        .await
 }
 
 /// One opt-out to confirm.
@@ -314,7 +314,7 @@ pub async fn confirm_opt_out(
         deadline: (job.opted_out_at + gate::CONFIRMATION_WINDOW).max(now),
         now,
     };
-    let (touch, created) = store.create_confirmation_touch(&new).await?;
+    let (touch, created) = store.create_confirmation_touch(&new, &job.contact).await?;
     let permit = gate::confirm_opt_out(
         &touch.id,
         &account_id,

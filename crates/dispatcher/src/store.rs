@@ -44,9 +44,19 @@ pub enum StoreError {
     },
     #[error("unsupported database URL (expected sqlite:// or postgres://)")]
     UnsupportedUrl,
+    /// A conditional write lost every retry to concurrent writers.
+    #[error("{what} kept changing; the update was not applied")]
+    Contended { what: String },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Attempts of a conditional document write before it gives up.
+pub const TEMPLATE_UPDATE_TRIES: u32 = 5;
+
+/// Called between a read and its conditional write (tests): workspace, id, attempt (1-based).
+pub type BetweenHook<'a> =
+    dyn Fn(&str, &str, u32) -> futures::future::BoxFuture<'static, ()> + Send + Sync + 'a;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DbKind {
@@ -163,13 +173,16 @@ pub struct TouchRow {
     pub step: Option<i64>,
     pub sent_at: Option<DateTime<Utc>>,
     pub provider_message_id: Option<String>,
+    /// The contact the touch went to (the lead's address for its channel when the gate allowed
+    /// it); null until then. Later edits of the lead do not change it.
+    pub recipient: Option<String>,
     pub sandbox_message: Option<serde_json::Value>,
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-const TOUCH_COLUMNS: &str = "workspace, id, idempotency_key, account_id, lead_id, channel, purpose, request, status, reason, retry_after, decided_at, next_attempt_at, deadline, attempts, campaign_id, step, sent_at, provider_message_id, sandbox_message, error, created_at, updated_at";
+const TOUCH_COLUMNS: &str = "workspace, id, idempotency_key, account_id, lead_id, channel, purpose, request, status, reason, retry_after, decided_at, next_attempt_at, deadline, attempts, campaign_id, step, sent_at, provider_message_id, recipient, sandbox_message, error, created_at, updated_at";
 
 fn touch_from_row(r: &AnyRow) -> Result<TouchRow> {
     let id: String = r.try_get("id")?;
@@ -204,6 +217,7 @@ fn touch_from_row(r: &AnyRow) -> Result<TouchRow> {
         step: r.try_get("step")?,
         sent_at: opt_time(r.try_get("sent_at")?),
         provider_message_id: r.try_get("provider_message_id")?,
+        recipient: r.try_get("recipient")?,
         sandbox_message: sandbox.and_then(|s| serde_json::from_str(&s).ok()),
         error: r.try_get("error")?,
         created_at: from_ms(r.try_get("created_at")?),
@@ -279,6 +293,12 @@ fn dnc_from_row(r: &AnyRow) -> Result<DncRow> {
 }
 
 const DNC_COLUMNS: &str = "id, contact, lead_id, channel, reason, source, added_by, created_at, expires_at, removed_at, removed_by, removed_reason";
+
+/// The predicate of the partial unique index `dnc_open_contact_reason` (migration
+/// 20261125000004): at most one such row per (workspace, contact, channel, reason). An
+/// `ON CONFLICT` target must repeat it for both databases to pick the index.
+const DNC_UNIQUE_OPEN: &str = "removed_at IS NULL AND expires_at IS NULL AND lead_id IS NULL \
+     AND reason IN ('opt_out_reply', 'provider_unsubscribed', 'customer_request')";
 
 /// Filters of `GET /v1/touches`.
 #[derive(Clone, Debug, Default)]
@@ -410,7 +430,10 @@ impl Store {
 
     // ---- accounts ----
 
-    /// Creates or replaces; returns true when it was created.
+    /// Creates or replaces; returns true when it was created. `updated_at` doubles as the
+    /// document's version: every write makes it strictly larger (even at the same millisecond),
+    /// so a conditional write ([`Store::update_whatsapp_template_status`]) sees any edit made
+    /// since it read the document.
     pub async fn put_account(
         &self,
         ws: &str,
@@ -427,7 +450,8 @@ impl Store {
             .is_some();
         sqlx::query(
             "INSERT INTO accounts (workspace, id, body, updated_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (workspace, id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+             ON CONFLICT (workspace, id) DO UPDATE SET body = excluded.body, updated_at = \
+             CASE WHEN excluded.updated_at > accounts.updated_at THEN excluded.updated_at ELSE accounts.updated_at + 1 END",
         )
         .bind(ws)
         .bind(id)
@@ -504,6 +528,20 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+
+    /// Every workspace that has a lead with `contact` (canonical) as any of its contacts, in
+    /// name order: where a provider webhook (which names no workspace) belongs.
+    pub async fn workspaces_with_contact(&self, contact: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT workspace FROM leads WHERE phone = $1 UNION SELECT workspace FROM leads WHERE email = $1 \
+             UNION SELECT workspace FROM leads WHERE linkedin = $1 UNION SELECT workspace FROM leads WHERE whatsapp = $1 \
+             ORDER BY workspace",
+        )
+        .bind(contact)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("workspace")?)).collect()
     }
 
     pub async fn record_inbound(
@@ -606,6 +644,18 @@ impl Store {
         ))
         .bind(ws)
         .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| touch_from_row(&r)).transpose()
+    }
+
+    /// The touch stored under an idempotency key in the workspace.
+    pub async fn touch_by_idempotency_key(&self, ws: &str, key: &str) -> Result<Option<TouchRow>> {
+        let row = sqlx::query(safe!(
+            "SELECT {TOUCH_COLUMNS} FROM touches WHERE workspace = $1 AND idempotency_key = $2"
+        ))
+        .bind(ws)
+        .bind(key)
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| touch_from_row(&r)).transpose()
@@ -739,6 +789,11 @@ impl Store {
 
     // ---- DNC ----
 
+    /// Adds an entry, unless an open entry of the same shape exists: for a contact-level,
+    /// open-ended entry (no `lead_id`, no `expires_at`) with reason `opt_out_reply`,
+    /// `provider_unsubscribed` or `customer_request`, the database keeps one open row per
+    /// (workspace, contact, channel, reason) (index `dnc_open_contact_reason`), and the existing
+    /// one is returned instead. See [`Store::ensure_dnc`].
     pub async fn add_dnc(
         &self,
         ws: &str,
@@ -747,25 +802,59 @@ impl Store {
         contact: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<DncRow> {
-        sqlx::query(
-            "INSERT INTO dnc (workspace, id, contact, lead_id, channel, reason, source, added_by, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(ws)
-        .bind(id)
-        .bind(contact)
-        .bind(body.lead_id.clone())
-        .bind(body.channel.as_str())
-        .bind(body.reason.as_str())
-        .bind(body.source.clone())
-        .bind(body.added_by.clone())
-        .bind(ms(now))
-        .bind(body.expires_at.map(ms))
-        .execute(&self.pool)
-        .await?;
-        self.get_dnc(ws, id)
-            .await?
-            .ok_or(StoreError::Db(sqlx::Error::RowNotFound))
+        Ok(self.ensure_dnc(ws, id, body, contact, now).await?.0)
+    }
+
+    /// Inserts the entry as `id` unless the unique open entry of its shape exists (then nothing
+    /// is written); returns the stored row and whether this call created it. The database
+    /// decides, so concurrent calls (two daemons taking the same STOP) create one row. Entries
+    /// outside the unique shape (tied to a lead, expiring, other reasons) are always inserted.
+    pub async fn ensure_dnc(
+        &self,
+        ws: &str,
+        id: &str,
+        body: &DncBody,
+        contact: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(DncRow, bool)> {
+        // The existing row may be removed between the insert and the re-select (an operator's
+        // DELETE); then the insert is tried again.
+        for _ in 0..5 {
+            sqlx::query(safe!(
+                "INSERT INTO dnc (workspace, id, contact, lead_id, channel, reason, source, added_by, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT (workspace, contact, channel, reason) WHERE {DNC_UNIQUE_OPEN} DO NOTHING"
+            ))
+            .bind(ws)
+            .bind(id)
+            .bind(contact)
+            .bind(body.lead_id.clone())
+            .bind(body.channel.as_str())
+            .bind(body.reason.as_str())
+            .bind(body.source.clone())
+            .bind(body.added_by.clone())
+            .bind(ms(now))
+            .bind(body.expires_at.map(ms))
+            .execute(&self.pool)
+            .await?;
+            if let Some(row) = self.get_dnc(ws, id).await? {
+                return Ok((row, true));
+            }
+            let existing = sqlx::query(safe!(
+                "SELECT {DNC_COLUMNS} FROM dnc WHERE workspace = $1 AND contact = $2 AND channel = $3 AND reason = $4 \
+                 AND {DNC_UNIQUE_OPEN}"
+            ))
+            .bind(ws)
+            .bind(contact)
+            .bind(body.channel.as_str())
+            .bind(body.reason.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some(r) = existing {
+                return Ok((dnc_from_row(&r)?, false));
+            }
+        }
+        Err(StoreError::Db(sqlx::Error::RowNotFound))
     }
 
     pub async fn get_dnc(&self, ws: &str, id: &str) -> Result<Option<DncRow>> {
@@ -873,6 +962,26 @@ impl Store {
         rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
     }
 
+    /// [`Store::due_touches`] of one workspace (`POST /v1/dispatch/drain` acts on the caller's
+    /// workspace only).
+    pub async fn due_touches_in(
+        &self,
+        ws: &str,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        let rows = sqlx::query(safe!(
+            "SELECT id FROM touches WHERE workspace = $1 AND status IN ('queued', 'scheduled') AND next_attempt_at <= $2 \
+             ORDER BY next_attempt_at, id LIMIT {}",
+            limit.clamp(1, 10_000)
+        ))
+        .bind(ws)
+        .bind(ms(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+
     /// The earliest `next_attempt_at` among waiting touches.
     pub async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>> {
         let row = sqlx::query(
@@ -930,7 +1039,11 @@ impl Store {
         .bind(format!("lead:{}", touch.lead_id))
         .execute(&mut *tx)
         .await?;
-        Ok(Some(Dispatch { tx, touch }))
+        Ok(Some(Dispatch {
+            tx,
+            touch,
+            contacts: LeadContacts::default(),
+        }))
     }
 
     /// Marks a touch that was `sending` as sent.
@@ -965,7 +1078,9 @@ impl Store {
         if changed == 1 {
             let ws = workspace_of(&mut tx, touch_id).await?;
             let detail = if was_review {
-                format!("sent (late: the provider accepted it after the touch was marked needs_review), provider message id {provider_message_id}")
+                format!(
+                    "sent (late: the provider accepted it after the touch was marked needs_review), provider message id {provider_message_id}"
+                )
             } else {
                 format!("sent, provider message id {provider_message_id}")
             };
@@ -1203,8 +1318,7 @@ impl Store {
 
     /// Sets the status of WhatsApp template `name` (in `language`, or every language when
     /// None) in every account of the workspace whose `whatsapp_templates` lists it; returns the
-    /// ids of the accounts changed. The documents are rewritten as JSON values, so nothing else
-    /// in them changes.
+    /// ids of the accounts changed. See [`Store::update_whatsapp_template_status_everywhere`].
     pub async fn update_whatsapp_template_status(
         &self,
         ws: &str,
@@ -1213,15 +1327,127 @@ impl Store {
         status: gate::TemplateStatus,
         now: DateTime<Utc>,
     ) -> Result<Vec<String>> {
-        let mut tx = self.write_tx().await?;
-        let rows = sqlx::query("SELECT id, body FROM accounts WHERE workspace = $1 ORDER BY id")
-            .bind(ws)
-            .fetch_all(&mut *tx)
+        let changed = self
+            .template_status_update(Some(ws), name, language, status, now, None)
             .await?;
+        Ok(changed.into_iter().map(|(_, id)| id).collect())
+    }
+
+    /// The same in every workspace (Meta's template webhook names no workspace); returns the
+    /// (workspace, account id) pairs changed.
+    ///
+    /// Each document is rewritten as a JSON value (nothing else in it changes) by a conditional
+    /// write: `UPDATE … WHERE workspace AND id AND updated_at = <as read>`. When an edit landed
+    /// in between (0 rows changed), the document is read again and the change re-applied to
+    /// the new version (up to [`TEMPLATE_UPDATE_TRIES`] times), so a concurrent
+    /// `PUT /v1/accounts/{id}` is never overwritten.
+    pub async fn update_whatsapp_template_status_everywhere(
+        &self,
+        name: &str,
+        language: Option<&str>,
+        status: gate::TemplateStatus,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, String)>> {
+        self.template_status_update(None, name, language, status, now, None)
+            .await
+    }
+
+    /// [`Store::update_whatsapp_template_status`] with `between` run after each read of a
+    /// document and before its conditional write: lets tests land a concurrent edit exactly
+    /// in the window the condition guards.
+    #[doc(hidden)]
+    pub async fn update_whatsapp_template_status_interleaved(
+        &self,
+        ws: &str,
+        name: &str,
+        language: Option<&str>,
+        status: gate::TemplateStatus,
+        now: DateTime<Utc>,
+        between: &BetweenHook<'_>,
+    ) -> Result<Vec<String>> {
+        let changed = self
+            .template_status_update(Some(ws), name, language, status, now, Some(between))
+            .await?;
+        Ok(changed.into_iter().map(|(_, id)| id).collect())
+    }
+
+    async fn template_status_update(
+        &self,
+        ws: Option<&str>,
+        name: &str,
+        language: Option<&str>,
+        status: gate::TemplateStatus,
+        now: DateTime<Utc>,
+        between: Option<&BetweenHook<'_>>,
+    ) -> Result<Vec<(String, String)>> {
+        // Candidates: accounts whose document mentions the name at all (the exact match is
+        // decided on the parsed document; `%` and `_` in a name only widen the net). A
+        // backslash is an escape in PostgreSQL's LIKE: such a name takes every account.
+        let quoted = serde_json::Value::String(name.to_owned()).to_string();
+        let pattern = if quoted.contains('\\') {
+            "%".to_owned()
+        } else {
+            format!("%{quoted}%")
+        };
+        let rows = match ws {
+            Some(ws) => {
+                sqlx::query(
+                    "SELECT workspace, id FROM accounts WHERE workspace = $1 AND body LIKE $2 ORDER BY workspace, id",
+                )
+                .bind(ws)
+                .bind(pattern)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "SELECT workspace, id FROM accounts WHERE body LIKE $1 ORDER BY workspace, id",
+                )
+                .bind(pattern)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
         let mut changed = Vec::new();
         for r in &rows {
+            let ws: String = r.try_get("workspace")?;
             let id: String = r.try_get("id")?;
+            if self
+                .set_template_status(&ws, &id, name, language, status, now, between)
+                .await?
+            {
+                changed.push((ws, id));
+            }
+        }
+        Ok(changed)
+    }
+
+    /// One account: read, edit, conditional write; again on a lost race. True when written.
+    #[allow(clippy::too_many_arguments)]
+    async fn set_template_status(
+        &self,
+        ws: &str,
+        id: &str,
+        name: &str,
+        language: Option<&str>,
+        status: gate::TemplateStatus,
+        now: DateTime<Utc>,
+        between: Option<&BetweenHook<'_>>,
+    ) -> Result<bool> {
+        let new = serde_json::Value::String(status.as_str().to_owned());
+        for attempt in 1..=TEMPLATE_UPDATE_TRIES {
+            let Some(r) = sqlx::query(
+                "SELECT body, updated_at FROM accounts WHERE workspace = $1 AND id = $2",
+            )
+            .bind(ws)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            else {
+                return Ok(false);
+            };
             let body: String = r.try_get("body")?;
+            let read_at: i64 = r.try_get("updated_at")?;
             let mut doc: serde_json::Value =
                 serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
                     what: format!("account {id}"),
@@ -1231,7 +1457,7 @@ impl Store {
                 .get_mut("whatsapp_templates")
                 .and_then(serde_json::Value::as_array_mut)
             else {
-                continue;
+                return Ok(false);
             };
             let mut touched = false;
             for t in list.iter_mut() {
@@ -1239,29 +1465,52 @@ impl Store {
                 let same_language = language.is_none_or(|l| {
                     t.get("language").and_then(serde_json::Value::as_str) == Some(l)
                 });
-                let new = serde_json::Value::String(status.as_str().to_owned());
                 if same_name
                     && same_language
                     && let Some(map) = t.as_object_mut()
                     && map.get("status") != Some(&new)
                 {
-                    map.insert("status".to_owned(), new);
+                    map.insert("status".to_owned(), new.clone());
                     touched = true;
                 }
             }
-            if touched {
-                sqlx::query("UPDATE accounts SET body = $1, updated_at = $2 WHERE workspace = $3 AND id = $4")
-                    .bind(doc.to_string())
-                    .bind(ms(now))
-                    .bind(ws)
-                    .bind(id.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                changed.push(id);
+            if !touched {
+                return Ok(false);
             }
+            if let Some(hook) = between {
+                hook(ws, id, attempt).await;
+            }
+            // The version moves forward even within one millisecond.
+            let written = sqlx::query(
+                "UPDATE accounts SET body = $1, updated_at = $2 WHERE workspace = $3 AND id = $4 AND updated_at = $5",
+            )
+            .bind(doc.to_string())
+            .bind(ms(now).max(read_at + 1))
+            .bind(ws)
+            .bind(id)
+            .bind(read_at)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+            if written == 1 {
+                return Ok(true);
+            }
+            tracing::debug!(
+                workspace = ws,
+                account_id = id,
+                attempt,
+                "account edited while its template status was being updated; reading it again"
+            );
         }
-        tx.commit().await?;
-        Ok(changed)
+        tracing::warn!(
+            workspace = ws,
+            account_id = id,
+            template = name,
+            "template status not applied: the account kept changing under {TEMPLATE_UPDATE_TRIES} attempts"
+        );
+        Err(StoreError::Contended {
+            what: format!("account {id}"),
+        })
     }
 
     /// The (account, lead) of the most recent touch to any of `lead_ids`, preferring touches on
@@ -1300,7 +1549,12 @@ impl Store {
     /// the queue or the ordinary gate: the opt-out's DNC row would block it), with its send row,
     /// unless its idempotency key exists. Returns the stored touch and whether this call
     /// created it: the unique key makes a second confirmation of the same opt-out impossible.
-    pub async fn create_confirmation_touch(&self, t: &NewTouch) -> Result<(TouchRow, bool)> {
+    /// `recipient` is the person confirmed to (recorded on the touch).
+    pub async fn create_confirmation_touch(
+        &self,
+        t: &NewTouch,
+        recipient: &str,
+    ) -> Result<(TouchRow, bool)> {
         let r = &t.request;
         let purpose = match r.purpose.unwrap_or_default() {
             gate::Purpose::Marketing => "marketing",
@@ -1309,8 +1563,8 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let inserted = sqlx::query(
             "INSERT INTO touches (workspace, id, idempotency_key, account_id, lead_id, channel, purpose, request, \
-             status, decided_at, next_attempt_at, deadline, attempts, campaign_id, step, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'sending', $9, $9, $10, 0, $11, $12, $9, $9) \
+             status, decided_at, next_attempt_at, deadline, attempts, campaign_id, step, recipient, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'sending', $9, $9, $10, 0, $11, $12, $13, $9, $9) \
              ON CONFLICT (workspace, idempotency_key) DO NOTHING",
         )
         .bind(t.workspace.as_str())
@@ -1325,6 +1579,7 @@ impl Store {
         .bind(ms(t.deadline))
         .bind(r.campaign_id.clone())
         .bind(r.step)
+        .bind(recipient)
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -1496,6 +1751,9 @@ async fn sends_for_conn(
 pub struct Dispatch {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     pub touch: TouchRow,
+    /// The lead's stored contacts, as [`Dispatch::load_facts`] read them: `commit` records the
+    /// one the touch goes to.
+    contacts: LeadContacts,
 }
 
 impl Dispatch {
@@ -1517,14 +1775,24 @@ impl Dispatch {
         let (lead, contacts) = match lead_row {
             Some(r) => {
                 let body: LeadBody = parse_doc(&r, "lead")?;
-                let mut contacts = Vec::new();
-                for col in ["phone", "email", "linkedin", "whatsapp"] {
-                    let v: Option<String> = r.try_get(col)?;
-                    contacts.extend(v);
-                }
+                self.contacts = LeadContacts {
+                    phone: r.try_get("phone")?,
+                    email: r.try_get("email")?,
+                    linkedin: r.try_get("linkedin")?,
+                    whatsapp: r.try_get("whatsapp")?,
+                };
+                let c = &self.contacts;
+                let contacts: Vec<String> = [&c.phone, &c.email, &c.linkedin, &c.whatsapp]
+                    .into_iter()
+                    .flatten()
+                    .cloned()
+                    .collect();
                 (Some(body), contacts)
             }
-            None => (None, Vec::new()),
+            None => {
+                self.contacts = LeadContacts::default();
+                (None, Vec::new())
+            }
         };
         let inbound = sqlx::query(
             "SELECT last_at FROM lead_inbound WHERE workspace = $1 AND lead_id = $2 AND channel = 'whatsapp'",
@@ -1556,8 +1824,20 @@ impl Dispatch {
         })
     }
 
+    /// The lead's contact for `channel`, chosen as the gate chooses the permit's recipient:
+    /// email → email; sms, call → phone; whatsapp → whatsapp, else phone; linkedin → linkedin.
+    fn recipient_for(&self, channel: &str) -> Option<String> {
+        let c = &self.contacts;
+        match channel.parse::<gate::Channel>().ok()? {
+            gate::Channel::Email => c.email.clone(),
+            gate::Channel::Sms | gate::Channel::Call => c.phone.clone(),
+            gate::Channel::Whatsapp => c.whatsapp.clone().or_else(|| c.phone.clone()),
+            gate::Channel::Linkedin => c.linkedin.clone(),
+        }
+    }
+
     /// Records the decision and the touch's next state (and, for `Sending`, the cap
-    /// reservation), then commits — all or nothing.
+    /// reservation and the recipient), then commits — all or nothing.
     pub async fn commit(
         mut self,
         now: DateTime<Utc>,
@@ -1588,15 +1868,22 @@ impl Dispatch {
             NextState::Blocked => ("blocked", None),
             NextState::Expired => ("expired", None),
         };
+        // Where it goes, as the gate's permit names it; kept when the lead changes later.
+        let recipient = match next {
+            NextState::Sending => self.recipient_for(&t.channel),
+            _ => None,
+        };
         sqlx::query(
             "UPDATE touches SET status = $1, reason = $2, retry_after = $3, decided_at = $4, \
-             next_attempt_at = COALESCE($5, next_attempt_at), updated_at = $4 WHERE id = $6",
+             next_attempt_at = COALESCE($5, next_attempt_at), recipient = COALESCE($6, recipient), \
+             updated_at = $4 WHERE id = $7",
         )
         .bind(status)
         .bind(reason)
         .bind(decision.retry_after.map(ms))
         .bind(ms(now))
         .bind(next_at)
+        .bind(recipient)
         .bind(t.id.as_str())
         .execute(&mut *self.tx)
         .await?;

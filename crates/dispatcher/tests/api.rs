@@ -1597,3 +1597,209 @@ async fn test_clock_moves_time() {
     let t = d.touch(t["id"].as_str().unwrap()).await;
     assert_eq!(t["created_at"], "2026-12-01T09:30:00Z");
 }
+
+// ---------------------------------------------------------------- review fixes
+
+#[tokio::test]
+async fn senders_and_states_are_validated() {
+    let d = Daemon::start().await;
+    for (senders, field) in [
+        (json!({"email": "not an address"}), "senders.email"),
+        (
+            json!({"email": "SDR Team <not an address>"}),
+            "senders.email",
+        ),
+        (
+            json!({"email": "SDR Team <sdr@acme.example>\r\nBcc: x@evil.example"}),
+            "senders.email",
+        ),
+        (json!({"sms": "4155550100"}), "senders.sms"),
+        (json!({"sms": "call me"}), "senders.sms"),
+        (json!({"call": "+1"}), "senders.call"),
+        (json!({"whatsapp": "sdr@acme.example"}), "senders.whatsapp"),
+        (json!({"linkedin": "  "}), "senders.linkedin"),
+    ] {
+        let (s, v) = d
+            .put(
+                "/v1/accounts/a1",
+                OP,
+                json!({"status": "active", "senders": senders}),
+            )
+            .await;
+        assert_error(s, &v, StatusCode::BAD_REQUEST, "bad_request", Some(field));
+    }
+    let (s, v) = d.get("/v1/accounts/a1", OP).await;
+    assert_error(s, &v, StatusCode::NOT_FOUND, "not_found", None);
+    let (s, v) = d
+        .put(
+            "/v1/accounts/a1",
+            OP,
+            json!({"status": "active", "senders": {
+                "email": "SDR Team <sdr@acme.example>", "sms": "+1 (415) 555-0100",
+                "call": "+14155550101", "whatsapp": "+14155550102", "linkedin": "acct_123"
+            }}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["senders"]["email"], "SDR Team <sdr@acme.example>");
+    assert_eq!(v["senders"]["sms"], "+14155550100", "stored in E.164: {v}");
+    let (s, v) = d
+        .put(
+            "/v1/accounts/a2",
+            OP,
+            json!({"senders": {"email": "sdr@acme.example"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+
+    for state in ["Narnia", "XX", "Bavaria"] {
+        let (s, v) = d
+            .put(
+                "/v1/leads/l1",
+                SVC,
+                json!({"phone": PHONE, "country": "US", "state": state}),
+            )
+            .await;
+        assert_error(s, &v, StatusCode::BAD_REQUEST, "bad_request", Some("state"));
+    }
+    let (s, v) = d.get("/v1/leads/l1", SVC).await;
+    assert_error(s, &v, StatusCode::NOT_FOUND, "not_found", None);
+    for (state, code) in [("fl", "FL"), ("California", "CA"), (" ON ", "ON")] {
+        let (s, v) = d
+            .put("/v1/leads/l1", SVC, json!({"phone": PHONE, "state": state}))
+            .await;
+        assert!(s.is_success(), "{state}: {v}");
+        assert_eq!(v["state"], code, "{v}");
+    }
+    let (s, v) = d
+        .put(
+            "/v1/leads/l1",
+            SVC,
+            json!({"phone": PHONE, "country": "USA"}),
+        )
+        .await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("country"),
+    );
+}
+
+#[tokio::test]
+async fn idempotent_replay_after_the_deadline_returns_the_first_touch() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let mut body = sms("retry-me");
+    body["deadline"] = json!("2026-11-25T19:00:00Z");
+    let (s, first) = d.create(body.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    // The client's retry arrives after the first touch's deadline.
+    d.set_clock("2026-11-25T20:00:00Z").await;
+    let (s, again) = d.create(body.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(again["id"], first["id"]);
+    let (s, v) = d
+        .post("/v1/touches/batch", SVC, json!({"touches": [body.clone()]}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["results"][0]["id"], first["id"], "{v}");
+    assert_eq!(v["results"][0]["created"], false, "{v}");
+    // The key is scoped to the workspace: in acme the same request is validated (and fails).
+    let (s, v) = d.post("/v1/touches", ACME_SVC, body).await;
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        Some("deadline"),
+    );
+    let (_, list) = d.get("/v1/touches", OP).await;
+    assert_eq!(list["touches"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn drain_dispatches_the_callers_workspace_only() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let (s, t_default) = d.create(sms("default-1")).await;
+    assert_eq!(s, StatusCode::CREATED, "{t_default}");
+    let (s, v) = d
+        .put("/v1/accounts/sdr-1", ACME_OP, json!({"status": "active"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = d.put("/v1/leads/lead-7", ACME_SVC, lead_body()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, t_acme) = d.post("/v1/touches", ACME_SVC, sms("acme-1")).await;
+    assert_eq!(s, StatusCode::CREATED, "{t_acme}");
+
+    let (s, v) = d.post("/v1/dispatch/drain", ACME_OP, json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["processed"], 1, "{v}");
+    let t = d.touch(t_default["id"].as_str().unwrap()).await;
+    assert_eq!(
+        t["status"], "queued",
+        "acme's drain left default alone: {t}"
+    );
+    assert!(t["decisions"].as_array().unwrap().is_empty(), "{t}");
+    let (_, t) = d
+        .get(
+            &format!("/v1/touches/{}", t_acme["id"].as_str().unwrap()),
+            ACME_SVC,
+        )
+        .await;
+    assert_eq!(t["status"], "sent", "{t}");
+
+    assert_eq!(d.drain().await, 1);
+    let t = d.touch(t_default["id"].as_str().unwrap()).await;
+    assert_eq!(t["status"], "sent", "{t}");
+}
+
+#[tokio::test]
+async fn the_same_open_dnc_entry_is_not_added_twice() {
+    let d = Daemon::start().await;
+    let body = json!({"contact": PHONE, "channel": "*", "reason": "customer_request", "added_by": "ops@acme"});
+    let (s, first) = d.post("/v1/dnc", OP, body.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let mut again = body.clone();
+    again["contact"] = json!("(415) 555-0123");
+    again["added_by"] = json!("someone-else");
+    let (s, second) = d.post("/v1/dnc", OP, again).await;
+    assert_eq!(s, StatusCode::OK, "{second}");
+    assert_eq!(second["id"], first["id"]);
+    assert_eq!(
+        second["added_by"], "ops@acme",
+        "the existing entry: {second}"
+    );
+    let (_, v) = d.get("/v1/dnc?contact=%2B14155550123", OP).await;
+    assert_eq!(v["entries"].as_array().unwrap().len(), 1, "{v}");
+    // Another scope, an expiring entry, another workspace: new entries.
+    let mut scoped = body.clone();
+    scoped["channel"] = json!("sms");
+    let (s, v) = d.post("/v1/dnc", OP, scoped).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let mut expiring = body.clone();
+    expiring["expires_at"] = json!("2027-01-01T00:00:00Z");
+    let (s, v) = d.post("/v1/dnc", OP, expiring).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = d.post("/v1/dnc", ACME_OP, body.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    // Removed, it can be added again.
+    let res = d
+        .req(
+            Method::DELETE,
+            &format!(
+                "/v1/dnc/{}?reason=resubscribed",
+                first["id"].as_str().unwrap()
+            ),
+            Some(OP),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (s, v) = d.post("/v1/dnc", OP, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_ne!(v["id"], first["id"]);
+}

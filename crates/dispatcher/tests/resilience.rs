@@ -312,7 +312,7 @@ async fn two_daemons_on_one_postgres_send_once_and_share_the_cap() {
     let config = "[dispatcher]\npoll_interval_ms = 10\nbatch_size = 4\n";
     let a = Daemon::start(dir.path(), &db, config, "a").await;
     let b = Daemon::start(dir.path(), &db, config, "b").await;
-    seed(&a, Some(N as u32), TOUCHES).await;
+    seed(&a, Some(u32::try_from(N).unwrap()), TOUCHES).await;
     let mut ids = Vec::new();
     for i in 0..TOUCHES {
         let d = if i % 2 == 0 { &a } else { &b };

@@ -3,6 +3,15 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`). The PostgreSQL half fails loudly when the
 //! server is unreachable: it is never skipped.
 
+// clippy.toml's allow-*-in-tests covers `#[test]` functions only, not the helpers of this test
+// crate; a failed expectation here should panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -80,6 +89,10 @@ conformance!(
     cancel_only_before_sending,
     opt_out_recheck_stops_a_claimed_touch,
     window_openings_are_spread_not_stampeded,
+    concurrent_opt_outs_write_one_dnc_row,
+    template_update_keeps_a_concurrent_account_edit,
+    template_update_races_account_edits_without_losing_one,
+    drain_scope_and_recipient_are_recorded,
 );
 
 const WS: &str = "default";
@@ -291,7 +304,7 @@ async fn dispatch_sends_once_and_reserves_the_cap(store: Store) {
 
 async fn hourly_cap_admits_exactly_n_under_concurrency(store: Store) {
     const N: usize = 4;
-    seed(&store, Some(N as u32)).await;
+    seed(&store, Some(u32::try_from(N).expect("small cap"))).await;
     let clock = Clock::fake(noon());
     let mut ids = Vec::new();
     for i in 0..12 {
@@ -695,5 +708,341 @@ async fn window_openings_are_spread_not_stampeded(store: Store) {
     assert!(
         due.len() >= 8,
         "ten touches fall due at (nearly) ten different instants: {due:?}"
+    );
+}
+
+/// Ten daemons (here: tasks) take the same STOP at once: the partial unique index lets one
+/// insert win; every caller gets that row, and only its writer is told it created it (only it
+/// sends the confirmation).
+async fn concurrent_opt_outs_write_one_dnc_row(store: Store) {
+    seed(&store, None).await;
+    let body: DncBody = serde_json::from_value(serde_json::json!({
+        "contact": "+14155550107", "channel": "*", "reason": "opt_out_reply",
+        "source": "inbound_sms", "added_by": "touchgate inbound"
+    }))
+    .expect("dnc");
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let s = store.clone();
+        let body = body.clone();
+        tasks.push(tokio::spawn(async move {
+            s.ensure_dnc(
+                WS,
+                &uuid::Uuid::now_v7().to_string(),
+                &body,
+                Some("+14155550107"),
+                noon(),
+            )
+            .await
+            .expect("ensure")
+        }));
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    let mut created = 0;
+    for task in tasks {
+        let (row, was_created) = task.await.expect("join");
+        ids.insert(row.id);
+        created += usize::from(was_created);
+    }
+    assert_eq!(created, 1, "exactly one call creates the row");
+    assert_eq!(ids.len(), 1, "every caller sees the same row");
+    let rows = store
+        .list_dnc(WS, Some("+14155550107"), 100)
+        .await
+        .expect("list");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+
+    // `add_dnc` (the dispatcher's provider feedback, the CLI) returns the open row too.
+    let again = store
+        .add_dnc(WS, "dnc-again", &body, Some("+14155550107"), noon())
+        .await
+        .expect("add");
+    assert_eq!(Some(&again.id), ids.first());
+    // Another workspace, another scope, an expiring or a lead-level entry are other rows.
+    let (_, other_ws) = store
+        .ensure_dnc("other", "dnc-other", &body, Some("+14155550107"), noon())
+        .await
+        .expect("other ws");
+    assert!(other_ws);
+    let mut sms_only = body.clone();
+    sms_only.channel = "sms".parse().expect("scope");
+    let (_, scoped) = store
+        .ensure_dnc(WS, "dnc-sms", &sms_only, Some("+14155550107"), noon())
+        .await
+        .expect("scoped");
+    assert!(scoped);
+    let mut expiring = body.clone();
+    expiring.expires_at = Some(noon() + Duration::days(30));
+    for id in ["dnc-exp-1", "dnc-exp-2"] {
+        let (_, c) = store
+            .ensure_dnc(WS, id, &expiring, Some("+14155550107"), noon())
+            .await
+            .expect("expiring");
+        assert!(c, "expiring entries are not unique");
+    }
+    // Once the open row is removed, a new opt-out writes a new one.
+    let first = ids.first().expect("id").clone();
+    assert!(
+        store
+            .remove_dnc(WS, &first, "ops@acme", "resubscribed", noon())
+            .await
+            .expect("rm")
+    );
+    let (row, c) = store
+        .ensure_dnc(WS, "dnc-new", &body, Some("+14155550107"), noon())
+        .await
+        .expect("after removal");
+    assert!(c);
+    assert_eq!(row.id, "dnc-new");
+}
+
+fn account_with_template(sender: Option<&str>) -> AccountBody {
+    let mut v = serde_json::json!({
+        "status": "active",
+        "whatsapp_templates": [
+            {"name": "day3_followup", "language": "en_US", "status": "approved"},
+            {"name": "other", "language": "en_US", "status": "approved"}
+        ]
+    });
+    if let Some(s) = sender {
+        v["senders"] = serde_json::json!({ "sms": s });
+    }
+    serde_json::from_value(v).expect("account")
+}
+
+fn template_status(acc: &AccountBody, name: &str) -> String {
+    let v = serde_json::to_value(acc).expect("json");
+    v["whatsapp_templates"]
+        .as_array()
+        .expect("templates")
+        .iter()
+        .find(|t| t["name"] == name)
+        .and_then(|t| t["status"].as_str())
+        .expect("status")
+        .to_owned()
+}
+
+/// An operator's `PUT /v1/accounts/sdr-1` lands between the template webhook's read of the
+/// account and its write: the write must not bring the old document back.
+async fn template_update_keeps_a_concurrent_account_edit(store: Store) {
+    store
+        .put_account(WS, "sdr-1", &account_with_template(None), noon())
+        .await
+        .expect("account");
+    let edited = account_with_template(Some("+14155550100"));
+    let s = store.clone();
+    let hook = move |ws: &str, id: &str, attempt: u32| {
+        let (s, edited, ws, id) = (s.clone(), edited.clone(), ws.to_owned(), id.to_owned());
+        Box::pin(async move {
+            if attempt == 1 {
+                // Same millisecond as the first write: the version still moves.
+                s.put_account(&ws, &id, &edited, noon())
+                    .await
+                    .expect("edit");
+            }
+        }) as futures::future::BoxFuture<'static, ()>
+    };
+    let changed = store
+        .update_whatsapp_template_status_interleaved(
+            WS,
+            "day3_followup",
+            Some("en_US"),
+            gate::TemplateStatus::Paused,
+            noon(),
+            &hook,
+        )
+        .await
+        .expect("update");
+    assert_eq!(changed, vec!["sdr-1".to_owned()]);
+    let acc = store
+        .get_account(WS, "sdr-1")
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(
+        acc.senders.get(&gate::Channel::Sms).map(String::as_str),
+        Some("+14155550100"),
+        "the concurrent edit survives"
+    );
+    assert_eq!(template_status(&acc, "day3_followup"), "paused");
+    assert_eq!(template_status(&acc, "other"), "approved");
+
+    // Meta's webhook names no workspace: every workspace listing the template is updated.
+    store
+        .put_account("acme", "acme-1", &account_with_template(None), noon())
+        .await
+        .expect("acme account");
+    store
+        .put_account(
+            "acme",
+            "acme-2",
+            &serde_json::from_value(serde_json::json!({"status": "active"})).expect("acc"),
+            noon(),
+        )
+        .await
+        .expect("acme account");
+    let changed = store
+        .update_whatsapp_template_status_everywhere(
+            "day3_followup",
+            None,
+            gate::TemplateStatus::Disabled,
+            noon(),
+        )
+        .await
+        .expect("update");
+    assert_eq!(
+        changed,
+        vec![
+            ("acme".to_owned(), "acme-1".to_owned()),
+            (WS.to_owned(), "sdr-1".to_owned())
+        ]
+    );
+    for (ws, id) in [("acme", "acme-1"), (WS, "sdr-1")] {
+        let acc = store.get_account(ws, id).await.expect("get").expect("acc");
+        assert_eq!(template_status(&acc, "day3_followup"), "disabled");
+    }
+}
+
+/// One operator rewrites the account again and again (the sender's number counts up) while
+/// template updates run against it: no reader ever sees an edit undone.
+async fn template_update_races_account_edits_without_losing_one(store: Store) {
+    use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+    const EDITS: u32 = 60;
+    let number = |i: u32| format!("+1415555{:04}", 1000 + i);
+    store
+        .put_account(
+            WS,
+            "sdr-1",
+            &account_with_template(Some(&number(0))),
+            noon(),
+        )
+        .await
+        .expect("account");
+    let done = Arc::new(AtomicBool::new(false));
+    // Edits completed so far: every read after edit i returned must show edit i or later.
+    let completed = Arc::new(AtomicU32::new(0));
+    let mut updaters = Vec::new();
+    for u in 0..3u32 {
+        let (s, done) = (store.clone(), done.clone());
+        updaters.push(tokio::spawn(async move {
+            let mut n = u;
+            while !done.load(Ordering::SeqCst) {
+                let status = if n % 2 == 0 {
+                    gate::TemplateStatus::Paused
+                } else {
+                    gate::TemplateStatus::Approved
+                };
+                // Contention may exhaust the retries (an error, Meta retries): never a lost edit.
+                let _ = s
+                    .update_whatsapp_template_status(WS, "day3_followup", None, status, noon())
+                    .await;
+                n += 1;
+            }
+        }));
+    }
+    let monitor = {
+        let (s, done, completed) = (store.clone(), done.clone(), completed.clone());
+        tokio::spawn(async move {
+            let mut undone = Vec::new();
+            while !done.load(Ordering::SeqCst) {
+                let floor = completed.load(Ordering::SeqCst);
+                let acc = s.get_account(WS, "sdr-1").await.expect("get").expect("acc");
+                let seen = acc
+                    .senders
+                    .get(&gate::Channel::Sms)
+                    .cloned()
+                    .unwrap_or_default();
+                if seen < number(floor) {
+                    undone.push((floor, seen));
+                }
+            }
+            undone
+        })
+    };
+    for i in 1..=EDITS {
+        store
+            .put_account(
+                WS,
+                "sdr-1",
+                &account_with_template(Some(&number(i))),
+                noon(),
+            )
+            .await
+            .expect("edit");
+        completed.store(i, Ordering::SeqCst);
+        tokio::task::yield_now().await;
+    }
+    // Let the updaters run on the final document for a moment.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    done.store(true, Ordering::SeqCst);
+    for u in updaters {
+        u.await.expect("join");
+    }
+    let undone = monitor.await.expect("join");
+    assert!(
+        undone.is_empty(),
+        "template updates brought back older documents: {undone:?}"
+    );
+    let acc = store
+        .get_account(WS, "sdr-1")
+        .await
+        .expect("get")
+        .expect("acc");
+    assert_eq!(
+        acc.senders.get(&gate::Channel::Sms).cloned(),
+        Some(number(EDITS)),
+        "a template update wrote back an account document older than the last edit"
+    );
+}
+
+/// `due_touches_in` sees one workspace's due touches only; an allowed touch records the
+/// contact it goes to, which a later edit of the lead does not change.
+async fn drain_scope_and_recipient_are_recorded(store: Store) {
+    seed(&store, None).await;
+    let id = enqueue(&store, "r1", 3, "email", noon()).await;
+    assert_eq!(
+        store.due_touches_in(WS, noon(), 10).await.expect("due"),
+        vec![id.clone()]
+    );
+    assert!(
+        store
+            .due_touches_in("acme", noon(), 10)
+            .await
+            .expect("due")
+            .is_empty()
+    );
+    let clock = Clock::fake(noon());
+    assert_eq!(
+        dispatcher(&store, &clock, "n")
+            .dispatch_one(&id)
+            .await
+            .expect("dispatch"),
+        Step::Sent
+    );
+    let mut lead: LeadBody = serde_json::from_value(serde_json::json!({
+        "phone": "+14155550103", "email": "new-address@example.com",
+        "timezone": "America/Los_Angeles"
+    }))
+    .expect("lead");
+    let contacts = lead.normalise("US").expect("normalise");
+    store
+        .put_lead(WS, "lead-3", &lead, &contacts, noon())
+        .await
+        .expect("lead");
+    let row = store.get_touch(WS, &id).await.expect("get").expect("row");
+    assert_eq!(row.recipient.as_deref(), Some("lead3@example.com"));
+    assert_eq!(
+        store
+            .workspaces_with_contact("new-address@example.com")
+            .await
+            .expect("ws"),
+        vec![WS.to_owned()]
+    );
+    assert!(
+        store
+            .workspaces_with_contact("lead3@example.com")
+            .await
+            .expect("ws")
+            .is_empty()
     );
 }

@@ -31,6 +31,8 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const OP: &str = "op-token";
 const SVC: &str = "svc-token";
+const ACME_OP: &str = "acme-op-token";
+const ACME_SVC: &str = "acme-svc-token";
 const START: &str = "2026-11-25T18:00:00Z";
 const PHONE: &str = "+14155550123";
 const PUBLIC: &str = "http://tg.test";
@@ -80,6 +82,8 @@ fn config_text(provider: &str) -> String {
         "[dispatcher]\nenabled = false\npoll_interval_ms = 50\n\n\
          [server]\npublic_base_url = \"{PUBLIC}\"\n\n\
          [webhooks]\nsecret_env = \"TG_TEST_WEBHOOK_SECRET\"\n\n\
+         [[tokens]]\ntoken = \"{ACME_OP}\"\nrole = \"operator\"\nworkspace = \"acme\"\n\n\
+         [[tokens]]\ntoken = \"{ACME_SVC}\"\nrole = \"service\"\nworkspace = \"acme\"\n\n\
          [channels.sms]\ntransport = \"twilio\"\nbase_url = \"{provider}\"\naccount_sid = \"{TWILIO_SID}\"\n\
          auth_token_env = \"TG_TEST_TWILIO_TOKEN\"\nfrom = \"+14155550100\"\n\n\
          [channels.whatsapp]\ntransport = \"meta\"\nbase_url = \"{provider}\"\nphone_number_id = \"{WA_PHONE_ID}\"\n\
@@ -285,10 +289,31 @@ impl Daemon {
     }
 
     async fn dnc(&self, contact: &str) -> Vec<Value> {
+        self.dnc_in(OP, contact).await
+    }
+
+    /// The DNC entries for `contact` in the workspace of operator token `op`.
+    async fn dnc_in(&self, op: &str, contact: &str) -> Vec<Value> {
         let q = contact.replace('+', "%2B");
-        let (s, v) = self.get(&format!("/v1/dnc?contact={q}"), OP).await;
+        let (s, v) = self.get(&format!("/v1/dnc?contact={q}"), op).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         v["entries"].as_array().unwrap().clone()
+    }
+
+    /// Creates a touch in workspace `acme`, drains `acme`, and returns it as stored.
+    async fn send_acme(&self, body: Value) -> Value {
+        let (s, t) = self.post("/v1/touches", ACME_SVC, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+        let (s, v) = self.post("/v1/dispatch/drain", ACME_OP, json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = self
+            .get(
+                &format!("/v1/touches/{}", t["id"].as_str().unwrap()),
+                ACME_SVC,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v
     }
 
     /// The lead's touches on a channel, newest first.
@@ -1119,4 +1144,213 @@ async fn openapi_lists_the_webhooks() {
             "{p} missing from the OpenAPI document"
         );
     }
+}
+
+// ---------------------------------------------------------------- workspaces
+
+const ACME_PHONE: &str = "+14155550177";
+const ACME_EMAIL: &str = "bo@client.example";
+
+/// Workspace `acme`: account `acme-sdr` (listing the `day3_followup` template) and lead
+/// `acme-lead` (a number and an address no lead of `default` has, SMS consent).
+async fn seed_acme(d: &Daemon) {
+    let (s, v) = d
+        .put(
+            "/v1/accounts/acme-sdr",
+            ACME_OP,
+            json!({"status": "active",
+                   "whatsapp_templates": [{"name": "day3_followup", "language": "en_US", "status": "approved"}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = d
+        .put(
+            "/v1/leads/acme-lead",
+            ACME_SVC,
+            json!({
+                "phone": ACME_PHONE, "email": ACME_EMAIL, "timezone": "America/Los_Angeles",
+                "country": "US",
+                "consents": [{"channel": "sms", "purpose": "marketing", "granted_at": "2026-01-01T00:00:00Z", "source": "web_form"}]
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+}
+
+fn acme_sms(key: &str) -> Value {
+    json!({
+        "idempotency_key": key, "account_id": "acme-sdr", "lead_id": "acme-lead", "channel": "sms",
+        "content": {"body": "Hi Bo"}
+    })
+}
+
+#[tokio::test]
+async fn webhooks_land_in_the_workspace_whose_lead_wrote() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    seed_acme(&d).await;
+    let first = d.send_acme(acme_sms("acme-1")).await;
+    assert_eq!(first["status"], "sent", "{first}");
+    assert_eq!(first["recipient"], ACME_PHONE, "{first}");
+
+    // acme's lead texts STOP to Twilio (no bearer token, no workspace in the request).
+    let res = d
+        .twilio_signed(&[
+            ("MessageSid", "SMin9"),
+            ("From", ACME_PHONE),
+            ("To", "+14155550100"),
+            ("Body", "STOP"),
+        ])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let rows = d.dnc_in(ACME_OP, ACME_PHONE).await;
+    assert_eq!(rows.len(), 1, "the opt-out is acme's: {rows:?}");
+    assert_eq!(rows[0]["reason"], "opt_out_reply");
+    assert_eq!(rows[0]["source"], "inbound_sms");
+    assert!(
+        d.dnc_in(OP, ACME_PHONE).await.is_empty(),
+        "nothing lands in the fallback workspace"
+    );
+    // Confirmed once, from acme's account.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let confirmation = loop {
+        let (_, v) = d
+            .get("/v1/touches?lead_id=acme-lead&channel=sms", ACME_OP)
+            .await;
+        let found: Vec<Value> = v["touches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| {
+                t["idempotency_key"]
+                    .as_str()
+                    .is_some_and(|k| k.starts_with("opt-out-confirmation:"))
+            })
+            .cloned()
+            .collect();
+        if let Some(t) = found.iter().find(|t| t["status"] != "sending") {
+            assert_eq!(found.len(), 1, "{found:?}");
+            break t.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no confirmation; log:\n{}",
+            d.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(confirmation["status"], "sent", "{confirmation}");
+    assert_eq!(confirmation["account_id"], "acme-sdr");
+    assert_eq!(confirmation["recipient"], ACME_PHONE);
+    // acme's next touch is blocked; default's lead is untouched.
+    let blocked = d.send_acme(acme_sms("acme-2")).await;
+    assert_eq!(blocked["status"], "blocked", "{blocked}");
+    assert_eq!(blocked["reason"], "dnc_listed", "{blocked}");
+    let other = d.send(sms("default-1")).await;
+    assert_eq!(other["status"], "sent", "{other}");
+
+    // An unsubscribe reply by email from acme's lead: acme's DNC.
+    let mail = format!(
+        "From: Bo <{ACME_EMAIL}>\r\nSubject: Re: Hello\r\nContent-Type: text/plain\r\n\r\nPlease unsubscribe me from this list.\r\n"
+    );
+    let (s, v) = d
+        .hook_signed(EMAIL_PATH, "message/rfc822", mail.as_bytes())
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["opt_out"], true, "{v}");
+    assert_eq!(v["leads"], json!(["acme-lead"]), "{v}");
+    assert_eq!(d.dnc_in(ACME_OP, ACME_EMAIL).await.len(), 1);
+    assert!(d.dnc_in(OP, ACME_EMAIL).await.is_empty());
+
+    // A number that is a lead in both workspaces: a disposition writes a row in each.
+    let (s, v) = d
+        .put(
+            "/v1/leads/acme-ana",
+            ACME_SVC,
+            json!({"phone": PHONE, "timezone": "America/Los_Angeles"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let body = br#"{"phone": "+14155550123", "disposition": "DNC", "agent_id": "agent-9"}"#;
+    let (s, v) = d
+        .hook_signed(DISPOSITION_PATH, "application/json", body)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["dnc_entries"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["dnc"]["source"], "agent_disposition", "{v}");
+    assert_eq!(d.dnc_in(ACME_OP, PHONE).await.len(), 1);
+    assert_eq!(d.dnc_in(OP, PHONE).await.len(), 1);
+
+    // A number no workspace knows: the fallback workspace (`[webhooks] workspace`).
+    let stranger = "+14155550999";
+    let res = d
+        .twilio_signed(&[("From", stranger), ("To", "+14155550100"), ("Body", "STOP")])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(d.dnc_in(OP, stranger).await.len(), 1);
+    assert!(d.dnc_in(ACME_OP, stranger).await.is_empty());
+}
+
+#[tokio::test]
+async fn meta_template_update_reaches_every_workspace() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    seed_acme(&d).await;
+    let update = json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA1", "changes": [{
+        "field": "message_template_status_update",
+        "value": {"event": "PAUSED", "message_template_name": "day3_followup",
+                  "message_template_language": "en_US"}}]}]});
+    let (s, v) = d.meta_signed(&update).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, acc) = d.get("/v1/accounts/sdr-1", OP).await;
+    assert_eq!(acc["whatsapp_templates"][0]["status"], "paused", "{acc}");
+    let (_, acc) = d.get("/v1/accounts/acme-sdr", ACME_OP).await;
+    assert_eq!(acc["whatsapp_templates"][0]["status"], "paused", "{acc}");
+}
+
+#[tokio::test]
+async fn one_click_unsubscribe_names_the_address_the_email_went_to() {
+    let d = Daemon::start().await;
+    d.seed().await;
+    let sent = d.send(email("mail-1")).await;
+    assert_eq!(sent["status"], "sent", "{sent}");
+    assert_eq!(sent["recipient"], "ana@example.com", "{sent}");
+    let link = sent["sandbox_message"]["unsubscribe_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path_ = link.strip_prefix(PUBLIC).unwrap().to_owned();
+
+    // The lead's address changes after the send.
+    let (s, v) = d
+        .put(
+            "/v1/leads/lead-7",
+            SVC,
+            json!({"phone": PHONE, "whatsapp": PHONE, "email": "ana.new@example.com",
+                   "timezone": "America/Los_Angeles", "country": "US"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let t = d.touch(sent["id"].as_str().unwrap()).await;
+    assert_eq!(
+        t["recipient"], "ana@example.com",
+        "the recipient is fixed at send time: {t}"
+    );
+
+    let res = d
+        .client
+        .post(d.url(&path_))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let rows = d.dnc("ana@example.com").await;
+    assert_eq!(rows.len(), 1, "the address the email went to: {rows:?}");
+    assert_eq!(rows[0]["source"], "one_click_unsubscribe");
+    assert!(
+        d.dnc("ana.new@example.com").await.is_empty(),
+        "not the lead's current address"
+    );
 }

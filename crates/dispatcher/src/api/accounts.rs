@@ -31,9 +31,9 @@ pub async fn put_account(
     State(state): State<AppState>,
     Operator(p): Operator,
     IdPath(id): IdPath,
-    ApiJson(body): ApiJson<AccountBody>,
+    ApiJson(mut body): ApiJson<AccountBody>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    body.validate()?;
+    body.normalise()?;
     let created = state
         .store
         .put_account(&p.workspace, &id, &body, state.clock.now())

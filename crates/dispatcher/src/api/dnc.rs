@@ -26,13 +26,19 @@ pub struct DncList {
 }
 
 /// Adds an entry. `contact` is canonicalised (E.164, lower-cased email, LinkedIn id).
+///
+/// An open, open-ended contact entry (no `lead_id`, no `expires_at`) with reason
+/// `customer_request`, `opt_out_reply` or `provider_unsubscribed` exists at most once per
+/// contact, channel and reason: adding the same one again creates nothing and answers 200 with
+/// the entry already open (its own `source`, `added_by` and `created_at`).
 #[utoipa::path(
     post,
     path = "/v1/dnc",
     tag = "dnc",
     request_body = DncBody,
     responses(
-        (status = 201, description = "The entry: id, contact, lead_id, channel, reason, source, added_by, created_at, expires_at", body = Object),
+        (status = 201, description = "Created; the entry: id, contact, lead_id, channel, reason, source, added_by, created_at, expires_at", body = Object),
+        (status = 200, description = "The same open entry exists (same contact, channel and reason; no lead_id, no expires_at; reason customer_request, opt_out_reply or provider_unsubscribed): nothing created, the existing entry returned", body = Object),
         (status = 400, description = "Invalid entry (the field is named)", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
@@ -79,13 +85,19 @@ pub async fn add_dnc(
     }
     body.contact.clone_from(&contact);
     let id = uuid::Uuid::now_v7().to_string();
-    let row = state
+    let (row, created) = state
         .store
-        .add_dnc(&p.workspace, &id, &body, contact.as_deref(), now)
+        .ensure_dnc(&p.workspace, &id, &body, contact.as_deref(), now)
         .await?;
-    tracing::info!(workspace = %p.workspace, dnc_id = %row.id, channel = %row.channel, reason = %row.reason, "DNC entry added");
+    let status = if created {
+        tracing::info!(workspace = %p.workspace, dnc_id = %row.id, channel = %row.channel, reason = %row.reason, "DNC entry added");
+        StatusCode::CREATED
+    } else {
+        tracing::info!(workspace = %p.workspace, dnc_id = %row.id, channel = %row.channel, reason = %row.reason, "DNC entry already open; nothing added");
+        StatusCode::OK
+    };
     Ok((
-        StatusCode::CREATED,
+        status,
         Json(serde_json::to_value(row).map_err(ApiError::internal)?),
     ))
 }

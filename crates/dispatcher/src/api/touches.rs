@@ -64,11 +64,21 @@ pub struct TouchList {
 
 /// Validates a touch, checks its account and lead exist in the workspace, and stores it
 /// unless its idempotency key exists. Returns the stored touch and whether it was created.
+///
+/// A key seen before in the workspace answers with the first touch before anything is
+/// validated: a client's retry must get the first answer even when the request no longer
+/// validates on its own (its deadline has passed since, its account was deleted, …).
 pub(crate) async fn accept_touch(
     state: &AppState,
     workspace: &str,
     mut body: TouchBody,
 ) -> Result<(TouchRow, bool), ApiError> {
+    if let Some(key) = body.idempotency_key.as_deref()
+        && let Some(row) = state.store.touch_by_idempotency_key(workspace, key).await?
+    {
+        tracing::info!(workspace, touch_id = %row.id, "idempotency key seen before; returning the first touch");
+        return Ok((row, false));
+    }
     let now = state.clock.now();
     body.validate(now)?;
     check_id(&body.account_id, "account_id")?;
@@ -263,7 +273,7 @@ pub(crate) async fn touch_doc(store: &Store, row: &TouchRow) -> Result<Value, Ap
     tag = "touches",
     params(("id" = String, Path, description = "Touch id")),
     responses(
-        (status = 200, description = "The touch: status, next_attempt_at, attempts, decisions (oldest first), sent_at, provider_message_id, sandbox_message, request", body = Object),
+        (status = 200, description = "The touch: status, next_attempt_at, attempts, decisions (oldest first), sent_at, provider_message_id, recipient (the contact it was sent to, fixed when the gate allowed it), sandbox_message, request", body = Object),
         (status = 404, body = ErrorBody),
         (status = 401, body = ErrorBody),
     ),

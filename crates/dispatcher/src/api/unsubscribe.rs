@@ -34,11 +34,9 @@ async fn resolve(
         .touch_by_id(&touch_id)
         .await?
         .ok_or_else(missing)?;
-    let lead_email = state
-        .store
-        .get_lead(&touch.workspace, &touch.lead_id)
-        .await?
-        .and_then(|l| l.email);
+    // The address the email went to: recorded on the touch when the gate allowed it, else the
+    // message as the transport recorded it, else (touches sent before recipients were
+    // recorded) the lead's current address.
     let recorded_to = touch
         .sandbox_message
         .as_ref()
@@ -46,8 +44,19 @@ async fn resolve(
         .and_then(|m| m.get("to"))
         .and_then(serde_json::Value::as_str)
         .map(str::to_owned);
-    let email = lead_email
-        .or(recorded_to)
+    let recipient = touch
+        .recipient
+        .clone()
+        .filter(|_| touch.channel == gate::Channel::Email.as_str());
+    let email = match recipient.or(recorded_to) {
+        Some(e) => Some(e),
+        None => state
+            .store
+            .get_lead(&touch.workspace, &touch.lead_id)
+            .await?
+            .and_then(|l| l.email),
+    };
+    let email = email
         .and_then(|e| gate::Email::parse(&e).ok())
         .map(|e| e.as_str().to_owned())
         .ok_or_else(missing)?;

@@ -1,7 +1,17 @@
 //! Provider webhooks: no bearer token; each request proves its origin with its provider's
-//! signature (401 and nothing recorded otherwise), and acts on the workspace named by
-//! `[webhooks] workspace` (default `default`) unless the message it reports on belongs to a
-//! touch of another one.
+//! signature (401 and nothing recorded otherwise). A webhook names no workspace, so the data
+//! decides where it lands:
+//! - a message or disposition from a person (inbound SMS/WhatsApp/email, call dispositions)
+//!   goes to every workspace that has a lead with that contact (one [`inbound::process`] per
+//!   workspace: each gets its DNC row, inbound record and confirmation), and only when no
+//!   workspace has such a lead to `[webhooks] workspace` (default `default`);
+//! - a delivery status (Twilio status callback, Meta status) acts on the workspace of the touch
+//!   found by the provider's message id (by contact as above when no touch has that id);
+//! - a Meta template status update applies to the accounts of every workspace that list the
+//!   template.
+//!
+//! Senders written without a country code are read in the default region of
+//! `[webhooks] workspace` (providers send E.164 anyway).
 //!
 //! - `POST /v1/webhooks/twilio/sms` — `X-Twilio-Signature` = base64(HMAC-SHA1(auth token,
 //!   full URL + every POST parameter, sorted by name, as name then value)); the full URL is
@@ -219,9 +229,26 @@ fn twiml() -> Response {
         .into_response()
 }
 
-/// The workspace webhooks act on.
+/// The workspace webhooks fall back on when the data names none (`[webhooks] workspace`).
 fn webhook_workspace(state: &AppState) -> String {
     state.config.webhooks.workspace.clone()
+}
+
+/// The workspaces a message about `contact` belongs to: every workspace with a lead that has
+/// the contact, else `[webhooks] workspace`.
+async fn contact_workspaces(
+    state: &AppState,
+    contact: &gate::Contact,
+) -> Result<Vec<String>, ApiError> {
+    let found = state
+        .store
+        .workspaces_with_contact(contact.as_str())
+        .await?;
+    Ok(if found.is_empty() {
+        vec![webhook_workspace(state)]
+    } else {
+        found
+    })
 }
 
 /// Parses a sender the way the workspace parses contacts; 400 naming `field` otherwise.
@@ -283,7 +310,6 @@ pub async fn twilio_sms(State(state): State<AppState>, req: Request) -> Result<R
         twilio_status(&state, &params, status).await?;
         return Ok(twiml());
     }
-    let ws = webhook_workspace(&state);
     let Some(from) = param(&params, "From") else {
         return Err(ApiError::bad_request("From", "missing"));
     };
@@ -291,19 +317,13 @@ pub async fn twilio_sms(State(state): State<AppState>, req: Request) -> Result<R
         Some(rest) => (gate::Channel::Whatsapp, rest),
         None => (gate::Channel::Sms, from),
     };
-    let contact = sender(&state, &ws, channel, from, "From")?;
-    let outcome = inbound::process(
-        &state,
-        &ws,
-        channel,
-        &contact,
-        param(&params, "Body").unwrap_or(""),
-        None,
-        &[],
-        None,
-    )
-    .await?;
-    info!(workspace = %ws, message_sid = param(&params, "MessageSid").unwrap_or(""), intent = outcome.intent, "twilio inbound message");
+    let contact = sender(&state, &webhook_workspace(&state), channel, from, "From")?;
+    let body = param(&params, "Body").unwrap_or("");
+    for ws in contact_workspaces(&state, &contact).await? {
+        let outcome =
+            inbound::process(&state, &ws, channel, &contact, body, None, &[], None).await?;
+        info!(workspace = %ws, message_sid = param(&params, "MessageSid").unwrap_or(""), intent = outcome.intent, "twilio inbound message");
+    }
     Ok(twiml())
 }
 
@@ -365,6 +385,11 @@ async fn twilio_status(
         };
         let to = to.strip_prefix("whatsapp:").unwrap_or(to);
         let contact = sender(state, &ws, gate::Channel::Sms, to, "To")?;
+        // The touch's workspace; with no touch, wherever the number is a lead's.
+        let workspaces = match &touch {
+            Some(t) => vec![t.workspace.clone()],
+            None => contact_workspaces(state, &contact).await?,
+        };
         let wanted = WantedDnc {
             contact: contact.as_str(),
             scope: gate::ChannelScope::All,
@@ -375,9 +400,11 @@ async fn twilio_status(
                 |t| format!("touch {}", t.id),
             ),
         };
-        let (row, created) = ensure_dnc(state, &ws, &wanted, now).await?;
-        if created {
-            warn!(%ws, dnc_id = %row.id, "twilio reports the recipient unsubscribed (21610); DNC row written");
+        for ws in workspaces {
+            let (row, created) = ensure_dnc(state, &ws, &wanted, now).await?;
+            if created {
+                warn!(%ws, dnc_id = %row.id, "twilio reports the recipient unsubscribed (21610); DNC row written");
+            }
         }
     }
     Ok(())
@@ -480,7 +507,7 @@ pub async fn meta_whatsapp(
                 continue;
             };
             if field == "message_template_status_update" {
-                template_update(&state, &ws, value).await?;
+                template_update(&state, value).await?;
                 counts.2 += 1;
                 continue;
             }
@@ -559,24 +586,26 @@ async fn meta_message(state: &AppState, ws: &str, m: &Value) -> Result<(), ApiEr
             return Ok(());
         }
     };
-    let outcome = inbound::process(
-        state,
-        ws,
-        gate::Channel::Whatsapp,
-        &contact,
-        meta_text(m),
-        None,
-        &[],
-        unix_seconds(m.get("timestamp")),
-    )
-    .await?;
     let message_id = m.get("id").and_then(Value::as_str).unwrap_or("");
-    info!(
-        workspace = ws,
-        message_id,
-        intent = outcome.intent,
-        "whatsapp inbound message"
-    );
+    for ws in contact_workspaces(state, &contact).await? {
+        let outcome = inbound::process(
+            state,
+            &ws,
+            gate::Channel::Whatsapp,
+            &contact,
+            meta_text(m),
+            None,
+            &[],
+            unix_seconds(m.get("timestamp")),
+        )
+        .await?;
+        info!(
+            workspace = %ws,
+            message_id,
+            intent = outcome.intent,
+            "whatsapp inbound message"
+        );
+    }
     Ok(())
 }
 
@@ -646,9 +675,16 @@ async fn meta_status(state: &AppState, ws: &str, s: &Value) -> Result<(), ApiErr
                 .as_ref()
                 .map_or_else(|| "meta webhook".to_owned(), |t| format!("touch {}", t.id)),
         };
-        let (row, created) = ensure_dnc(state, ws, &wanted, now).await?;
-        if created {
-            warn!(ws, dnc_id = %row.id, "meta reports the recipient stopped marketing messages (131050); DNC row written");
+        // The touch's workspace; with no touch, wherever the number is a lead's.
+        let workspaces = match &touch {
+            Some(t) => vec![t.workspace.clone()],
+            None => contact_workspaces(state, &contact).await?,
+        };
+        for ws in workspaces {
+            let (row, created) = ensure_dnc(state, &ws, &wanted, now).await?;
+            if created {
+                warn!(%ws, dnc_id = %row.id, "meta reports the recipient stopped marketing messages (131050); DNC row written");
+            }
         }
     }
     Ok(())
@@ -666,7 +702,9 @@ fn template_status(event: &str) -> Option<gate::TemplateStatus> {
     }
 }
 
-async fn template_update(state: &AppState, ws: &str, value: &Value) -> Result<(), ApiError> {
+/// A template's new status, applied to the accounts of every workspace that list it (the
+/// template belongs to the WhatsApp Business Account, whichever workspace uses it).
+async fn template_update(state: &AppState, value: &Value) -> Result<(), ApiError> {
     let event = value.get("event").and_then(Value::as_str).unwrap_or("");
     let Some(name) = value.get("message_template_name").and_then(Value::as_str) else {
         warn!(
@@ -688,9 +726,9 @@ async fn template_update(state: &AppState, ws: &str, value: &Value) -> Result<()
     };
     let changed = state
         .store
-        .update_whatsapp_template_status(ws, name, language, status, state.clock.now())
+        .update_whatsapp_template_status_everywhere(name, language, status, state.clock.now())
         .await?;
-    info!(workspace = ws, template = name, language = language.unwrap_or("*"), status = status.as_str(), accounts = ?changed, "whatsapp template status updated");
+    info!(template = name, language = language.unwrap_or("*"), status = status.as_str(), accounts = ?changed, "whatsapp template status updated");
     Ok(())
 }
 
@@ -729,7 +767,7 @@ fn disposition_key(s: &str) -> String {
     request_body = DispositionBody,
     params(("X-Touchgate-Signature" = String, Header, description = "`sha256=<hex HMAC-SHA256(secret, raw body)>`, the secret from `[webhooks] secret_env`")),
     responses(
-        (status = 200, description = "`{\"dnc\": {entry}}` for a disposition listed in `[webhooks] dnc_dispositions`, else `{\"dnc\": null}`", body = Object),
+        (status = 200, description = "`{\"dnc\": {entry}, \"dnc_entries\": [{entry}, …]}` for a disposition listed in `[webhooks] dnc_dispositions` (an entry in every workspace with a lead that has the number, else in `[webhooks] workspace`; `dnc` is the first), else `{\"dnc\": null}`", body = Object),
         (status = 400, description = "Invalid body (the field is named)", body = ErrorBody),
         (status = 401, description = "Bad or missing signature, or no secret configured; nothing recorded", body = ErrorBody),
     )
@@ -745,8 +783,13 @@ pub async fn call_disposition(
         return Ok(refusal);
     }
     let d: DispositionBody = parse_json(&body, body_limit(&state.config))?;
-    let ws = webhook_workspace(&state);
-    let contact = sender(&state, &ws, gate::Channel::Call, &d.phone, "phone")?;
+    let contact = sender(
+        &state,
+        &webhook_workspace(&state),
+        gate::Channel::Call,
+        &d.phone,
+        "phone",
+    )?;
     let key = disposition_key(&d.disposition);
     let listed = state
         .config
@@ -755,7 +798,7 @@ pub async fn call_disposition(
         .iter()
         .any(|x| disposition_key(x) == key);
     if !listed {
-        info!(workspace = %ws, call_id = d.call_id.as_deref().unwrap_or(""), disposition = %d.disposition, "call disposition: no DNC");
+        info!(call_id = d.call_id.as_deref().unwrap_or(""), disposition = %d.disposition, "call disposition: no DNC");
         return Ok(Json(json!({ "dnc": null })).into_response());
     }
     let agent = d
@@ -770,9 +813,15 @@ pub async fn call_disposition(
         source: "agent_disposition".to_owned(),
         added_by: agent.map_or_else(|| "agent".to_owned(), str::to_owned),
     };
-    let (row, created) = ensure_dnc(&state, &ws, &wanted, state.clock.now()).await?;
-    info!(workspace = %ws, dnc_id = %row.id, created, call_id = d.call_id.as_deref().unwrap_or(""), disposition = %d.disposition, "call disposition: DNC");
-    Ok(Json(json!({ "dnc": row })).into_response())
+    let now = state.clock.now();
+    let mut rows = Vec::new();
+    for ws in contact_workspaces(&state, &contact).await? {
+        let (row, created) = ensure_dnc(&state, &ws, &wanted, now).await?;
+        info!(workspace = %ws, dnc_id = %row.id, created, call_id = d.call_id.as_deref().unwrap_or(""), disposition = %d.disposition, "call disposition: DNC");
+        rows.push(row);
+    }
+    // `dnc`: the first workspace's entry; `dnc_entries`: one per workspace the number is in.
+    Ok(Json(json!({ "dnc": rows.first(), "dnc_entries": rows })).into_response())
 }
 
 // ---------------------------------------------------------------- inbound email
@@ -785,7 +834,7 @@ pub async fn call_disposition(
     request_body(content = String, content_type = "message/rfc822", description = "The raw RFC 5322 message"),
     params(("X-Touchgate-Signature" = String, Header, description = "`sha256=<hex HMAC-SHA256(secret, raw body)>`")),
     responses(
-        (status = 200, description = "As `POST /v1/inbound`: `{\"opt_out\", \"intent\", \"matched\"?, \"dnc\"?, \"leads\"}`", body = Object),
+        (status = 200, description = "As `POST /v1/inbound`: `{\"opt_out\", \"intent\", \"matched\"?, \"dnc\"?, \"leads\"}`. Taken in every workspace with a lead that has the sender (else in `[webhooks] workspace`); when that is several, `leads` lists them all and `dnc_entries` has one entry per workspace", body = Object),
         (status = 400, description = "No readable `From` address (field `From`)", body = ErrorBody),
         (status = 401, description = "Bad or missing signature, or no secret configured; nothing recorded", body = ErrorBody),
     )
@@ -801,27 +850,63 @@ pub async fn email_inbound(
         return Ok(refusal);
     }
     let mail = email_parse::parse(&body);
-    let ws = webhook_workspace(&state);
     let Some(from) = mail.from.as_deref() else {
         return Err(ApiError::bad_request(
             "From",
             "the message has no From address",
         ));
     };
-    let contact = sender(&state, &ws, gate::Channel::Email, from, "From")?;
-    let pairs = mail.header_pairs();
-    let outcome = inbound::process(
+    let contact = sender(
         &state,
-        &ws,
+        &webhook_workspace(&state),
         gate::Channel::Email,
-        &contact,
-        &mail.text,
-        mail.subject.as_deref(),
-        &pairs,
-        None,
-    )
-    .await?;
-    Ok(Json(outcome.to_json()).into_response())
+        from,
+        "From",
+    )?;
+    let pairs = mail.header_pairs();
+    let mut outcomes = Vec::new();
+    for ws in contact_workspaces(&state, &contact).await? {
+        outcomes.push(
+            inbound::process(
+                &state,
+                &ws,
+                gate::Channel::Email,
+                &contact,
+                &mail.text,
+                mail.subject.as_deref(),
+                &pairs,
+                None,
+            )
+            .await?,
+        );
+    }
+    Ok(Json(merged_outcome(&outcomes)).into_response())
+}
+
+/// The answer for one message taken in one or more workspaces: the first workspace's
+/// `{"opt_out", "intent", "matched"?, "dnc"?}`, `leads` of every workspace, and (when the
+/// message went to several) `dnc_entries`, one per workspace.
+fn merged_outcome(outcomes: &[inbound::InboundOutcome]) -> Value {
+    let Some(first) = outcomes.first() else {
+        return json!({ "opt_out": false, "intent": "none", "leads": [] });
+    };
+    let mut out = first.to_json();
+    if outcomes.len() > 1
+        && let Some(map) = out.as_object_mut()
+    {
+        let mut leads: Vec<&str> = outcomes
+            .iter()
+            .flat_map(|o| o.leads.iter().map(String::as_str))
+            .collect();
+        leads.sort_unstable();
+        leads.dedup();
+        map.insert("leads".to_owned(), json!(leads));
+        let entries: Vec<_> = outcomes.iter().filter_map(|o| o.dnc.as_ref()).collect();
+        if !entries.is_empty() {
+            map.insert("dnc_entries".to_owned(), json!(entries));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
