@@ -11,8 +11,8 @@
 //! * Baseline: N no-op apalis jobs pushed, then one worker runs them; jobs per second.
 //!
 //! `cargo bench -p dispatcher --bench throughput` runs N = 2000 (`TOUCHGATE_BENCH_N` overrides,
-//! `--quick` runs 300). Under `cargo test --benches` (no `--bench` argument) it runs a tiny N so
-//! CI stays fast. PostgreSQL: `TOUCHGATE_TEST_POSTGRES_URL` (default
+//! `--quick` runs 300; `TOUCHGATE_BENCH_RUNS=k` repeats each end-to-end configuration k times).
+//! Under `cargo test --benches` (no `--bench` argument) it runs a tiny N so CI stays fast. PostgreSQL: `TOUCHGATE_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); a fresh database per configuration.
 #![allow(clippy::print_stdout)]
 
@@ -42,6 +42,9 @@ const PER_ACCOUNT: usize = 100;
 
 struct Plan {
     n: usize,
+    /// Times each end-to-end configuration runs (`TOUCHGATE_BENCH_RUNS`; the machine may be
+    /// shared, so one run can be noisy).
+    runs: usize,
     latency_samples: usize,
     pg_admin: String,
 }
@@ -59,8 +62,14 @@ fn plan() -> Plan {
         (true, true, None) => 300,
         (true, false, None) => 2000,
     };
+    let runs = std::env::var("TOUCHGATE_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|_| bench)
+        .unwrap_or(1);
     Plan {
         n: n.max(1),
+        runs: usize::max(runs, 1),
         latency_samples: if bench { 200 } else { 10 },
         pg_admin: std::env::var("TOUCHGATE_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned()),
@@ -103,15 +112,12 @@ async fn fresh(kind: &str, plan: &Plan) -> Result<Db> {
 }
 
 async fn drop_db(db: &Db, plan: &Plan) {
-    if let Some(name) = &db.pg_name {
-        if let Ok(admin) = sqlx::PgPool::connect(&plan.pg_admin).await {
-            let _ = admin
-                .execute(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .await;
-            admin.close().await;
-        }
+    if let Some(name) = &db.pg_name
+        && let Ok(admin) = sqlx::PgPool::connect(&plan.pg_admin).await
+    {
+        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        let _ = admin.execute(sqlx::AssertSqlSafe(sql)).await;
+        admin.close().await;
     }
 }
 
@@ -193,15 +199,12 @@ async fn scalar_i64(store: &Store, sql: &'static str) -> Result<Option<i64>> {
     Ok(row.try_get::<Option<i64>, _>(0)?)
 }
 
-fn percentile(sorted: &[i64], p: f64) -> i64 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted
-        .get(rank.clamp(1, sorted.len()) - 1)
-        .copied()
-        .unwrap_or_default()
+/// The nearest-rank percentile `p` (in per cent) of sorted samples.
+fn percentile(sorted: &[i64], p: usize) -> i64 {
+    let rank = (p * sorted.len())
+        .div_ceil(100)
+        .clamp(1, sorted.len().max(1));
+    sorted.get(rank - 1).copied().unwrap_or_default()
 }
 
 struct E2e {
@@ -311,8 +314,8 @@ async fn end_to_end_on(db: &Db, kind: &str, nodes: usize, plan: &Plan) -> Result
         drain_ms,
         wall,
         jobs: jobs.unwrap_or_default(),
-        p50: percentile(&latencies, 50.0),
-        p99: percentile(&latencies, 99.0),
+        p50: percentile(&latencies, 50),
+        p99: percentile(&latencies, 99),
         max: latencies.last().copied().unwrap_or_default(),
     })
 }
@@ -350,26 +353,46 @@ struct Baseline {
     rate: f64,
 }
 
-/// `fetch` jobs per fetch; `concurrency` None = apalis' default (unbounded).
-async fn baseline(
-    kind: &str,
+/// How the baseline worker runs: jobs per fetch, concurrency (None = apalis' default,
+/// unbounded), and whether jobs are marked `Running` when they start.
+#[derive(Clone, Copy)]
+struct Shape {
+    name: &'static str,
     fetch: usize,
     concurrency: Option<usize>,
-    plan: &Plan,
-) -> Result<Baseline> {
+    lock: bool,
+}
+
+/// The dispatch queue's own settings, and apalis' defaults.
+const SHAPES: [Shape; 2] = [
+    Shape {
+        name: "touchgate's",
+        fetch: queue::FETCH_BATCH,
+        concurrency: Some(1),
+        lock: false,
+    },
+    Shape {
+        name: "apalis defaults",
+        fetch: 10,
+        concurrency: None,
+        lock: true,
+    },
+];
+
+async fn baseline(kind: &str, shape: Shape, plan: &Plan) -> Result<Baseline> {
     let db = fresh(kind, plan).await?;
-    let result = baseline_on(&db, kind, fetch, concurrency, plan).await;
+    let result = baseline_on(&db, kind, shape, plan).await;
     drop_db(&db, plan).await;
     result
 }
 
-async fn baseline_on(
-    db: &Db,
-    kind: &str,
-    fetch: usize,
-    concurrency: Option<usize>,
-    plan: &Plan,
-) -> Result<Baseline> {
+async fn baseline_on(db: &Db, kind: &str, shape: Shape, plan: &Plan) -> Result<Baseline> {
+    let Shape {
+        fetch,
+        concurrency,
+        lock,
+        ..
+    } = shape;
     let n = plan.n;
     let counter = Counter {
         done: Arc::new(AtomicUsize::new(0)),
@@ -387,7 +410,8 @@ async fn baseline_on(
             let mut storage = SqliteStorage::<Noop>::new(&pool).with_config(
                 apalis_sqlite::Config::default()
                     .queue(queue)
-                    .batch_size(fetch),
+                    .batch_size(fetch)
+                    .lock_tasks(lock),
             );
             storage
                 .push_bulk(jobs)
@@ -407,7 +431,8 @@ async fn baseline_on(
             let mut storage = PostgresStorage::<Noop>::new(&pool).with_config(
                 apalis_postgres::Config::default()
                     .queue(queue)
-                    .batch_size(fetch),
+                    .batch_size(fetch)
+                    .lock_tasks(lock),
             );
             storage
                 .push_bulk(jobs)
@@ -434,7 +459,8 @@ async fn baseline_on(
     }
     Ok(Baseline {
         label: format!(
-            "{kind}, fetch {fetch}, concurrency {}",
+            "{kind}, {} (fetch {fetch}, concurrency {}, lock {lock})",
+            shape.name,
             concurrency.map_or("unbounded".to_owned(), |c| c.to_string())
         ),
         rate: n as f64 / elapsed.as_secs_f64(),
@@ -477,12 +503,13 @@ async fn main() -> Result<()> {
         "p99 ms",
         "max ms"
     );
-    for (kind, nodes) in [
+    let configs = [
         ("sqlite", 1),
         ("sqlite", 2),
         ("postgres", 1),
         ("postgres", 2),
-    ] {
+    ];
+    for (kind, nodes) in (0..plan.runs).flat_map(|_| configs) {
         match end_to_end(kind, nodes, &plan).await {
             Ok(r) => println!(
                 "{:<26} {:>14.0} {:>10} {:>8.2} {:>6} {:>8} {:>8} {:>8}",
@@ -500,12 +527,12 @@ async fn main() -> Result<()> {
     }
     println!();
     println!("apalis baseline: {} no-op jobs", plan.n);
-    println!("{:<46} {:>10}", "configuration", "jobs/s");
+    println!("{:<66} {:>10}", "configuration", "jobs/s");
     for kind in ["sqlite", "postgres"] {
-        for (fetch, concurrency) in [(queue::FETCH_BATCH, Some(1)), (10, None)] {
-            match baseline(kind, fetch, concurrency, &plan).await {
-                Ok(b) => println!("{:<46} {:>10.0}", b.label, b.rate),
-                Err(e) => println!("{kind}, fetch {fetch}: failed: {e:#}"),
+        for shape in SHAPES {
+            match baseline(kind, shape, &plan).await {
+                Ok(b) => println!("{:<66} {:>10.0}", b.label, b.rate),
+                Err(e) => println!("{kind}, {}: failed: {e:#}", shape.name),
             }
         }
     }

@@ -2,7 +2,7 @@
 //!
 //! A job is [`DispatchDue`]: "decide every touch due now, at most `batch` of them". Touches are
 //! not copied into the queue: they stay in our `touches` table, and a job only says *when* to
-//! look. The touch table's conditional claim ([`Store::begin_dispatch`]) makes a job that runs
+//! look. The touch table's conditional claim ([`crate::store::Store::begin_dispatch`]) makes a job that runs
 //! twice (apalis delivers at least once), or two jobs running on two nodes at once, harmless.
 //!
 //! * Storage follows the database: apalis-sqlite's `SqliteStorage` on its own pool to the same
@@ -197,13 +197,17 @@ impl std::fmt::Debug for JobStore {
 }
 
 impl JobStore {
+    /// Jobs are not marked `Running` when they start (`lock_tasks(false)`): one write less per
+    /// job; a fetched job stays `Queued` until acknowledged, which apalis' orphan recovery
+    /// covers just the same.
     async fn connect(url: &str, pool_size: u32) -> Result<JobStore, QueueError> {
         if url.starts_with("sqlite:") {
             let pool = connect_sqlite(url, pool_size).await?;
             let storage = SqliteStorage::new(&pool).with_config(
                 apalis_sqlite::Config::default()
                     .queue(QUEUE)
-                    .batch_size(FETCH_BATCH),
+                    .batch_size(FETCH_BATCH)
+                    .lock_tasks(false),
             );
             Ok(JobStore::Sqlite { pool, storage })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -211,7 +215,8 @@ impl JobStore {
             let storage = PostgresStorage::new(&pool).with_config(
                 apalis_postgres::Config::default()
                     .queue(QUEUE)
-                    .batch_size(FETCH_BATCH),
+                    .batch_size(FETCH_BATCH)
+                    .lock_tasks(false),
             );
             Ok(JobStore::Postgres { pool, storage })
         } else {
@@ -388,11 +393,11 @@ impl Kicker {
         }
         inner.stats.pushed.fetch_add(1, Ordering::Relaxed);
         debug!(job = %id, run_at = %from_ms(at_ms), "dispatch job pushed");
-        if run_at.is_none() {
-            if let Some(tx) = lock(&inner.wake).as_mut() {
-                // Full means a wake-up is already queued.
-                let _ = tx.try_send(());
-            }
+        if run_at.is_none()
+            && let Some(tx) = lock(&inner.wake).as_mut()
+        {
+            // Full means a wake-up is already queued.
+            let _ = tx.try_send(());
         }
         Ok(true)
     }
@@ -502,10 +507,10 @@ async fn dispatch_due(job: DispatchDue, shared: Data<Arc<Shared>>) -> Result<(),
             Some(Utc::now() + chrono_dur(shared.poll))
         }
     };
-    if let Some(at) = next {
-        if let Err(e) = shared.kicker.kick(at).await {
-            warn!(error = ?e, "cannot push the next dispatch job; the backstop will");
-        }
+    if let Some(at) = next
+        && let Err(e) = shared.kicker.kick(at).await
+    {
+        warn!(error = ?e, "cannot push the next dispatch job; the backstop will");
     }
     // Never an error: apalis would retry it at once.
     Ok(())
@@ -562,11 +567,11 @@ impl PollStrategy for Wakeups {
             ready = true;
             self.echo = Some(Box::pin(tokio::time::sleep(ECHO)));
         }
-        if let Some(echo) = self.echo.as_mut() {
-            if echo.as_mut().poll(cx).is_ready() {
-                self.echo = None;
-                ready = true;
-            }
+        if let Some(echo) = self.echo.as_mut()
+            && echo.as_mut().poll(cx).is_ready()
+        {
+            self.echo = None;
+            ready = true;
         }
         if let Some(notify) = self.notify.as_mut() {
             loop {

@@ -5,6 +5,8 @@
 //! `TOUCHGATE_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`). The
 //! PostgreSQL half fails loudly when the server is unreachable: it is never skipped.
 
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -39,16 +41,20 @@ struct Fresh {
 impl Fresh {
     async fn finish(self) {
         self.store.pool().close().await;
-        if let Some(name) = self.pg_name {
-            if let Ok(admin) = sqlx::PgPool::connect(&pg_admin_url()).await {
-                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                let _ = admin.execute(sqlx::AssertSqlSafe(sql)).await;
-            }
+        if let Some(name) = self.pg_name
+            && let Ok(admin) = sqlx::PgPool::connect(&pg_admin_url()).await
+        {
+            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let _ = admin.execute(sqlx::AssertSqlSafe(sql)).await;
         }
     }
 }
 
 async fn fresh(kind: &str) -> Fresh {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     match kind {
         "sqlite" => {
             let dir = tempfile::tempdir().expect("tempdir");
@@ -107,6 +113,8 @@ both!(
     two_dispatchers_share_the_queue_without_double_sends,
     a_snoozed_touch_is_picked_up_by_a_scheduled_job,
     kicks_are_deduplicated,
+    a_failed_worker_is_restarted,
+    finished_jobs_are_purged,
 );
 
 /// An account without caps and `leads` email leads; transactional email passes the gate at
@@ -371,4 +379,149 @@ async fn kicks_are_deduplicated(db: &Fresh) {
             .expect("kick")
     );
     assert_eq!(kicker.stats().deduplicated.load(Ordering::Relaxed), 3);
+}
+
+/// PostgreSQL only: every connection to the database is cut (a failover, a restarted
+/// server); the queue carries on — the pools reconnect, and a worker that hit the error is
+/// restarted by its supervisor. Kicks are retried as the daemon's backstop would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_queue_survives_cut_connections() {
+    let db = fresh("postgres").await;
+    seed(&db.store, 5).await;
+    let queue = DispatchQueue::start(dispatcher(&db.store, "node-a"), &db.url, options(50))
+        .await
+        .expect("queue");
+    let kicker = queue.kicker();
+    let name = db.pg_name.clone().expect("postgres database");
+    let admin = sqlx::PgPool::connect(&pg_admin_url()).await.expect("admin");
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind(&name)
+    .execute(&admin)
+    .await
+    .expect("terminate");
+    let ids = enqueue(&db.store, 5, Utc::now()).await;
+    kick_until_sent(&kicker, &db.store, &ids).await;
+    assert_sent_once(&db.store, &ids).await;
+    drop(queue);
+    db.finish().await;
+}
+
+/// Kicks until every touch is sent (what the daemon's backstop does), or fails at a deadline.
+async fn kick_until_sent(kicker: &dispatcher::queue::Kicker, store: &Store, ids: &[String]) {
+    let until = tokio::time::Instant::now() + StdDuration::from_secs(30);
+    loop {
+        let _ = kicker.kick_now().await;
+        let mut left = 0;
+        for id in ids {
+            let row = store.get_touch(WS, id).await.expect("get").expect("row");
+            left += usize::from(row.status != TouchStatus::Sent);
+        }
+        if left == 0 {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < until,
+            "{left} touches still not sent"
+        );
+        tokio::time::sleep(StdDuration::from_millis(200)).await;
+    }
+}
+
+/// A database error stops an apalis worker for good; the supervisor starts a new one (with
+/// backoff) and dispatching resumes once the database is healthy again.
+async fn a_failed_worker_is_restarted(db: &Fresh) {
+    seed(&db.store, 5).await;
+    let queue = DispatchQueue::start(dispatcher(&db.store, "node-a"), &db.url, options(50))
+        .await
+        .expect("queue");
+    let kicker = queue.kicker();
+    let (away, back) = if db.pg_name.is_some() {
+        (
+            "ALTER TABLE apalis.jobs RENAME TO jobs_away",
+            "ALTER TABLE apalis.jobs_away RENAME TO jobs",
+        )
+    } else {
+        (
+            "ALTER TABLE Jobs RENAME TO Jobs_away",
+            "ALTER TABLE Jobs_away RENAME TO Jobs",
+        )
+    };
+    // The apalis jobs table disappears: the worker's next poll fails.
+    sqlx::query(away)
+        .execute(db.store.pool())
+        .await
+        .expect("away");
+    let until = tokio::time::Instant::now() + StdDuration::from_secs(30);
+    while kicker.stats().worker_starts.load(Ordering::Relaxed) < 2 {
+        assert!(
+            tokio::time::Instant::now() < until,
+            "the failed worker was never restarted"
+        );
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    sqlx::query(back)
+        .execute(db.store.pool())
+        .await
+        .expect("back");
+    let ids = enqueue(&db.store, 5, Utc::now()).await;
+    kick_until_sent(&kicker, &db.store, &ids).await;
+    assert_sent_once(&db.store, &ids).await;
+}
+
+/// Finished jobs are deleted (apalis-sqlite's acknowledgement slows down with every finished
+/// row it keeps).
+async fn finished_jobs_are_purged(db: &Fresh) {
+    seed(&db.store, 1).await;
+    let opts = QueueOptions {
+        purge_every: StdDuration::from_secs(1),
+        keep_finished: StdDuration::ZERO,
+        ..options(50)
+    };
+    let queue = DispatchQueue::start(dispatcher(&db.store, "node-a"), &db.url, opts)
+        .await
+        .expect("queue");
+    let kicker = queue.kicker();
+    let table = if db.pg_name.is_some() {
+        "apalis.jobs"
+    } else {
+        "Jobs"
+    };
+    let count = |status: &'static str| {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE status = '{status}'");
+        async move {
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+                .fetch_one(db.store.pool())
+                .await
+                .expect("count")
+        }
+    };
+    let until = tokio::time::Instant::now() + StdDuration::from_secs(30);
+    // Jobs run (the start-up one, and those of two kicks)…
+    for _ in 0..2 {
+        let before = kicker.stats().ran.load(Ordering::Relaxed);
+        kicker.kick_now().await.expect("kick");
+        while kicker.stats().ran.load(Ordering::Relaxed) == before {
+            assert!(
+                tokio::time::Instant::now() < until,
+                "a kicked job never ran"
+            );
+            tokio::time::sleep(StdDuration::from_millis(20)).await;
+        }
+    }
+    // …and none of them is left once acknowledged and purged.
+    loop {
+        let (done, queued) = (count("Done").await, count("Queued").await);
+        if done == 0 && queued == 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < until,
+            "{done} finished jobs never purged ({queued} not acknowledged)"
+        );
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    assert!(kicker.stats().ran.load(Ordering::Relaxed) >= 2);
 }
