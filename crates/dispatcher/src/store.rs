@@ -1001,23 +1001,19 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<Dispatch>> {
         let mut tx = self.write_tx().await?;
-        let claimed = sqlx::query(
-            "UPDATE touches SET claimed_by = $1 WHERE id = $2 AND status IN ('queued', 'scheduled') AND next_attempt_at <= $3",
-        )
+        let claimed = sqlx::query(safe!(
+            "UPDATE touches SET claimed_by = $1 WHERE id = $2 AND status IN ('queued', 'scheduled') \
+             AND next_attempt_at <= $3 RETURNING {TOUCH_COLUMNS}"
+        ))
         .bind(claimant)
         .bind(touch_id)
         .bind(ms(now))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if claimed != 1 {
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = claimed else {
             tx.rollback().await?;
             return Ok(None);
-        }
-        let row = sqlx::query(safe!("SELECT {TOUCH_COLUMNS} FROM touches WHERE id = $1"))
-            .bind(touch_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        };
         let touch = touch_from_row(&row)?;
         sqlx::query(
             "INSERT INTO cap_locks (workspace, account_id, channel, version) VALUES ($1, $2, $3, 1) \
@@ -1057,27 +1053,28 @@ impl Store {
         let mut tx = self.write_tx().await?;
         // A late acceptance (the stale-sending sweep already declared the outcome unknown) is
         // still the truth: record it, so nobody resends a message the provider has.
-        let was_review = sqlx::query("SELECT status FROM touches WHERE id = $1")
+        let mut late = false;
+        let mut ws: Option<String> = None;
+        for from in ["sending", "needs_review"] {
+            let row = sqlx::query(
+                "UPDATE touches SET status = 'sent', sent_at = $1, provider_message_id = $2, sandbox_message = $3, \
+                 updated_at = $1 WHERE id = $4 AND status = $5 RETURNING workspace",
+            )
+            .bind(ms(now))
+            .bind(provider_message_id)
+            .bind(sandbox_message.map(|v| v.to_string()))
             .bind(touch_id)
+            .bind(from)
             .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| r.try_get::<String, _>("status"))
-            .transpose()?
-            .is_some_and(|s| s == TouchStatus::NeedsReview.as_str());
-        let changed = sqlx::query(
-            "UPDATE touches SET status = 'sent', sent_at = $1, provider_message_id = $2, sandbox_message = $3, \
-             updated_at = $1 WHERE id = $4 AND status IN ('sending', 'needs_review')",
-        )
-        .bind(ms(now))
-        .bind(provider_message_id)
-        .bind(sandbox_message.map(|v| v.to_string()))
-        .bind(touch_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if changed == 1 {
-            let ws = workspace_of(&mut tx, touch_id).await?;
-            let detail = if was_review {
+            .await?;
+            if let Some(r) = row {
+                ws = Some(r.try_get("workspace")?);
+                late = from == "needs_review";
+                break;
+            }
+        }
+        if let Some(ws) = ws {
+            let detail = if late {
                 format!(
                     "sent (late: the provider accepted it after the touch was marked needs_review), provider message id {provider_message_id}"
                 )
@@ -1108,7 +1105,7 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let changed = sqlx::query(
             "UPDATE touches SET status = $1, next_attempt_at = COALESCE($2, next_attempt_at), reason = COALESCE($3, reason), \
-             error = $4, attempts = attempts + $5, updated_at = $6 WHERE id = $7 AND status = 'sending'",
+             error = $4, attempts = attempts + $5, updated_at = $6 WHERE id = $7 AND status = 'sending' RETURNING workspace",
         )
         .bind(status.as_str())
         .bind(next_attempt_at.map(ms))
@@ -1117,22 +1114,21 @@ impl Store {
         .bind(i64::from(count_attempt))
         .bind(ms(now))
         .bind(touch_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .fetch_optional(&mut *tx)
+        .await?;
         // Nothing changed (the touch was recovered or cancelled meanwhile): keep its
         // reservation and its timeline as they are.
-        if changed == 0 {
+        let Some(changed) = changed else {
             tx.rollback().await?;
             return Ok(());
-        }
+        };
+        let ws: String = changed.try_get("workspace")?;
         if release_reservation {
             sqlx::query("DELETE FROM sends WHERE touch_id = $1")
                 .bind(touch_id)
                 .execute(&mut *tx)
                 .await?;
         }
-        let ws = workspace_of(&mut tx, touch_id).await?;
         insert_event(&mut tx, &ws, touch_id, now, kind, reason, Some(detail)).await?;
         tx.commit().await?;
         Ok(())
