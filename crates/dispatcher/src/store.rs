@@ -1015,26 +1015,30 @@ impl Store {
             return Ok(None);
         };
         let touch = touch_from_row(&row)?;
-        sqlx::query(
-            "INSERT INTO cap_locks (workspace, account_id, channel, version) VALUES ($1, $2, $3, 1) \
-             ON CONFLICT (workspace, account_id, channel) DO UPDATE SET version = cap_locks.version + 1",
-        )
-        .bind(touch.workspace.as_str())
-        .bind(touch.account_id.as_str())
-        .bind(touch.channel.as_str())
-        .execute(&mut *tx)
-        .await?;
-        // Per-recipient legal caps (FL/OK/MD: 3 solicitations in 24 h from any sender) span
-        // accounts and channels: serialise on the lead too. Always after the sender's row, so
-        // two dispatch transactions can never wait on each other in a cycle.
-        sqlx::query(
-            "INSERT INTO cap_locks (workspace, account_id, channel, version) VALUES ($1, '', $2, 1) \
-             ON CONFLICT (workspace, account_id, channel) DO UPDATE SET version = cap_locks.version + 1",
-        )
-        .bind(touch.workspace.as_str())
-        .bind(format!("lead:{}", touch.lead_id))
-        .execute(&mut *tx)
-        .await?;
+        // On SQLite, BEGIN IMMEDIATE already serialises every writer; the lock rows matter on
+        // PostgreSQL, where dispatch transactions run side by side.
+        if self.kind == DbKind::Postgres {
+            sqlx::query(
+                "INSERT INTO cap_locks (workspace, account_id, channel, version) VALUES ($1, $2, $3, 1) \
+                 ON CONFLICT (workspace, account_id, channel) DO UPDATE SET version = cap_locks.version + 1",
+            )
+            .bind(touch.workspace.as_str())
+            .bind(touch.account_id.as_str())
+            .bind(touch.channel.as_str())
+            .execute(&mut *tx)
+            .await?;
+            // Per-recipient legal caps (FL/OK/MD: 3 solicitations in 24 h from any sender) span
+            // accounts and channels: serialise on the lead too. Always after the sender's row, so
+            // two dispatch transactions can never wait on each other in a cycle.
+            sqlx::query(
+                "INSERT INTO cap_locks (workspace, account_id, channel, version) VALUES ($1, '', $2, 1) \
+                 ON CONFLICT (workspace, account_id, channel) DO UPDATE SET version = cap_locks.version + 1",
+            )
+            .bind(touch.workspace.as_str())
+            .bind(format!("lead:{}", touch.lead_id))
+            .execute(&mut *tx)
+            .await?;
+        }
         Ok(Some(Dispatch {
             tx,
             touch,
@@ -1755,27 +1759,41 @@ pub struct Dispatch {
 impl Dispatch {
     pub async fn load_facts(&mut self, now: DateTime<Utc>) -> Result<LoadedFacts> {
         let ws = self.touch.workspace.clone();
-        let acc = sqlx::query("SELECT body FROM accounts WHERE workspace = $1 AND id = $2")
-            .bind(ws.as_str())
-            .bind(self.touch.account_id.as_str())
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        let account = acc
-            .map(|r| parse_doc::<AccountBody>(&r, "account"))
+        // Account, lead and the lead's last inbound WhatsApp message in one round trip: every
+        // statement costs a trip to the database (on SQLite, to sqlx's worker thread).
+        let row = sqlx::query(
+            "SELECT (SELECT body FROM accounts WHERE workspace = $1 AND id = $2) AS account, \
+             l.body AS lead, l.phone, l.email, l.linkedin, l.whatsapp, \
+             (SELECT last_at FROM lead_inbound WHERE workspace = $1 AND lead_id = $3 AND channel = 'whatsapp') AS wa \
+             FROM (SELECT 1 AS one) AS o LEFT JOIN leads l ON l.workspace = $1 AND l.id = $3",
+        )
+        .bind(ws.as_str())
+        .bind(self.touch.account_id.as_str())
+        .bind(self.touch.lead_id.as_str())
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let account = row
+            .try_get::<Option<String>, _>("account")?
+            .map(|body| {
+                serde_json::from_str::<AccountBody>(&body).map_err(|source| StoreError::Corrupt {
+                    what: "account".to_owned(),
+                    source,
+                })
+            })
             .transpose()?;
-        let lead_row = sqlx::query("SELECT body, phone, email, linkedin, whatsapp FROM leads WHERE workspace = $1 AND id = $2")
-            .bind(ws.as_str())
-            .bind(self.touch.lead_id.as_str())
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        let (lead, contacts) = match lead_row {
-            Some(r) => {
-                let body: LeadBody = parse_doc(&r, "lead")?;
+        let lead_body: Option<String> = row.try_get("lead")?;
+        let (lead, contacts) = match lead_body {
+            Some(body) => {
+                let body: LeadBody =
+                    serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
+                        what: "lead".to_owned(),
+                        source,
+                    })?;
                 self.contacts = LeadContacts {
-                    phone: r.try_get("phone")?,
-                    email: r.try_get("email")?,
-                    linkedin: r.try_get("linkedin")?,
-                    whatsapp: r.try_get("whatsapp")?,
+                    phone: row.try_get("phone")?,
+                    email: row.try_get("email")?,
+                    linkedin: row.try_get("linkedin")?,
+                    whatsapp: row.try_get("whatsapp")?,
                 };
                 let c = &self.contacts;
                 let contacts: Vec<String> = [&c.phone, &c.email, &c.linkedin, &c.whatsapp]
@@ -1790,17 +1808,7 @@ impl Dispatch {
                 (None, Vec::new())
             }
         };
-        let inbound = sqlx::query(
-            "SELECT last_at FROM lead_inbound WHERE workspace = $1 AND lead_id = $2 AND channel = 'whatsapp'",
-        )
-        .bind(ws.as_str())
-        .bind(self.touch.lead_id.as_str())
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        let last_inbound_whatsapp_at = match inbound {
-            Some(r) => Some(from_ms(r.try_get("last_at")?)),
-            None => None,
-        };
+        let last_inbound_whatsapp_at = row.try_get::<Option<i64>, _>("wa")?.map(from_ms);
         let dnc = dnc_for_conn(&mut self.tx, &ws, &self.touch.lead_id, &contacts).await?;
         let sends = sends_for_conn(
             &mut self.tx,
