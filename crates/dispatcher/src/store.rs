@@ -1696,6 +1696,28 @@ async fn dnc_for_conn(
     Ok(out)
 }
 
+/// How far back the gate needs the account's sends on a channel: the longest window among the
+/// caps it has (none: no sends at all). A week of sends for every decision would make the cost
+/// of a decision grow with the sender's volume.
+pub fn account_send_horizon(limits: Option<&gate::ChannelLimits>) -> chrono::Duration {
+    let Some(l) = limits else {
+        return chrono::Duration::zero();
+    };
+    [
+        l.weekly_invites.map(|_| chrono::Duration::days(7)),
+        l.daily.map(|_| chrono::Duration::hours(24)),
+        l.hourly.map(|_| chrono::Duration::hours(1)),
+        l.min_gap_seconds.map(|g| chrono::Duration::seconds(i64::from(g))),
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .unwrap_or_else(chrono::Duration::zero)
+}
+
+/// The lead's sends the gate needs: per-recipient legal caps look back 24 hours.
+pub const LEAD_SEND_HORIZON: chrono::Duration = chrono::Duration::hours(24);
+
 async fn sends_for_conn(
     conn: &mut sqlx::AnyConnection,
     ws: &str,
@@ -1704,16 +1726,33 @@ async fn sends_for_conn(
     lead_id: &str,
     at: DateTime<Utc>,
 ) -> Result<Vec<gate::SendRecord>> {
-    let since = ms(at - chrono::Duration::days(7));
+    let week = chrono::Duration::days(7);
+    sends_within(conn, ws, account_id, channel, week, lead_id, week, at).await
+}
+
+/// Sends of the account on the channel in the `account_horizon` before `at`, and to the lead
+/// in the `lead_horizon` before it.
+#[allow(clippy::too_many_arguments)]
+async fn sends_within(
+    conn: &mut sqlx::AnyConnection,
+    ws: &str,
+    account_id: &str,
+    channel: &str,
+    account_horizon: chrono::Duration,
+    lead_id: &str,
+    lead_horizon: chrono::Duration,
+    at: DateTime<Utc>,
+) -> Result<Vec<gate::SendRecord>> {
     let rows = sqlx::query(
-        "SELECT account_id, lead_id, channel, purpose, action, at FROM sends WHERE workspace = $1 AND at > $2 \
-         AND ((account_id = $3 AND channel = $4) OR lead_id = $5)",
+        "SELECT account_id, lead_id, channel, purpose, action, at FROM sends WHERE workspace = $1 \
+         AND ((account_id = $2 AND channel = $3 AND at > $4) OR (lead_id = $5 AND at > $6))",
     )
     .bind(ws)
-    .bind(since)
     .bind(account_id)
     .bind(channel)
+    .bind(ms(at - account_horizon))
     .bind(lead_id)
+    .bind(ms(at - lead_horizon))
     .fetch_all(&mut *conn)
     .await?;
     let mut sends = Vec::with_capacity(rows.len());
@@ -1810,12 +1849,21 @@ impl Dispatch {
         };
         let last_inbound_whatsapp_at = row.try_get::<Option<i64>, _>("wa")?.map(from_ms);
         let dnc = dnc_for_conn(&mut self.tx, &ws, &self.touch.lead_id, &contacts).await?;
-        let sends = sends_for_conn(
+        let horizon = account_send_horizon(account.as_ref().and_then(|a| {
+            self.touch
+                .channel
+                .parse::<gate::Channel>()
+                .ok()
+                .and_then(|c| a.limits.get(&c))
+        }));
+        let sends = sends_within(
             &mut self.tx,
             &ws,
             &self.touch.account_id,
             &self.touch.channel,
+            horizon,
             &self.touch.lead_id,
+            LEAD_SEND_HORIZON,
             now,
         )
         .await?;
