@@ -1707,7 +1707,8 @@ pub fn account_send_horizon(limits: Option<&gate::ChannelLimits>) -> chrono::Dur
         l.weekly_invites.map(|_| chrono::Duration::days(7)),
         l.daily.map(|_| chrono::Duration::hours(24)),
         l.hourly.map(|_| chrono::Duration::hours(1)),
-        l.min_gap_seconds.map(|g| chrono::Duration::seconds(i64::from(g))),
+        l.min_gap_seconds
+            .map(|g| chrono::Duration::seconds(i64::from(g))),
     ]
     .into_iter()
     .flatten()
