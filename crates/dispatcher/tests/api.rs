@@ -19,49 +19,29 @@
     clippy::indexing_slicing
 )]
 
-use std::net::TcpListener as StdListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-const OP: &str = "op-token";
-const SVC: &str = "svc-token";
+use common::{OP, START, SVC};
+
 const ACME_OP: &str = "acme-op-token";
 const ACME_SVC: &str = "acme-svc-token";
-const START: &str = "2026-11-25T18:00:00Z";
 const PHONE: &str = "+14155550123";
 
-/// One running daemon and its database directory.
-struct Daemon {
-    base: String,
-    client: reqwest::Client,
-    child: Option<Child>,
-    server: Option<tokio::task::JoinHandle<()>>,
-    dir: tempfile::TempDir,
-}
+/// One running daemon (binary or in-process) and this file's helpers on top of the shared ones.
+struct Daemon(common::Daemon);
 
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-        if let Some(s) = self.server.take() {
-            s.abort();
-        }
+impl std::ops::Deref for Daemon {
+    type Target = common::Daemon;
+
+    fn deref(&self) -> &common::Daemon {
+        &self.0
     }
-}
-
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn use_binary() -> bool {
@@ -92,121 +72,14 @@ impl Daemon {
     }
 
     async fn start_with(dispatch_loop: bool, max_body: Option<usize>) -> Daemon {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("touchgate.toml");
-        std::fs::write(&cfg, config_text(dispatch_loop, max_body)).unwrap();
-        let db = format!("sqlite://{}/t.db", dir.path().display());
-        let port = free_port();
-        let base = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap();
-        let mut d = Daemon {
-            base,
-            client,
-            child: None,
-            server: None,
-            dir,
-        };
-        if use_binary() {
-            let log = std::fs::File::create(d.dir.path().join("daemon.log")).unwrap();
-            let child = Command::new(env!("CARGO_BIN_EXE_touchgate"))
-                .arg("serve")
-                .current_dir(d.dir.path())
-                .env("TOUCHGATE_LISTEN", format!("127.0.0.1:{port}"))
-                .env("TOUCHGATE_DATABASE_URL", &db)
-                .env("TOUCHGATE_CONFIG", &cfg)
-                .env("TOUCHGATE_OPERATOR_TOKEN", OP)
-                .env("TOUCHGATE_SERVICE_TOKEN", SVC)
-                .env("TOUCHGATE_FAKE_CLOCK", START)
-                .env("RUST_LOG", "info")
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .spawn()
-                .expect("spawn touchgate serve");
-            d.child = Some(child);
+        let b = common::Daemon::builder()
+            .config(config_text(dispatch_loop, max_body))
+            .env("TOUCHGATE_SERVICE_TOKEN", SVC);
+        Daemon(if use_binary() {
+            b.start().await
         } else {
-            d.server = Some(in_process::start(&cfg, &db, port).await);
-        }
-        d.wait_healthy().await;
-        d
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default()
-    }
-
-    async fn wait_healthy(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(c) = &mut self.child
-                && let Ok(Some(status)) = c.try_wait()
-            {
-                panic!(
-                    "touchgate serve exited early ({status}); log:\n{}",
-                    self.log()
-                );
-            }
-            if let Ok(r) = self
-                .client
-                .get(format!("{}/healthz", self.base))
-                .send()
-                .await
-                && r.status() == StatusCode::OK
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "daemon not healthy after 30 s; log:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    fn req(&self, method: Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
-        let r = self.client.request(method, format!("{}{path}", self.base));
-        match token {
-            Some(t) => r.bearer_auth(t),
-            None => r,
-        }
-    }
-
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut r = self.req(method, path, token);
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let res = r.send().await.unwrap();
-        let status = res.status();
-        let text = res.text().await.unwrap();
-        let v = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
-        };
-        (status, v)
-    }
-
-    async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        self.call(Method::GET, path, Some(token), None).await
-    }
-
-    async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::POST, path, Some(token), Some(body)).await
-    }
-
-    async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::PUT, path, Some(token), Some(body)).await
+            b.start_in_process(in_process::start).await
+        })
     }
 
     async fn drain(&self) -> u64 {
@@ -218,12 +91,6 @@ impl Daemon {
     async fn set_clock(&self, at: &str) {
         let (s, v) = self.post("/v1/test/clock", OP, json!({ "now": at })).await;
         assert_eq!(s, StatusCode::OK, "{v}");
-    }
-
-    async fn touch(&self, id: &str) -> Value {
-        let (s, v) = self.get(&format!("/v1/touches/{id}"), SVC).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        v
     }
 
     /// Account `sdr-1` and lead `lead-7` (Los Angeles phone with SMS consent, email) in the
@@ -294,9 +161,14 @@ mod in_process {
     use dispatcher::clock::Clock;
     use dispatcher::config::{Config, DEFAULT_WORKSPACE, Role};
 
-    pub async fn start(cfg: &Path, db: &str, port: u16) -> tokio::task::JoinHandle<()> {
-        let mut config = Config::from_file(cfg).unwrap();
-        config.database_url = Some(db.to_owned());
+    pub async fn start(launch: common::Launch) -> tokio::task::JoinHandle<()> {
+        let common::Launch {
+            config: cfg,
+            database_url: db,
+            port,
+        } = launch;
+        let mut config = Config::from_file(&cfg).unwrap();
+        config.database_url = Some(db);
         config.listen = Some(format!("127.0.0.1:{port}"));
         let (mut state, generated) = dispatcher::daemon::build_state(config).await.unwrap();
         let clock = Clock::fake(START.parse().unwrap());

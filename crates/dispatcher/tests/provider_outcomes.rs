@@ -9,90 +9,42 @@
     clippy::indexing_slicing
 )]
 
-use std::net::TcpListener as StdListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
+use common::OP;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const OP: &str = "op-token";
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
 
-struct Daemon {
-    base: String,
-    child: Child,
-    client: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
+struct Daemon(common::Daemon);
 
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl std::ops::Deref for Daemon {
+    type Target = common::Daemon;
+
+    fn deref(&self) -> &common::Daemon {
+        &self.0
     }
 }
 
 impl Daemon {
     async fn start(provider: &str) -> Daemon {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("t.toml");
-        std::fs::write(
-            &cfg,
-            format!(
-                "[dispatcher]\nenabled = false\nspread_seconds = 0\n\n\
-                 [channels.sms]\ntransport = \"twilio\"\nbase_url = \"{provider}\"\naccount_sid = \"{SID}\"\n\
-                 auth_token_env = \"TWILIO_AUTH_TOKEN\"\nfrom = \"+14155550100\"\ntimeout_secs = 5\n"
-            ),
+        Daemon(
+            common::Daemon::builder()
+                .config(format!(
+                    "[dispatcher]\nenabled = false\nspread_seconds = 0\n\n\
+                     [channels.sms]\ntransport = \"twilio\"\nbase_url = \"{provider}\"\naccount_sid = \"{SID}\"\n\
+                     auth_token_env = \"TWILIO_AUTH_TOKEN\"\nfrom = \"+14155550100\"\ntimeout_secs = 5\n"
+                ))
+                .env("TWILIO_AUTH_TOKEN", "secret-token")
+                .start()
+                .await,
         )
-        .unwrap();
-        let port = StdListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_touchgate"))
-            .arg("serve")
-            .current_dir(dir.path())
-            .env("TOUCHGATE_LISTEN", format!("127.0.0.1:{port}"))
-            .env(
-                "TOUCHGATE_DATABASE_URL",
-                format!("sqlite://{}/t.db", dir.path().display()),
-            )
-            .env("TOUCHGATE_CONFIG", &cfg)
-            .env("TOUCHGATE_OPERATOR_TOKEN", OP)
-            .env("TOUCHGATE_FAKE_CLOCK", "2026-11-25T18:00:00Z")
-            .env("TWILIO_AUTH_TOKEN", "secret-token")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.path().join("daemon.log")).unwrap())
-            .spawn()
-            .unwrap();
-        let d = Daemon {
-            base: format!("http://127.0.0.1:{port}"),
-            child,
-            client: reqwest::Client::new(),
-            _dir: dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while d
-            .client
-            .get(format!("{}/healthz", d.base))
-            .send()
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "daemon did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        d
     }
 
     async fn call(&self, m: reqwest::Method, p: &str, body: Option<Value>) -> Value {
-        let mut rb = self
-            .client
-            .request(m, format!("{}{p}", self.base))
-            .bearer_auth(OP);
+        let mut rb = self.req(m, p, Some(OP));
         if let Some(b) = body {
             rb = rb.json(&b);
         }

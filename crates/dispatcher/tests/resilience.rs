@@ -11,89 +11,51 @@
     clippy::indexing_slicing
 )]
 
-use std::net::TcpListener as StdListener;
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use common::OP;
 use serde_json::{Value, json};
 use sqlx::Executor;
 
-const OP: &str = "op-token";
-const START: &str = "2026-11-25T18:00:00Z"; // 10:00 in Los Angeles
+struct Daemon(common::Daemon);
 
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+impl std::ops::Deref for Daemon {
+    type Target = common::Daemon;
+
+    fn deref(&self) -> &common::Daemon {
+        &self.0
+    }
 }
 
-struct Daemon {
-    base: String,
-    child: Child,
-    client: reqwest::Client,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl std::ops::DerefMut for Daemon {
+    fn deref_mut(&mut self) -> &mut common::Daemon {
+        &mut self.0
     }
 }
 
 impl Daemon {
-    /// Starts `touchgate serve` and waits (bounded) until `/healthz` answers.
+    /// Starts `touchgate serve` in `dir` (config `<log>.toml`, log `<log>.log`) and waits
+    /// (bounded) until `/healthz` answers.
     async fn start(dir: &Path, db: &str, config: &str, log: &str) -> Daemon {
-        let cfg = dir.join(format!("{log}.toml"));
-        std::fs::write(&cfg, config).unwrap();
-        let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_touchgate"))
-            .arg("serve")
-            .current_dir(dir)
-            .env("TOUCHGATE_LISTEN", format!("127.0.0.1:{port}"))
-            .env("TOUCHGATE_DATABASE_URL", db)
-            .env("TOUCHGATE_CONFIG", &cfg)
-            .env("TOUCHGATE_OPERATOR_TOKEN", OP)
-            .env("TOUCHGATE_FAKE_CLOCK", START)
-            .env("TWILIO_AUTH_TOKEN", "test-auth-token")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join(format!("{log}.log"))).unwrap())
-            .spawn()
-            .unwrap();
-        let d = Daemon {
-            base: format!("http://127.0.0.1:{port}"),
-            child,
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .unwrap(),
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(r) = d.client.get(format!("{}/healthz", d.base)).send().await
-                && r.status().is_success()
-            {
-                return d;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "daemon did not start; see {log}.log in {}",
-                dir.display()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        Daemon(
+            common::Daemon::builder()
+                .dir(dir)
+                .name(log)
+                .database_url(db)
+                .config(config)
+                .env("TWILIO_AUTH_TOKEN", "test-auth-token")
+                .start()
+                .await,
+        )
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut rb = self
-            .client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(OP);
+        let mut rb = self.req(method, path, Some(OP));
         if let Some(b) = body {
             rb = rb.json(&b);
         }
@@ -249,8 +211,7 @@ async fn sigkill_mid_send_ends_in_needs_review_and_the_rest_resumes() {
     }
     // SIGKILL: no shutdown path runs.
     let mut a = a;
-    a.child.kill().unwrap();
-    a.child.wait().unwrap();
+    a.kill();
     drop(a);
 
     let b = Daemon::start(dir.path(), &db, &config, "second").await;

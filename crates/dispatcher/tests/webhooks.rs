@@ -16,24 +16,22 @@
     clippy::indexing_slicing
 )]
 
-use std::net::TcpListener as StdListener;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use common::{OP, SVC, json_of};
 use hmac::{Hmac, Mac};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const OP: &str = "op-token";
-const SVC: &str = "svc-token";
 const ACME_OP: &str = "acme-op-token";
 const ACME_SVC: &str = "acme-svc-token";
-const START: &str = "2026-11-25T18:00:00Z";
 const PHONE: &str = "+14155550123";
 const PUBLIC: &str = "http://tg.test";
 
@@ -52,29 +50,17 @@ const EMAIL_PATH: &str = "/v1/webhooks/email/inbound";
 // ---------------------------------------------------------------- the daemon
 
 struct Daemon {
-    base: String,
-    client: reqwest::Client,
-    child: Option<Child>,
-    dir: tempfile::TempDir,
+    daemon: common::Daemon,
     /// The stand-in for Twilio and Meta.
     provider: MockServer,
 }
 
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
+impl std::ops::Deref for Daemon {
+    type Target = common::Daemon;
 
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    fn deref(&self) -> &common::Daemon {
+        &self.daemon
+    }
 }
 
 fn config_text(provider: &str) -> String {
@@ -131,124 +117,27 @@ impl Daemon {
 
     async fn start_with(webhook_secret: bool) -> Daemon {
         let provider = provider().await;
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("touchgate.toml");
-        std::fs::write(&cfg, config_text(&provider.uri())).unwrap();
-        let db = format!("sqlite://{}/t.db", dir.path().display());
-        let port = free_port();
-        let log = std::fs::File::create(dir.path().join("daemon.log")).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_touchgate"));
-        cmd.arg("serve")
-            .current_dir(dir.path())
-            .env("TOUCHGATE_LISTEN", format!("127.0.0.1:{port}"))
-            .env("TOUCHGATE_DATABASE_URL", &db)
-            .env("TOUCHGATE_CONFIG", &cfg)
-            .env("TOUCHGATE_OPERATOR_TOKEN", OP)
+        let mut b = common::Daemon::builder()
+            .config(config_text(&provider.uri()))
+            .lenient_json()
             .env("TOUCHGATE_SERVICE_TOKEN", SVC)
-            .env("TOUCHGATE_FAKE_CLOCK", START)
             .env("TG_TEST_TWILIO_TOKEN", TWILIO_TOKEN)
             .env("TG_TEST_WA_TOKEN", "meta-access-token")
             .env("TG_TEST_WA_SECRET", WA_SECRET)
             .env("TG_TEST_WA_VERIFY", WA_VERIFY)
-            .env_remove("TG_TEST_WEBHOOK_SECRET")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log);
+            .env_remove("TG_TEST_WEBHOOK_SECRET");
         if webhook_secret {
-            cmd.env("TG_TEST_WEBHOOK_SECRET", HOOK_SECRET);
+            b = b.env("TG_TEST_WEBHOOK_SECRET", HOOK_SECRET);
         }
-        let child = cmd.spawn().expect("spawn touchgate serve");
-        let mut d = Daemon {
-            base: format!("http://127.0.0.1:{port}"),
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(60))
-                .build()
-                .unwrap(),
-            child: Some(child),
-            dir,
+        Daemon {
+            daemon: b.start().await,
             provider,
-        };
-        d.wait_healthy().await;
-        d
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default()
-    }
-
-    async fn wait_healthy(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(c) = &mut self.child
-                && let Ok(Some(status)) = c.try_wait()
-            {
-                panic!(
-                    "touchgate serve exited early ({status}); log:\n{}",
-                    self.log()
-                );
-            }
-            if let Ok(r) = self
-                .client
-                .get(format!("{}/healthz", self.base))
-                .send()
-                .await
-                && r.status() == StatusCode::OK
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "daemon not healthy after 30 s; log:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut r = self.client.request(method, self.url(path));
-        if let Some(t) = token {
-            r = r.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let res = r.send().await.unwrap();
-        json_of(res).await
-    }
-
-    async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        self.call(Method::GET, path, Some(token), None).await
-    }
-
-    async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::POST, path, Some(token), Some(body)).await
-    }
-
-    async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::PUT, path, Some(token), Some(body)).await
     }
 
     async fn drain(&self) {
         let (s, v) = self.post("/v1/dispatch/drain", OP, json!({})).await;
         assert_eq!(s, StatusCode::OK, "{v}");
-    }
-
-    async fn touch(&self, id: &str) -> Value {
-        let (s, v) = self.get(&format!("/v1/touches/{id}"), SVC).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        v
     }
 
     /// Creates a touch, drains, and returns it as stored.
@@ -396,17 +285,6 @@ impl Daemon {
         let sig = hmac_sha256(HOOK_SECRET, body);
         self.hook(path_, content_type, body, Some(&sig)).await
     }
-}
-
-async fn json_of(res: reqwest::Response) -> (StatusCode, Value) {
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    let v = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    };
-    (status, v)
 }
 
 /// Twilio's scheme, written out: the URL, then every parameter sorted by name, name then value.
