@@ -166,6 +166,11 @@ pub fn spread(
     if spread < deadline { spread } else { at }
 }
 
+/// Prefixes of a last-check stop (our own protocol between the closure and `send`).
+const STOP_DNC: &str = "dnc_listed: ";
+const STOP_LITIGATION_HOLD: &str = "litigation_hold: ";
+const STOP_RECHECK_FAILED: &str = "recheck_failed: ";
+
 /// Exponential backoff for transient provider errors: 30 s, 60 s, 120 s … capped at 1 h.
 pub fn backoff(attempt: i64) -> Duration {
     let exp = u32::try_from(attempt.clamp(0, 7)).unwrap_or(7);
@@ -329,40 +334,47 @@ impl Dispatcher {
         account_doc: Option<&crate::domain::AccountBody>,
         permit: gate::Permit,
     ) -> Result<Step, DispatchError> {
-        // Last-moment DNC check: an opt-out committed while this touch waited still stops it.
-        let contacts: Vec<String> = lead.contact_keys().map(str::to_owned).collect();
+        // Last-moment DNC check, run by the transport after any pacing wait and right before
+        // the provider call: an opt-out committed while this touch waited still stops it.
         let now = self.clock.now();
-        let dnc = self
-            .store
-            .dnc_for(&touch.workspace, &touch.lead_id, &contacts)
-            .await?;
-        if let Some(entry) = gate::dnc_blocks(
-            &dnc,
-            lead,
-            permit.channel(),
-            touch.request.purpose.unwrap_or_default(),
-            now,
-        ) {
-            Metrics::inc(&self.metrics.dnc_rechecks_blocked);
-            self.store
-                .finish_unsent(
-                    &touch.id,
-                    now,
-                    TouchStatus::Blocked,
-                    None,
-                    Some(if entry.reason == gate::DncReason::LitigationHold {
-                        "litigation_hold"
-                    } else {
-                        "dnc_listed"
-                    }),
-                    "dnc_recheck",
-                    &format!("DNC entry {} added while the touch waited", entry.id),
-                    false,
-                    true,
-                )
-                .await?;
-            return Ok(Step::Blocked);
-        }
+        let last_check = {
+            let store = self.store.clone();
+            let clock = self.clock.clone();
+            let ws = touch.workspace.clone();
+            let lead = lead.clone();
+            let contacts: Vec<String> = lead.contact_keys().map(str::to_owned).collect();
+            let channel = permit.channel();
+            let purpose = touch.request.purpose.unwrap_or_default();
+            workers::LastCheck::new(move || {
+                let (store, clock, ws, lead, contacts) = (
+                    store.clone(),
+                    clock.clone(),
+                    ws.clone(),
+                    lead.clone(),
+                    contacts.clone(),
+                );
+                async move {
+                    match store.dnc_for(&ws, &lead.id, &contacts).await {
+                        Ok(dnc) => gate::dnc_blocks(&dnc, &lead, channel, purpose, clock.now())
+                            .map(|e| {
+                                let reason = if e.reason == gate::DncReason::LitigationHold {
+                                    STOP_LITIGATION_HOLD
+                                } else {
+                                    STOP_DNC
+                                };
+                                format!(
+                                    "{reason}DNC entry {} ({}) was added while the touch waited",
+                                    e.id,
+                                    e.reason.as_str()
+                                )
+                            }),
+                        Err(e) => Some(format!(
+                            "{STOP_RECHECK_FAILED}could not re-read the DNC list ({e})"
+                        )),
+                    }
+                }
+            })
+        };
 
         let content = touch.request.content.clone().unwrap_or_default();
         let msg = OutboundMessage {
@@ -378,6 +390,7 @@ impl Dispatcher {
                 self.unsubscribe
                     .url(&self.config.public_base_url(), &touch.id)
             }),
+            last_check: Some(last_check),
         };
         let result = self.transports.send(permit, &msg, now).await;
         let now = self.clock.now();
@@ -530,6 +543,49 @@ impl Dispatcher {
                     false,
                 )
                 .await
+            }
+            Err(SendError::Stopped { detail }) => {
+                // Nothing left: give the cap slot back either way.
+                if let Some(why) = detail.strip_prefix(STOP_RECHECK_FAILED) {
+                    let at = now + backoff(0);
+                    self.store
+                        .finish_unsent(
+                            &touch.id,
+                            now,
+                            TouchStatus::Scheduled,
+                            Some(at),
+                            None,
+                            "dnc_recheck",
+                            why,
+                            false,
+                            true,
+                        )
+                        .await?;
+                    Metrics::inc(&self.metrics.snoozed);
+                    return Ok(Step::Snoozed(at));
+                }
+                let (reason, why) = match detail.strip_prefix(STOP_LITIGATION_HOLD) {
+                    Some(why) => ("litigation_hold", why),
+                    None => (
+                        "dnc_listed",
+                        detail.strip_prefix(STOP_DNC).unwrap_or(&detail),
+                    ),
+                };
+                Metrics::inc(&self.metrics.dnc_rechecks_blocked);
+                self.store
+                    .finish_unsent(
+                        &touch.id,
+                        now,
+                        TouchStatus::Blocked,
+                        None,
+                        Some(reason),
+                        "dnc_recheck",
+                        why,
+                        false,
+                        true,
+                    )
+                    .await?;
+                Ok(Step::Blocked)
             }
             Err(SendError::Permit(e)) => {
                 warn!(touch_id = %touch.id, error = %e, "permit refused by worker");

@@ -372,6 +372,7 @@ pub async fn confirm_opt_out(
         template: None,
         linkedin_action: None,
         unsubscribe_url: None,
+        last_check: None,
     };
     let result = state.dispatcher.transports.send(permit, &msg, now).await;
     let now = state.clock.now();

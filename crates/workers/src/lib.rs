@@ -48,6 +48,48 @@ pub struct OutboundMessage {
     /// The SMTP transport refuses to send without one unless `require_unsubscribe_url = false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unsubscribe_url: Option<String>,
+    /// The caller's last look (the DNC list), run by every transport after any pacing wait and
+    /// right before the provider call: an opt-out committed while the send waited for its
+    /// sender's turn still stops it.
+    #[serde(skip)]
+    pub last_check: Option<LastCheck>,
+}
+
+/// A check run right before the provider call; `Some(why)` stops the send.
+#[derive(Clone)]
+pub struct LastCheck(
+    std::sync::Arc<
+        dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<String>> + Send>>
+            + Send
+            + Sync,
+    >,
+);
+
+impl LastCheck {
+    pub fn new<F, Fut>(f: F) -> LastCheck
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Option<String>> + Send + 'static,
+    {
+        LastCheck(std::sync::Arc::new(move || Box::pin(f())))
+    }
+}
+
+impl std::fmt::Debug for LastCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LastCheck")
+    }
+}
+
+/// Runs the message's last check, if any: `Err(Stopped)` when it says no.
+pub(crate) async fn last_check(msg: &OutboundMessage) -> Result<(), SendError> {
+    match &msg.last_check {
+        Some(check) => match (check.0)().await {
+            Some(detail) => Err(SendError::Stopped { detail }),
+            None => Ok(()),
+        },
+        None => Ok(()),
+    }
 }
 
 /// A provider's acceptance.
@@ -63,6 +105,10 @@ pub struct Receipt {
 /// Every way a send can end other than success; the dispatcher maps each to a touch state.
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
+    /// The caller's last check (see [`OutboundMessage::last_check`]) stopped the send before
+    /// any request left: nothing was sent.
+    #[error("stopped before sending: {detail}")]
+    Stopped { detail: String },
     /// The permit does not cover this send (wrong channel/recipient, or expired).
     #[error("permit refused")]
     Permit(#[from] gate::PermitError),
@@ -119,6 +165,7 @@ impl SendError {
             SendError::TemplateUnapproved { .. } => Some("whatsapp_template_unapproved"),
             SendError::Rejected { code, .. } => code.as_deref(),
             SendError::Permit(_)
+            | SendError::Stopped { .. }
             | SendError::Throttled { .. }
             | SendError::Transient { .. }
             | SendError::Unknown { .. } => None,

@@ -79,6 +79,7 @@ impl Transport for LinkedinBridge {
         now: DateTime<Utc>,
     ) -> Result<Receipt, SendError> {
         permit.authorizes(gate::Channel::Linkedin, &msg.to, now)?;
+        crate::last_check(msg).await?;
         let recipient = provider_id(&msg.to);
         let account_id = msg.from.as_deref().or(self.account_id.as_deref());
         let text = msg.body.as_deref().filter(|b| !b.trim().is_empty());

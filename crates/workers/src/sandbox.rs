@@ -17,6 +17,7 @@ impl Transport for Sandbox {
         now: DateTime<Utc>,
     ) -> Result<Receipt, SendError> {
         permit.authorizes(msg.channel, &msg.to, now)?;
+        crate::last_check(msg).await?;
         let recorded = serde_json::to_value(msg).ok();
         Ok(Receipt {
             provider_message_id: format!("sandbox-{}", permit.touch_id()),

@@ -426,6 +426,7 @@ impl Transport for SmtpTransport {
         self.pacer
             .acquire(&sender, self.quota, now, permit.expires_at())
             .await?;
+        crate::last_check(msg).await?;
         let mut conn = self.checkout().await?;
         match self.transact(&mut conn, &message).await {
             Ok(()) => {

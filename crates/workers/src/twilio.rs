@@ -216,6 +216,7 @@ impl Transport for TwilioTransport {
         self.pacer
             .acquire(from, self.quota_for(from), now, permit.expires_at())
             .await?;
+        crate::last_check(msg).await?;
         let req = self
             .client
             .post(self.url())

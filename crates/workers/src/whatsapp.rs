@@ -176,6 +176,7 @@ impl Transport for MetaWhatsapp {
         self.pacer
             .acquire(&self.phone_number_id, self.quota, now, permit.expires_at())
             .await?;
+        crate::last_check(msg).await?;
         let url = format!("{}/{}/messages", self.base_url, self.phone_number_id);
         let req = self
             .client

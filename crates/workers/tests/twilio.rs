@@ -473,3 +473,42 @@ fn missing_token_names_the_variable_and_debug_hides_the_token() {
     assert!(!dbg.contains(TOKEN), "{dbg}");
     assert!(dbg.contains("***"), "{dbg}");
 }
+
+/// The caller's last check runs after pacing and before the request: when it says stop (an
+/// opt-out arrived while the send waited), nothing reaches the provider.
+#[tokio::test]
+async fn a_last_check_that_says_stop_sends_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!({"sid": "SM1"})))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let mut msg = message(Channel::Sms, PHONE);
+    msg.last_check = Some(workers::LastCheck::new(|| async {
+        Some("dnc_listed: DNC entry d1 was added while the touch waited".to_owned())
+    }));
+    let err = sms(&server.uri())
+        .send(permit(Channel::Sms, PHONE), &msg, now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, SendError::Stopped { detail } if detail.contains("d1")),
+        "{err:?}"
+    );
+    assert!(!err.is_retryable());
+
+    // A check that passes lets the send go.
+    let ok_server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!({"sid": "SM2"})))
+        .expect(1)
+        .mount(&ok_server)
+        .await;
+    msg.last_check = Some(workers::LastCheck::new(|| async { None }));
+    let receipt = sms(&ok_server.uri())
+        .send(permit(Channel::Sms, PHONE), &msg, now())
+        .await
+        .unwrap();
+    assert_eq!(receipt.provider_message_id, "SM2");
+}

@@ -80,6 +80,7 @@ pub fn message(channel: Channel, to: &str) -> OutboundMessage {
         template: None,
         linkedin_action: None,
         unsubscribe_url: None,
+        last_check: None,
     }
 }
 
