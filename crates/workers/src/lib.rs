@@ -55,15 +55,12 @@ pub struct OutboundMessage {
     pub last_check: Option<LastCheck>,
 }
 
+/// What a last check returns: `Some(why)` stops the send.
+type CheckFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Option<String>> + Send>>;
+
 /// A check run right before the provider call; `Some(why)` stops the send.
 #[derive(Clone)]
-pub struct LastCheck(
-    std::sync::Arc<
-        dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<String>> + Send>>
-            + Send
-            + Sync,
-    >,
-);
+pub struct LastCheck(std::sync::Arc<dyn Fn() -> CheckFuture + Send + Sync>);
 
 impl LastCheck {
     pub fn new<F, Fut>(f: F) -> LastCheck
