@@ -479,70 +479,30 @@ impl Dispatcher {
                 Metrics::inc(&self.metrics.failed);
                 Ok(Step::Failed)
             }
-            Err(SendError::Unsubscribed { detail }) => {
-                self.provider_dnc(touch, &msg.to, gate::ChannelScope::All, &detail, now)
-                    .await?;
-                self.end(
-                    touch,
-                    now,
-                    TouchStatus::Blocked,
-                    "dnc_listed",
-                    &detail,
-                    false,
-                )
-                .await
-            }
-            Err(SendError::StopMarketing { channel, detail }) => {
-                self.provider_dnc(
-                    touch,
-                    &msg.to,
-                    gate::ChannelScope::Only(channel),
-                    &detail,
-                    now,
-                )
-                .await?;
-                self.end(
-                    touch,
-                    now,
-                    TouchStatus::Blocked,
-                    "dnc_listed",
-                    &detail,
-                    false,
-                )
-                .await
-            }
-            Err(SendError::InvalidRecipient { detail }) => {
-                self.end(
-                    touch,
-                    now,
-                    TouchStatus::Failed,
-                    "invalid_recipient",
-                    &detail,
-                    true,
-                )
-                .await
-            }
-            Err(SendError::WindowClosed { detail }) => {
-                self.end(
-                    touch,
-                    now,
-                    TouchStatus::Blocked,
-                    "whatsapp_window_closed",
-                    &detail,
-                    false,
-                )
-                .await
-            }
-            Err(SendError::TemplateUnapproved { detail }) => {
-                self.end(
-                    touch,
-                    now,
-                    TouchStatus::Blocked,
-                    "whatsapp_template_unapproved",
-                    &detail,
-                    false,
-                )
-                .await
+            // The provider refused for a reason the contract names: provider feedback flows
+            // into the central DNC where it implies one, and the touch ends with that reason.
+            Err(
+                e @ (SendError::Unsubscribed { .. }
+                | SendError::StopMarketing { .. }
+                | SendError::InvalidRecipient { .. }
+                | SendError::WindowClosed { .. }
+                | SendError::TemplateUnapproved { .. }),
+            ) => {
+                let detail = e.to_string();
+                if let Some(scope) = e.dnc_scope() {
+                    self.provider_dnc(touch, &msg.to, scope, &detail, now)
+                        .await?;
+                }
+                let failed = matches!(e, SendError::InvalidRecipient { .. });
+                let (status, reason) = if failed {
+                    (TouchStatus::Failed, "invalid_recipient")
+                } else {
+                    (
+                        TouchStatus::Blocked,
+                        e.reason_code().unwrap_or("dnc_listed"),
+                    )
+                };
+                self.end(touch, now, status, reason, &detail, failed).await
             }
             Err(SendError::Stopped { detail }) => {
                 // Nothing left: give the cap slot back either way.
