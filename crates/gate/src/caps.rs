@@ -9,6 +9,7 @@
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
+use crate::instant::{minus, plus};
 use crate::quiet_hours::Schedule;
 
 /// How far ahead the combined search looks before answering "time alone won't lift it".
@@ -66,7 +67,7 @@ impl TimeConstraint {
                 }
                 // The (count - limit)th oldest send must leave the window: at `s + w` it is no
                 // longer inside `(t - w, t]`.
-                active.get(count - limit).map(|s| *s + *window)
+                active.get(count - limit).map(|s| plus(*s, *window))
             }
         }
     }
@@ -79,7 +80,8 @@ impl TimeConstraint {
 
 /// The sorted tail of `times` later than `t - w`.
 fn active(times: &[DateTime<Utc>], w: Duration, t: DateTime<Utc>) -> &[DateTime<Utc>] {
-    let lo = times.partition_point(|s| *s <= t - w);
+    let from = minus(t, w);
+    let lo = times.partition_point(|s| *s <= from);
     times.get(lo..).unwrap_or_default()
 }
 
@@ -89,7 +91,7 @@ pub(crate) fn earliest_all_pass(
     constraints: &[TimeConstraint],
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
-    let limit = now + COMBINED_HORIZON;
+    let limit = plus(now, COMBINED_HORIZON);
     let mut t = now;
     // Each round moves `t` forward to the next instant some failing constraint allows; with
     // windows in several zones and caps this converges in a few rounds. The bound stops

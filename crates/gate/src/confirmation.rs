@@ -47,7 +47,7 @@ pub fn confirm_opt_out(
     if now < opted_out_at {
         return Err(ConfirmationRefused::NotYet { opted_out_at });
     }
-    if now >= opted_out_at + CONFIRMATION_WINDOW {
+    if now >= crate::instant::plus(opted_out_at, CONFIRMATION_WINDOW) {
         return Err(ConfirmationRefused::TooLate { opted_out_at });
     }
     Ok(Permit::issue(touch_id, account_id, channel, recipient, now))

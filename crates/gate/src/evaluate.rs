@@ -10,6 +10,7 @@ use crate::decision::{Check, CheckOutcome, Decision};
 use crate::dlt;
 use crate::dnc;
 use crate::facts::{Facts, LinkedInAction, Purpose, SendRecord, TemplateStatus, Touch};
+use crate::instant::{minus, plus};
 use crate::permit::Permit;
 use crate::quiet_hours::{Schedule, describe_local};
 use crate::reason::Reason;
@@ -315,7 +316,7 @@ impl<'t, 'f> Evaluation<'t, 'f> {
                     self.pass(Check::WhatsappTemplate);
                     let last = lead.last_inbound_whatsapp_at;
                     match last {
-                        Some(at) if at <= self.now && self.now < at + WHATSAPP_WINDOW => {
+                        Some(at) if at <= self.now && self.now < plus(at, WHATSAPP_WINDOW) => {
                             self.pass(Check::WhatsappWindow)
                         }
                         _ => self.push(CheckOutcome::fail(
@@ -347,7 +348,8 @@ impl<'t, 'f> Evaluation<'t, 'f> {
             .first()
             .copied()
             .unwrap_or(facts.policy.default_timezone);
-        let today = now.with_timezone(&first_zone).date_naive();
+        let today =
+            crate::instant::wall(first_zone, now).map_or(chrono::NaiveDate::MIN, |w| w.date());
         let rules: Vec<&'static Rule> =
             if touch.channel.is_telephone() || touch.purpose == Purpose::Marketing {
                 rule_packs::applicable(&place, touch.channel, touch.purpose, today).collect()
@@ -387,18 +389,19 @@ impl<'t, 'f> Evaluation<'t, 'f> {
                 .filter(|(_, r)| r.is_none_or(|r| r.fixed_zone.is_none()))
                 .map(move |(s, r)| (zone, *s, *r))
         });
-        let mut last_zone: Option<(chrono_tz::Tz, chrono::NaiveDateTime)> = None;
+        let mut last_zone: Option<(chrono_tz::Tz, Option<chrono::NaiveDateTime>)> = None;
         for (zone, schedule, rule) in local.chain(fixed) {
             // One offset lookup per zone, shared by every schedule in it.
             let wall = match last_zone {
                 Some((z, w)) if z == zone => w,
                 _ => {
-                    let w = now.with_timezone(&zone).naive_local();
+                    let w = crate::instant::wall(zone, now);
                     last_zone = Some((zone, w));
                     w
                 }
             };
-            if failing.is_none() && !schedule.allows_local(wall) {
+            // A wall clock outside chrono's range allows nothing (fail safe).
+            if failing.is_none() && !wall.is_some_and(|w| schedule.allows_local(w)) {
                 failing = Some((zone, schedule, rule));
             }
             self.time.push(TimeConstraint::Window { zone, schedule });
@@ -409,7 +412,7 @@ impl<'t, 'f> Evaluation<'t, 'f> {
         };
         let own = self.time.get(start..).unwrap_or_default();
         let opens = earliest_all_pass(own, now);
-        let local = now.with_timezone(&zone).date_naive();
+        let local = crate::instant::wall(zone, now).map_or(chrono::NaiveDate::MIN, |w| w.date());
         let (window, holiday) = schedule.window_on(local);
         let window_text = match window {
             Some(w) => format!("window {w}"),
@@ -471,7 +474,8 @@ impl<'t, 'f> Evaluation<'t, 'f> {
         // failing cap (a cap that passes now passes at every later instant: no new sends appear
         // in the facts, so counts only fall).
         let (mut last, mut hour, mut day, mut week) = (None::<DateTime<Utc>>, 0u32, 0u32, 0u32);
-        let (hour_from, day_from, week_from) = (now - HOUR, now - DAY, now - WEEK);
+        let (hour_from, day_from, week_from) =
+            (minus(now, HOUR), minus(now, DAY), minus(now, WEEK));
         for s in self.facts.recent_sends {
             if s.channel != touch.channel || s.account_id != touch.account_id {
                 continue;
@@ -483,8 +487,8 @@ impl<'t, 'f> Evaluation<'t, 'f> {
         }
 
         match (limits.min_gap_seconds, last) {
-            (Some(gap), Some(last)) if now < last + Duration::seconds(i64::from(gap)) => {
-                let at = last + Duration::seconds(i64::from(gap));
+            (Some(gap), Some(last)) if now < plus(last, Duration::seconds(i64::from(gap))) => {
+                let at = plus(last, Duration::seconds(i64::from(gap)));
                 self.time.push(TimeConstraint::NotBefore(at));
                 self.push(
                     CheckOutcome::fail(
@@ -585,7 +589,7 @@ impl<'t, 'f> Evaluation<'t, 'f> {
                 && s.purpose == Purpose::Marketing
                 && rule.coverage.channels.contains(&s.channel)
         };
-        let from = now - DAY;
+        let from = minus(now, DAY);
         let used = self
             .facts
             .recent_sends

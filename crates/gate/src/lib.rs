@@ -23,6 +23,7 @@ mod caps;
 mod dlt;
 mod dnc;
 mod evaluate;
+mod instant;
 
 pub use channel::{Channel, ChannelScope};
 pub use confirmation::{CONFIRMATION_WINDOW, ConfirmationRefused, confirm_opt_out};

@@ -34,7 +34,7 @@ impl Permit {
             channel,
             recipient: recipient.to_owned(),
             issued_at: now,
-            expires_at: now + PERMIT_TTL,
+            expires_at: crate::instant::plus(now, PERMIT_TTL),
         }
     }
 

@@ -105,7 +105,8 @@ impl Schedule {
 
     /// Whether the schedule allows instant `t` in `zone`.
     pub fn allows(&self, zone: Tz, t: DateTime<Utc>) -> bool {
-        self.allows_local(t.with_timezone(&zone).naive_local())
+        // Outside the representable range nothing is allowed (fail safe).
+        crate::instant::wall(zone, t).is_some_and(|w| self.allows_local(w))
     }
 
     /// The earliest local time `>= from` the schedule allows, on the naive local calendar.
@@ -116,8 +117,8 @@ impl Schedule {
             let midnight = date.and_hms_opt(0, 0, 0)?;
             let (segs, n) = self.segments(date);
             for &(s, e) in segs.iter().take(n) {
-                let start = midnight + Duration::seconds(i64::from(s));
-                let end = midnight + Duration::seconds(i64::from(e));
+                let start = crate::instant::naive_plus(midnight, Duration::seconds(i64::from(s)))?;
+                let end = crate::instant::naive_plus(midnight, Duration::seconds(i64::from(e)))?;
                 let candidate = start.max(from);
                 if candidate < end {
                     return Some(candidate);
@@ -130,7 +131,7 @@ impl Schedule {
     /// The earliest instant `>= t` at which the schedule allows a send in `zone`, looking at
     /// most [`SEARCH_HORIZON_DAYS`] ahead.
     pub fn next_allowed(&self, zone: Tz, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let limit = t + Duration::days(SEARCH_HORIZON_DAYS);
+        let limit = crate::instant::plus(t, Duration::days(SEARCH_HORIZON_DAYS));
         let mut u = t;
         // Each round either answers or moves `u` to a later DST transition; the horizon holds
         // a handful at most, the bound only guards against a malformed zone table.
@@ -139,11 +140,17 @@ impl Schedule {
                 return None;
             }
             let offset = zone.offset_from_utc_datetime(&u.naive_utc()).fix();
-            let local_from = u.naive_utc() + Duration::seconds(i64::from(offset.local_minus_utc()));
+            let local_from = crate::instant::naive_plus(
+                u.naive_utc(),
+                Duration::seconds(i64::from(offset.local_minus_utc())),
+            )?;
             let days_left = (limit - u).num_days().max(0);
             let local = self.next_allowed_local(local_from, days_left)?;
             let candidate = DateTime::<Utc>::from_naive_utc_and_offset(
-                local - Duration::seconds(i64::from(offset.local_minus_utc())),
+                crate::instant::naive_plus(
+                    local,
+                    -Duration::seconds(i64::from(offset.local_minus_utc())),
+                )?,
                 Utc,
             );
             let candidate_offset = zone.offset_from_utc_datetime(&candidate.naive_utc()).fix();
@@ -178,13 +185,15 @@ fn transition_between(
 
 /// A human-readable local time in `zone`, e.g. `Sun 03:12 in America/Los_Angeles`.
 pub fn describe_local(zone: Tz, t: DateTime<Utc>) -> String {
-    let local = t.with_timezone(&zone);
-    format!(
-        "{} {} in {}",
-        local.format("%a"),
-        local.format("%H:%M"),
-        zone.name()
-    )
+    match crate::instant::wall(zone, t) {
+        Some(local) => format!(
+            "{} {} in {}",
+            local.format("%a"),
+            local.format("%H:%M"),
+            zone.name()
+        ),
+        None => format!("{t:?} (outside the calendar) in {}", zone.name()),
+    }
 }
 
 #[cfg(test)]

@@ -2022,3 +2022,34 @@ fn mississippi_hours_hold_under_both_readings_of_central_standard_time() {
     // In winter both readings agree: 08:00 CST opens.
     assert_allowed(&mut fx.eval(utc("2026-01-14T14:00:00Z")));
 }
+
+/// Facts from outside can hold instants at the ends of time; the gate saturates instead of
+/// overflowing (found by the never-panics property: a send dated at the latest instant with a
+/// min-gap cap).
+#[test]
+fn instants_at_the_ends_of_time_do_not_panic() {
+    let mut fx = Fx::new().limits(
+        Channel::Sms,
+        ChannelLimits {
+            min_gap_seconds: Some(1),
+            hourly: Some(1),
+            daily: Some(1),
+            weekly_invites: None,
+        },
+    );
+    fx.sends = vec![SendRecord {
+        at: DateTime::<Utc>::MAX_UTC,
+        account_id: ACCOUNT.into(),
+        lead_id: LEAD.into(),
+        channel: Channel::Sms,
+        purpose: Purpose::Marketing,
+        action: LinkedInAction::Message,
+    }];
+    let d = fx.eval(now());
+    assert!(!d.allowed);
+    assert_eq!(d.reason, Some(Reason::MinGap));
+    // The send never leaves the windows: time alone cannot lift the block.
+    assert_eq!(d.retry_after, None);
+    let _ = fx.eval(DateTime::<Utc>::MIN_UTC);
+    let _ = fx.eval(DateTime::<Utc>::MAX_UTC);
+}
