@@ -190,11 +190,20 @@ impl Dispatcher {
     /// time. An error stops no touch already in flight (a dropped dispatch could leave one
     /// `sending`): the batch finishes, then the first error is returned.
     pub async fn run_due(&self, limit: i64) -> Result<Vec<Step>, DispatchError> {
+        self.run_due_in(None, limit).await
+    }
+
+    /// [`Dispatcher::run_due`], for one workspace's touches when `workspace` is given.
+    pub async fn run_due_in(
+        &self,
+        workspace: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Step>, DispatchError> {
         use futures::StreamExt;
         use rand::seq::SliceRandom;
 
         let now = self.clock.now();
-        let mut due = self.store.due_touches(now, limit).await?;
+        let mut due = self.store.due_touches(workspace, now, limit).await?;
         due.shuffle(&mut rand::rng());
         let results: Vec<Result<Step, DispatchError>> = futures::stream::iter(due)
             .map(|id| async move { self.dispatch_one(&id).await })
@@ -207,11 +216,15 @@ impl Dispatcher {
         results.into_iter().collect()
     }
 
-    /// Runs until nothing is due at the current clock (tests and `POST /v1/dispatch/drain`).
-    pub async fn drain(&self) -> Result<usize, DispatchError> {
+    /// Runs until nothing is due at the current clock, or a batch claims nothing (another
+    /// dispatcher has them); of one workspace when `workspace` is given
+    /// (`POST /v1/dispatch/drain`). Returns how many touches it processed.
+    pub async fn drain(&self, workspace: Option<&str>) -> Result<usize, DispatchError> {
         let mut total = 0;
         loop {
-            let steps = self.run_due(self.config.dispatcher.batch_size).await?;
+            let steps = self
+                .run_due_in(workspace, self.config.dispatcher.batch_size)
+                .await?;
             let progressed = steps.iter().filter(|s| **s != Step::NotClaimed).count();
             total += progressed;
             if steps.is_empty() || progressed == 0 {

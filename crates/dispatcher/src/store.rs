@@ -949,34 +949,21 @@ impl Store {
 
     // ---- dispatch ----
 
-    /// Touches due at `now` (queued or scheduled, `next_attempt_at <= now`), oldest first.
-    pub async fn due_touches(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<String>> {
-        let rows = sqlx::query(safe!(
-            "SELECT id FROM touches WHERE status IN ('queued', 'scheduled') AND next_attempt_at <= $1 \
-             ORDER BY next_attempt_at, id LIMIT {}",
-            limit.clamp(1, 10_000)
-        ))
-        .bind(ms(now))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
-    }
-
-    /// [`Store::due_touches`] of one workspace (`POST /v1/dispatch/drain` acts on the caller's
-    /// workspace only).
-    pub async fn due_touches_in(
+    /// Touches due at `now` (queued or scheduled, `next_attempt_at <= now`), oldest first; of
+    /// one workspace when `workspace` is given (`POST /v1/dispatch/drain` acts on the caller's).
+    pub async fn due_touches(
         &self,
-        ws: &str,
+        workspace: Option<&str>,
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<String>> {
         let rows = sqlx::query(safe!(
-            "SELECT id FROM touches WHERE workspace = $1 AND status IN ('queued', 'scheduled') AND next_attempt_at <= $2 \
-             ORDER BY next_attempt_at, id LIMIT {}",
+            "SELECT id FROM touches WHERE status IN ('queued', 'scheduled') AND next_attempt_at <= $1 \
+             AND ($2 IS NULL OR workspace = $2) ORDER BY next_attempt_at, id LIMIT {}",
             limit.clamp(1, 10_000)
         ))
-        .bind(ws)
         .bind(ms(now))
+        .bind(workspace)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(|r| Ok(r.try_get("id")?)).collect()

@@ -995,18 +995,18 @@ async fn template_update_races_account_edits_without_losing_one(store: Store) {
     );
 }
 
-/// `due_touches_in` sees one workspace's due touches only; an allowed touch records the
+/// `due_touches(Some(workspace), …)` sees one workspace's due touches only; an allowed touch records the
 /// contact it goes to, which a later edit of the lead does not change.
 async fn drain_scope_and_recipient_are_recorded(store: Store) {
     seed(&store, None).await;
     let id = enqueue(&store, "r1", 3, "email", noon()).await;
     assert_eq!(
-        store.due_touches_in(WS, noon(), 10).await.expect("due"),
+        store.due_touches(Some(WS), noon(), 10).await.expect("due"),
         vec![id.clone()]
     );
     assert!(
         store
-            .due_touches_in("acme", noon(), 10)
+            .due_touches(Some("acme"), noon(), 10)
             .await
             .expect("due")
             .is_empty()

@@ -9,7 +9,6 @@ use super::auth::Operator;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::app::AppState;
-use crate::dispatch::Step;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Drained {
@@ -34,35 +33,9 @@ pub async fn drain(
     State(state): State<AppState>,
     Operator(p): Operator,
 ) -> Result<Json<Drained>, ApiError> {
-    let processed = drain_workspace(&state, &p.workspace).await?;
+    let processed = state.dispatcher.drain(Some(&p.workspace)).await?;
     tracing::info!(workspace = %p.workspace, processed, "dispatch drained on request");
     Ok(Json(Drained { processed }))
-}
-
-/// `Dispatcher::drain` for one workspace: dispatches its due touches, batch after batch, until
-/// a batch finds none or claims none (another dispatcher has them).
-async fn drain_workspace(state: &AppState, workspace: &str) -> Result<usize, ApiError> {
-    let d = &state.dispatcher;
-    let mut total = 0;
-    loop {
-        let due = state
-            .store
-            .due_touches_in(workspace, d.clock.now(), d.config.dispatcher.batch_size)
-            .await?;
-        if due.is_empty() {
-            return Ok(total);
-        }
-        let mut progressed = 0;
-        for id in &due {
-            if d.dispatch_one(id).await? != Step::NotClaimed {
-                progressed += 1;
-            }
-        }
-        total += progressed;
-        if progressed == 0 {
-            return Ok(total);
-        }
-    }
 }
 
 /// `POST /v1/test/clock`.
