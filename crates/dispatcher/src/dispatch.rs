@@ -329,10 +329,7 @@ impl Dispatcher {
             NextState::Sending => {
                 Metrics::inc(&self.metrics.allowed);
                 match permit {
-                    Some(p) => {
-                        self.send(&touch, &lead, &account, facts.account.as_ref(), p)
-                            .await
-                    }
+                    Some(p) => self.send(&touch, &lead, facts.account.as_ref(), p).await,
                     None => Ok(Step::NeedsReview),
                 }
             }
@@ -343,7 +340,6 @@ impl Dispatcher {
         &self,
         touch: &TouchRow,
         lead: &gate::Lead,
-        _account: &gate::Account,
         account_doc: Option<&crate::domain::AccountBody>,
         permit: gate::Permit,
     ) -> Result<Step, DispatchError> {

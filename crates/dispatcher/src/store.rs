@@ -778,6 +778,7 @@ impl Store {
                 id,
                 now,
                 "cancel",
+                false,
                 None,
                 Some("cancelled by client"),
             )
@@ -1072,7 +1073,17 @@ impl Store {
             } else {
                 format!("sent, provider message id {provider_message_id}")
             };
-            insert_event(&mut tx, &ws, touch_id, now, "provider", None, Some(&detail)).await?;
+            insert_event(
+                &mut tx,
+                &ws,
+                touch_id,
+                now,
+                "provider",
+                false,
+                None,
+                Some(&detail),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -1120,7 +1131,17 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        insert_event(&mut tx, &ws, touch_id, now, kind, reason, Some(detail)).await?;
+        insert_event(
+            &mut tx,
+            &ws,
+            touch_id,
+            now,
+            kind,
+            false,
+            reason,
+            Some(detail),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1286,18 +1307,16 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.write_tx().await?;
         let ws = workspace_of(&mut tx, touch_id).await?;
-        sqlx::query(
-            "INSERT INTO decisions (workspace, touch_id, at, kind, allowed, reason, retry_after, checks, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, NULL, '[]', $7)",
+        insert_event(
+            &mut tx,
+            &ws,
+            touch_id,
+            now,
+            kind,
+            allowed,
+            reason,
+            Some(detail),
         )
-        .bind(ws.as_str())
-        .bind(touch_id)
-        .bind(ms(now))
-        .bind(kind)
-        .bind(i64::from(allowed))
-        .bind(reason)
-        .bind(detail)
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(())
@@ -1632,23 +1651,27 @@ async fn workspace_of(
     Ok(r.try_get("workspace")?)
 }
 
+/// Adds a non-gate entry (provider answer, recovery, cancel, delivery …) to a touch's timeline.
+#[allow(clippy::too_many_arguments)]
 async fn insert_event(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     ws: &str,
     touch_id: &str,
     now: DateTime<Utc>,
     kind: &str,
+    allowed: bool,
     reason: Option<&str>,
     detail: Option<&str>,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO decisions (workspace, touch_id, at, kind, allowed, reason, retry_after, checks, detail) \
-         VALUES ($1, $2, $3, $4, 0, $5, NULL, '[]', $6)",
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, '[]', $7)",
     )
     .bind(ws)
     .bind(touch_id)
     .bind(ms(now))
     .bind(kind)
+    .bind(i64::from(allowed))
     .bind(reason)
     .bind(detail)
     .execute(&mut **tx)
