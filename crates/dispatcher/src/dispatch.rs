@@ -330,7 +330,25 @@ impl Dispatcher {
                 Metrics::inc(&self.metrics.allowed);
                 match permit {
                     Some(p) => self.send(&touch, &lead, facts.account.as_ref(), p).await,
-                    None => Ok(Step::NeedsReview),
+                    // An allowed decision always carries its permit; should one ever not, the
+                    // touch must not sit in `sending` until the stale sweep finds it.
+                    None => {
+                        self.store
+                            .finish_unsent(
+                                &touch.id,
+                                now,
+                                TouchStatus::NeedsReview,
+                                None,
+                                None,
+                                "provider",
+                                "allowed without a permit: nothing was sent",
+                                false,
+                                true,
+                            )
+                            .await?;
+                        Metrics::inc(&self.metrics.needs_review);
+                        Ok(Step::NeedsReview)
+                    }
                 }
             }
         }
