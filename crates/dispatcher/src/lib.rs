@@ -12,4 +12,5 @@ pub mod facts;
 pub mod inbound;
 pub mod queue;
 pub mod store;
+pub mod touch;
 pub mod unsubscribe;

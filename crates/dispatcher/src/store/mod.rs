@@ -1,0 +1,209 @@
+//! The one storage seam: every read and write of Touchgate's own tables, on SQLite or
+//! PostgreSQL through sqlx's `Any` driver. SQL is written once in the subset both speak
+//! (`$N` placeholders, `ON CONFLICT`, `RETURNING`); instants are integer milliseconds (UTC) and
+//! JSON documents are text, so the two databases store the same values.
+//!
+//! Concurrency: the dispatch transaction starts with writes — the conditional claim of the
+//! touch, then the (account, channel) row of `cap_locks` — so on PostgreSQL two dispatchers
+//! serialise on a sender's caps by row lock, and on SQLite the transaction holds the write lock
+//! before it reads (no lock upgrade, no `SQLITE_BUSY_SNAPSHOT`).
+//!
+//! One file per concern: [`rows`] (how rows map to types), [`documents`] (accounts and leads),
+//! [`templates`] (WhatsApp template status updates), [`touches`] (creating, reading, listing),
+//! [`lifecycle`] (every status change after the gate), [`dispatch`] (the dispatch transaction),
+//! [`facts`] (the gate's facts, one loader for dispatch and the dry run), [`dnc`],
+//! [`inbound`], [`confirmation`] (the opt-out confirmation touch), [`recovery`] (touches
+//! interrupted mid-send) and [`installation`] (secrets and counts shared by every node).
+
+mod confirmation;
+mod dispatch;
+mod dnc;
+mod documents;
+mod facts;
+mod inbound;
+mod installation;
+mod lifecycle;
+mod recovery;
+mod rows;
+mod templates;
+mod touches;
+
+pub use crate::touch::TouchStatus;
+pub use dispatch::Dispatch;
+pub use facts::{LEAD_SEND_HORIZON, account_send_horizon};
+pub use rows::{DecisionRow, DncRow, LoadedFacts, NewTouch, NextState, TouchFilter, TouchRow};
+pub use templates::{BetweenHook, TEMPLATE_UPDATE_TRIES};
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::Serialize;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+
+use crate::domain::{AccountBody, DncBody, LeadBody, LeadContacts, TouchBody};
+use dnc::dnc_for_conn;
+use facts::sends_within;
+use rows::*;
+use touches::insert_event;
+
+/// Dynamic SQL here only ever splices constants, `$N` placeholders and clamped integers; every
+/// value travels as a bind parameter.
+macro_rules! safe {
+    ($($t:tt)*) => { sqlx::AssertSqlSafe(format!($($t)*)) };
+}
+use safe;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// Our migrations table (apalis-sqlite uses sqlx's default `_sqlx_migrations`).
+const MIGRATIONS_TABLE: &str = "touchgate_migrations";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored document {what} is unreadable")]
+    Corrupt {
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("unsupported database URL (expected sqlite:// or postgres://)")]
+    UnsupportedUrl,
+    /// A conditional write lost every retry to concurrent writers.
+    #[error("{what} kept changing; the update was not applied")]
+    Contended { what: String },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+/// Milliseconds since the epoch, the storage form of an instant.
+pub fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub fn from_ms(v: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(v).single().unwrap_or_default()
+}
+
+fn opt_time(v: Option<i64>) -> Option<DateTime<Utc>> {
+    v.map(from_ms)
+}
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    kind: DbKind,
+}
+
+impl Store {
+    /// Opens (creating a SQLite file if missing) and migrates.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (kind, url) = if let Some(rest) = url.strip_prefix("sqlite:") {
+            let sep = if rest.contains('?') { '&' } else { '?' };
+            let url = if rest.contains("mode=") {
+                url.to_owned()
+            } else {
+                format!("{url}{sep}mode=rwc")
+            };
+            (DbKind::Sqlite, url)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (DbKind::Postgres, url.to_owned())
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let max = if kind == DbKind::Sqlite && url.contains(":memory:") {
+            1
+        } else {
+            max_connections
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if kind == DbKind::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        let store = Store { pool, kind };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// A transaction that will write. On SQLite it takes the write lock at `BEGIN IMMEDIATE`
+    /// (waiting up to `busy_timeout`), so it never has to upgrade a read snapshot that another
+    /// writer has made stale (`SQLITE_BUSY_SNAPSHOT`, which no timeout retries).
+    pub async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.kind {
+            DbKind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            DbKind::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    pub fn kind(&self) -> DbKind {
+        self.kind
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut m = match self.kind {
+            DbKind::Sqlite => clone_migrator(&SQLITE_MIGRATIONS),
+            DbKind::Postgres => clone_migrator(&POSTGRES_MIGRATIONS),
+        };
+        m.dangerous_set_table_name(MIGRATIONS_TABLE);
+        m.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+fn clone_migrator(m: &sqlx::migrate::Migrator) -> sqlx::migrate::Migrator {
+    sqlx::migrate::Migrator {
+        migrations: m.migrations.clone(),
+        ignore_missing: m.ignore_missing,
+        locking: m.locking,
+        no_tx: m.no_tx,
+        table_name: m.table_name.clone(),
+        create_schemas: m.create_schemas.clone(),
+    }
+}
+
+fn to_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
+}
+
+fn parse_doc<T: serde::de::DeserializeOwned>(r: &AnyRow, what: &str) -> Result<T> {
+    let s: String = r.try_get("body")?;
+    serde_json::from_str(&s).map_err(|source| StoreError::Corrupt {
+        what: what.to_owned(),
+        source,
+    })
+}

@@ -1,0 +1,281 @@
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::*;
+
+impl Store {
+    // ---- touches ----
+
+    /// Inserts a touch unless its idempotency key exists; returns the stored touch and whether
+    /// this call created it. The unique key decides, so concurrent duplicates create one.
+    pub async fn create_touch(&self, t: &NewTouch) -> Result<(TouchRow, bool)> {
+        let r = &t.request;
+        let inserted = sqlx::query(
+            "INSERT INTO touches (workspace, id, idempotency_key, account_id, lead_id, channel, purpose, request, \
+             status, next_attempt_at, deadline, attempts, campaign_id, step, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, 0, $11, $12, $13, $13) \
+             ON CONFLICT (workspace, idempotency_key) DO NOTHING",
+        )
+        .bind(t.workspace.as_str())
+        .bind(t.id.as_str())
+        .bind(t.idempotency_key.as_str())
+        .bind(r.account_id.as_str())
+        .bind(r.lead_id.as_str())
+        .bind(r.channel.as_str())
+        .bind(match r.purpose.unwrap_or_default() {
+            gate::Purpose::Marketing => "marketing",
+            gate::Purpose::Transactional => "transactional",
+        })
+        .bind(to_json(r))
+        .bind(ms(t.next_attempt_at))
+        .bind(ms(t.deadline))
+        .bind(r.campaign_id.clone())
+        .bind(r.step)
+        .bind(ms(t.now))
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1;
+        let row = sqlx::query(safe!(
+            "SELECT {TOUCH_COLUMNS} FROM touches WHERE workspace = $1 AND idempotency_key = $2"
+        ))
+        .bind(t.workspace.as_str())
+        .bind(t.idempotency_key.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((touch_from_row(&row)?, inserted))
+    }
+
+    pub async fn get_touch(&self, ws: &str, id: &str) -> Result<Option<TouchRow>> {
+        let row = sqlx::query(safe!(
+            "SELECT {TOUCH_COLUMNS} FROM touches WHERE workspace = $1 AND id = $2"
+        ))
+        .bind(ws)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| touch_from_row(&r)).transpose()
+    }
+
+    /// The touch stored under an idempotency key in the workspace.
+    pub async fn touch_by_idempotency_key(&self, ws: &str, key: &str) -> Result<Option<TouchRow>> {
+        let row = sqlx::query(safe!(
+            "SELECT {TOUCH_COLUMNS} FROM touches WHERE workspace = $1 AND idempotency_key = $2"
+        ))
+        .bind(ws)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| touch_from_row(&r)).transpose()
+    }
+
+    /// A touch by id whatever its workspace (the dispatcher's view).
+    pub async fn touch_by_id(&self, id: &str) -> Result<Option<TouchRow>> {
+        let row = sqlx::query(safe!("SELECT {TOUCH_COLUMNS} FROM touches WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| touch_from_row(&r)).transpose()
+    }
+
+    pub async fn decisions(&self, touch_id: &str) -> Result<Vec<DecisionRow>> {
+        let rows = sqlx::query(
+            "SELECT at, kind, allowed, reason, retry_after, checks, detail FROM decisions WHERE touch_id = $1 ORDER BY seq",
+        )
+        .bind(touch_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let checks: String = r.try_get("checks")?;
+                let allowed: i64 = r.try_get("allowed")?;
+                Ok(DecisionRow {
+                    at: from_ms(r.try_get("at")?),
+                    kind: r.try_get("kind")?,
+                    allowed: allowed != 0,
+                    reason: r.try_get("reason")?,
+                    retry_after: opt_time(r.try_get("retry_after")?),
+                    checks: serde_json::from_str(&checks).unwrap_or(serde_json::Value::Null),
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+
+    fn filter_sql(f: &TouchFilter, first: usize) -> (String, Vec<String>, Vec<i64>) {
+        // Text binds come first, then integer binds, each numbered in order of appearance.
+        let mut sql = String::new();
+        let mut texts = Vec::new();
+        let mut ints = Vec::new();
+        let mut n = first;
+        let mut text = |col: &str, v: &Option<String>, sql: &mut String| {
+            if let Some(v) = v {
+                sql.push_str(&format!(" AND {col} = ${n}"));
+                n += 1;
+                texts.push(v.clone());
+            }
+        };
+        text("status", &f.status.map(|s| s.as_str().to_owned()), &mut sql);
+        text("reason", &f.reason, &mut sql);
+        text("channel", &f.channel, &mut sql);
+        text("account_id", &f.account_id, &mut sql);
+        text("lead_id", &f.lead_id, &mut sql);
+        text("campaign_id", &f.campaign_id, &mut sql);
+        if let Some(from) = f.from {
+            sql.push_str(&format!(" AND created_at >= ${n}"));
+            n += 1;
+            ints.push(ms(from));
+        }
+        if let Some(to) = f.to {
+            sql.push_str(&format!(" AND created_at < ${n}"));
+            ints.push(ms(to));
+        }
+        (sql, texts, ints)
+    }
+
+    /// One page of touches, newest first; `cursor` is the last id of the previous page.
+    pub async fn list_touches(
+        &self,
+        ws: &str,
+        f: &TouchFilter,
+        limit: i64,
+        cursor: Option<&str>,
+    ) -> Result<Vec<TouchRow>> {
+        let cursor_sql = if cursor.is_some() { " AND id < $2" } else { "" };
+        let first = if cursor.is_some() { 3 } else { 2 };
+        let (where_sql, texts, ints) = Self::filter_sql(f, first);
+        let sql = format!(
+            "SELECT {TOUCH_COLUMNS} FROM touches WHERE workspace = $1{cursor_sql}{where_sql} ORDER BY id DESC LIMIT {}",
+            limit.clamp(1, 1000)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ws);
+        if let Some(c) = cursor {
+            q = q.bind(c);
+        }
+        for t in texts {
+            q = q.bind(t);
+        }
+        for i in ints {
+            q = q.bind(i);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(touch_from_row).collect()
+    }
+
+    pub async fn cancel_touch(
+        &self,
+        ws: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<TouchRow>> {
+        let mut tx = self.write_tx().await?;
+        let changed = sqlx::query(
+            "UPDATE touches SET status = 'cancelled', updated_at = $1 WHERE workspace = $2 AND id = $3 \
+             AND status IN ('queued', 'scheduled')",
+        )
+        .bind(ms(now))
+        .bind(ws)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 1 {
+            insert_event(
+                &mut tx,
+                ws,
+                id,
+                now,
+                "cancel",
+                false,
+                None,
+                Some("cancelled by client"),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.get_touch(ws, id).await
+    }
+
+    // ---- inbound webhooks and the opt-out confirmation ----
+
+    /// The touch a provider knows by `provider_message_id` (any workspace; newest if several).
+    pub async fn touch_by_provider_message_id(
+        &self,
+        provider_message_id: &str,
+    ) -> Result<Option<TouchRow>> {
+        let row = sqlx::query(safe!(
+            "SELECT {TOUCH_COLUMNS} FROM touches WHERE provider_message_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1"
+        ))
+        .bind(provider_message_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| touch_from_row(&r)).transpose()
+    }
+
+    /// Adds one entry to a touch's timeline (`delivery` for a provider's delivery status,
+    /// `opt_out_confirmation` for the confirmation's permit) without changing the touch.
+    pub async fn record_touch_event(
+        &self,
+        touch_id: &str,
+        now: DateTime<Utc>,
+        kind: &str,
+        allowed: bool,
+        reason: Option<&str>,
+        detail: &str,
+    ) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let ws = workspace_of(&mut tx, touch_id).await?;
+        insert_event(
+            &mut tx,
+            &ws,
+            touch_id,
+            now,
+            kind,
+            allowed,
+            reason,
+            Some(detail),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+pub(super) async fn workspace_of(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    touch_id: &str,
+) -> Result<String> {
+    let r = sqlx::query("SELECT workspace FROM touches WHERE id = $1")
+        .bind(touch_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(r.try_get("workspace")?)
+}
+
+/// Adds a non-gate entry (provider answer, recovery, cancel, delivery …) to a touch's timeline.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn insert_event(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ws: &str,
+    touch_id: &str,
+    now: DateTime<Utc>,
+    kind: &str,
+    allowed: bool,
+    reason: Option<&str>,
+    detail: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO decisions (workspace, touch_id, at, kind, allowed, reason, retry_after, checks, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, '[]', $7)",
+    )
+    .bind(ws)
+    .bind(touch_id)
+    .bind(ms(now))
+    .bind(kind)
+    .bind(i64::from(allowed))
+    .bind(reason)
+    .bind(detail)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
