@@ -176,7 +176,7 @@ async fn sent_count(store: &Store) -> Result<i64> {
         .status_counts()
         .await?
         .into_iter()
-        .find(|(s, _)| s == "sent")
+        .find(|(s, _)| *s == dispatcher::touch::TouchStatus::Sent)
         .map_or(0, |(_, n)| n))
 }
 
@@ -290,7 +290,7 @@ async fn end_to_end_on(db: &Db, kind: &str, nodes: usize, plan: &Plan) -> Result
             .decisions(id)
             .await?
             .into_iter()
-            .find(|d| d.kind == "gate")
+            .find(|d| d.kind == dispatcher::touch::TimelineKind::Gate)
             .map(|d| d.at)
             .with_context(|| format!("touch {id} has no gate decision"))?;
         latencies.push((gate - *at).num_milliseconds());

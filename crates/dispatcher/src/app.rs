@@ -6,7 +6,8 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::config::{Config, Role};
-use crate::dispatch::{Dispatcher, Metrics};
+use crate::dispatch::Dispatcher;
+use crate::metrics::Metrics;
 use crate::store::Store;
 
 /// One bearer token's identity.
@@ -21,7 +22,7 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub clock: Clock,
-    pub metrics: Arc<Metrics>,
+    pub metrics: Metrics,
     pub dispatcher: Dispatcher,
     /// Bearer token → identity (from the config, the environment, or generated at start).
     pub tokens: Arc<Vec<(String, Principal)>>,

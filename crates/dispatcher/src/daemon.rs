@@ -11,7 +11,8 @@ use tracing::{error, info, warn};
 use crate::app::{AppState, Principal};
 use crate::clock::Clock;
 use crate::config::{Config, DEFAULT_WORKSPACE, Role};
-use crate::dispatch::{Dispatcher, Metrics};
+use crate::dispatch::Dispatcher;
+use crate::metrics::Metrics;
 use crate::queue::{DispatchQueue, QueueOptions};
 use crate::store::{Store, StoreError};
 use crate::unsubscribe::Signer;
@@ -50,7 +51,7 @@ pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), S
     let transports = Transports::from_config(&config.channels)?;
     let unsubscribe = Signer::new(&store.secret("unsubscribe_key").await?);
     let config = Arc::new(config);
-    let metrics = Arc::new(Metrics::default());
+    let metrics = Metrics::new();
     let dispatcher = Dispatcher {
         store: store.clone(),
         config: config.clone(),

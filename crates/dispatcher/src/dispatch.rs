@@ -3,45 +3,27 @@
 //! For one due touch, one transaction claims it, locks its sender's caps, loads the facts,
 //! asks the gate, and commits the decision row, the state change and (when allowed) the cap
 //! reservation together. Then, outside the transaction, the DNC check is repeated right before
-//! the provider call, and the worker sends with the gate's permit.
+//! the provider call, and the worker sends with the gate's permit. Every way a send can end is
+//! one [`Outcome`], applied by the store.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use tracing::{info, warn};
+use tracing::{debug, warn};
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::store::{NextState, Store, StoreError, TouchRow, TouchStatus};
+use crate::decide::decide;
+use crate::metrics::Metrics;
+use crate::store::{Store, StoreError, TouchRow};
+use crate::touch::{BlockCause, Outcome, ReviewCause, SnoozeCause, TouchReason, TouchStatus};
 use crate::unsubscribe::Signer;
 use workers::registry::Transports;
-use workers::{OutboundMessage, SendError};
+use workers::{LastCheckVerdict, OutboundMessage, SendError};
 
 /// Touches one dispatcher decides and sends concurrently within a batch (PostgreSQL).
 pub const DISPATCH_CONCURRENCY: usize = 4;
-
-/// Counters for queue movement (exported on `/metrics`).
-#[derive(Debug, Default)]
-pub struct Metrics {
-    pub decided: AtomicU64,
-    pub allowed: AtomicU64,
-    pub snoozed: AtomicU64,
-    pub blocked: AtomicU64,
-    pub expired: AtomicU64,
-    pub sent: AtomicU64,
-    pub failed: AtomicU64,
-    pub retried: AtomicU64,
-    pub needs_review: AtomicU64,
-    pub dnc_rechecks_blocked: AtomicU64,
-    pub claim_lost: AtomicU64,
-}
-
-impl Metrics {
-    fn inc(c: &AtomicU64) {
-        c.fetch_add(1, Ordering::Relaxed);
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DispatchError {
@@ -49,18 +31,31 @@ pub enum DispatchError {
     Store(#[from] StoreError),
 }
 
-/// What happened to one touch in one dispatch step.
+/// What one dispatch step did to one touch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// Another dispatcher had it, or it was no longer due.
     NotClaimed,
-    Snoozed(DateTime<Utc>),
-    Blocked,
-    Expired,
-    Sent,
-    Failed,
-    Retrying(DateTime<Utc>),
-    NeedsReview,
+    /// The outcome it ended the step with.
+    Done(Outcome),
+}
+
+impl Step {
+    /// The status the touch ended the step in (`None`: not claimed).
+    pub fn status(&self) -> Option<TouchStatus> {
+        match self {
+            Step::NotClaimed => None,
+            Step::Done(o) => Some(o.to),
+        }
+    }
+
+    /// When a `scheduled` touch is next due.
+    pub fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Step::Done(o) => o.next_attempt_at,
+            Step::NotClaimed => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -69,78 +64,11 @@ pub struct Dispatcher {
     pub config: Arc<Config>,
     pub clock: Clock,
     pub transports: Arc<Transports>,
-    pub metrics: Arc<Metrics>,
+    pub metrics: Metrics,
     /// Identifies this process's claims (crash recovery on PostgreSQL is per node).
     pub node_id: String,
     /// Signs the one-click unsubscribe link of every email.
     pub unsubscribe: Signer,
-}
-
-impl Dispatcher {
-    /// Ends a touch the provider refused, with the reason the operator will see.
-    async fn end(
-        &self,
-        touch: &TouchRow,
-        now: DateTime<Utc>,
-        status: TouchStatus,
-        reason: &str,
-        detail: &str,
-        count_attempt: bool,
-    ) -> Result<Step, DispatchError> {
-        self.store
-            .finish_unsent(
-                &touch.id,
-                now,
-                status,
-                None,
-                Some(reason),
-                "provider",
-                detail,
-                count_attempt,
-                true,
-            )
-            .await?;
-        if status == TouchStatus::Failed {
-            Metrics::inc(&self.metrics.failed);
-            Ok(Step::Failed)
-        } else {
-            Metrics::inc(&self.metrics.blocked);
-            Ok(Step::Blocked)
-        }
-    }
-
-    /// Provider feedback flows into the one central DNC, so no other channel or sender repeats
-    /// the mistake.
-    async fn provider_dnc(
-        &self,
-        touch: &TouchRow,
-        contact: &str,
-        scope: gate::ChannelScope,
-        detail: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), DispatchError> {
-        let body = crate::domain::DncBody {
-            contact: Some(contact.to_owned()),
-            lead_id: None,
-            channel: scope,
-            reason: gate::DncReason::ProviderUnsubscribed,
-            source: Some(format!("provider:{}", touch.channel)),
-            added_by: Some(format!("touch {}", touch.id)),
-            expires_at: None,
-        };
-        let row = self
-            .store
-            .add_dnc(
-                &touch.workspace,
-                &uuid::Uuid::now_v7().to_string(),
-                &body,
-                Some(contact),
-                now,
-            )
-            .await?;
-        warn!(touch_id = %touch.id, dnc_id = %row.id, scope = %scope, detail, "provider reported an unsubscribed recipient; DNC row written");
-        Ok(())
-    }
 }
 
 /// When a window opens (08:00 local for every lead in a zone), every touch snoozed to it would
@@ -162,19 +90,59 @@ pub fn spread(
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     let offset_ms = hash % (u64::from(spread_seconds) * 1000);
-    let spread = at + Duration::milliseconds(i64::try_from(offset_ms).unwrap_or(0));
+    let spread = at
+        .checked_add_signed(Duration::milliseconds(
+            i64::try_from(offset_ms).unwrap_or(0),
+        ))
+        .unwrap_or(at);
     if spread < deadline { spread } else { at }
 }
-
-/// Prefixes of a last-check stop (our own protocol between the closure and `send`).
-const STOP_DNC: &str = "dnc_listed: ";
-const STOP_LITIGATION_HOLD: &str = "litigation_hold: ";
-const STOP_RECHECK_FAILED: &str = "recheck_failed: ";
 
 /// Exponential backoff for transient provider errors: 30 s, 60 s, 120 s … capped at 1 h.
 pub fn backoff(attempt: i64) -> Duration {
     let exp = u32::try_from(attempt.clamp(0, 7)).unwrap_or(7);
     Duration::seconds((30_i64 << exp).min(3600))
+}
+
+/// `at + d`, saturating at the end of time.
+fn after(at: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    at.checked_add_signed(d).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// The outcome of a gate decision for a touch with `deadline`, at `now`.
+fn gate_outcome(
+    decision: &gate::Decision,
+    touch: &TouchRow,
+    now: DateTime<Utc>,
+    spread_seconds: u32,
+) -> Outcome {
+    if now >= touch.deadline {
+        return Outcome::expired();
+    }
+    if decision.allowed {
+        return Outcome::sending();
+    }
+    match decision.retry_after {
+        Some(at) if at < touch.deadline => Outcome::snoozed(
+            SnoozeCause::Gate,
+            spread(
+                at,
+                &touch.id,
+                decision.reason,
+                spread_seconds,
+                touch.deadline,
+            ),
+            "",
+        ),
+        _ => match decision.reason {
+            Some(reason) => Outcome::blocked(BlockCause::Gate, reason.into(), ""),
+            // Not allowed always names a reason; should it not, a person must look.
+            None => Outcome::needs_review(
+                ReviewCause::PermitRefused,
+                "the gate refused without a reason: nothing was sent",
+            ),
+        },
+    }
 }
 
 impl Dispatcher {
@@ -240,190 +208,157 @@ impl Dispatcher {
             .begin_dispatch(touch_id, &self.node_id, now)
             .await?
         else {
-            Metrics::inc(&self.metrics.claim_lost);
+            self.metrics.claim_lost();
             return Ok(Step::NotClaimed);
         };
         let touch = tx.touch.clone();
-        let ws = self.config.workspace(&touch.workspace);
+        if let Some(due) = touch.next_attempt_at {
+            self.metrics.pickup_latency(now - due);
+        }
+        let settings = self.config.workspace(&touch.workspace);
         let facts = tx.load_facts(now).await?;
+        let started = Instant::now();
+        let (mut decision, missing) =
+            decide(&touch.request.to_facts(&touch.id), &facts, &settings, now);
+        self.metrics.gate_time(started.elapsed());
 
-        // Facts that are missing make a permanent, explained block rather than an error.
-        let account = facts
-            .account
-            .as_ref()
-            .and_then(|a| a.to_facts(&touch.account_id).ok())
-            .unwrap_or_else(|| gate::Account {
-                id: touch.account_id.clone(),
-                status: gate::AccountStatus::Suspended,
-                ..gate::Account::default()
-            });
-        let lead = facts
-            .lead
-            .as_ref()
-            .and_then(|l| {
-                l.to_facts(&touch.lead_id, facts.last_inbound_whatsapp_at)
-                    .ok()
-            })
-            .unwrap_or_else(|| gate::Lead {
-                id: touch.lead_id.clone(),
-                ..gate::Lead::default()
-            });
-        let gate_touch = touch.request.to_facts(&touch.id);
-        let mut decision = gate::evaluate_send(
-            &gate_touch,
-            &gate::Facts {
-                policy: &ws.policy,
-                account: &account,
-                lead: &lead,
-                dnc: &facts.dnc,
-                recent_sends: &facts.sends,
-            },
+        let outcome = gate_outcome(
+            &decision,
+            &touch,
             now,
+            self.config.dispatcher.spread_seconds,
         );
-        Metrics::inc(&self.metrics.decided);
-        let missing = match (&facts.account, &facts.lead) {
-            (None, _) => Some(format!("account {} does not exist", touch.account_id)),
-            (_, None) => Some(format!("lead {} does not exist", touch.lead_id)),
-            _ => None,
-        };
-
-        let next = if now >= touch.deadline {
-            NextState::Expired
-        } else if decision.allowed {
-            NextState::Sending
-        } else {
-            match decision.retry_after {
-                Some(at) if at < touch.deadline => NextState::Scheduled {
-                    at: spread(
-                        at,
-                        &touch.id,
-                        decision.reason,
-                        self.config.dispatcher.spread_seconds,
-                        touch.deadline,
-                    ),
-                },
-                _ => NextState::Blocked,
-            }
-        };
-        let permit = if next == NextState::Sending {
+        let permit = if outcome.to == TouchStatus::Sending {
             decision.take_permit()
         } else {
             None
         };
-        tx.commit(now, &decision, &next, missing.as_deref()).await?;
-        info!(touch_id = %touch.id, allowed = decision.allowed, reason = ?decision.reason, next = ?next, "gate decision");
+        let recipient = permit.as_ref().map(|p| p.recipient().to_owned());
+        tx.commit(
+            now,
+            &decision,
+            &outcome,
+            recipient.as_deref(),
+            missing.as_deref(),
+        )
+        .await?;
+        let label = match outcome.to {
+            TouchStatus::Sending => "allowed",
+            TouchStatus::Scheduled => "snoozed",
+            TouchStatus::Expired => "expired",
+            _ => "blocked",
+        };
+        self.metrics.decision(label, decision.reason, touch.channel);
+        debug!(touch_id = %touch.id, allowed = decision.allowed, reason = ?decision.reason, next = ?outcome.to, "gate decision");
 
-        match next {
-            NextState::Scheduled { at } => {
-                Metrics::inc(&self.metrics.snoozed);
-                Ok(Step::Snoozed(at))
-            }
-            NextState::Blocked => {
-                Metrics::inc(&self.metrics.blocked);
-                Ok(Step::Blocked)
-            }
-            NextState::Expired => {
-                Metrics::inc(&self.metrics.expired);
-                Ok(Step::Expired)
-            }
-            NextState::Sending => {
-                Metrics::inc(&self.metrics.allowed);
-                match permit {
-                    Some(p) => self.send(&touch, &lead, facts.account.as_ref(), p).await,
-                    // An allowed decision always carries its permit; should one ever not, the
-                    // touch must not sit in `sending` until the stale sweep finds it.
-                    None => {
-                        self.store
-                            .finish_unsent(
-                                &touch.id,
-                                now,
-                                TouchStatus::NeedsReview,
-                                None,
-                                None,
-                                "provider",
-                                "allowed without a permit: nothing was sent",
-                                false,
-                                true,
-                            )
-                            .await?;
-                        Metrics::inc(&self.metrics.needs_review);
-                        Ok(Step::NeedsReview)
-                    }
+        if outcome.to != TouchStatus::Sending {
+            return Ok(Step::Done(outcome));
+        }
+        let (Some(permit), Some(lead)) = (permit, facts.lead.as_ref()) else {
+            // An allowed decision always carries its permit; should one ever not, the touch
+            // must not sit in `sending` until the stale sweep finds it.
+            let outcome = Outcome::needs_review(
+                ReviewCause::PermitRefused,
+                "allowed without a permit: nothing was sent",
+            );
+            return self.finish(&touch, now, outcome).await;
+        };
+        let senders = facts.account.as_ref().map(|a| &a.body.senders);
+        self.send(&touch, &lead.facts, senders, permit).await
+    }
+
+    /// Applies the outcome of a send and counts it.
+    async fn finish(
+        &self,
+        touch: &TouchRow,
+        now: DateTime<Utc>,
+        outcome: Outcome,
+    ) -> Result<Step, DispatchError> {
+        self.store.apply(&touch.id, now, &outcome).await?;
+        self.metrics.event(outcome.event);
+        Ok(Step::Done(outcome))
+    }
+
+    /// The last-moment check a transport runs after its pacing wait, right before the
+    /// provider call: an opt-out committed while this touch waited still stops it.
+    fn last_check(
+        &self,
+        touch: &TouchRow,
+        lead: &gate::Lead,
+        channel: gate::Channel,
+    ) -> workers::LastCheck {
+        let store = self.store.clone();
+        let clock = self.clock.clone();
+        let ws = touch.workspace.clone();
+        let lead = lead.clone();
+        let contacts: Vec<String> = lead.contact_keys().map(str::to_owned).collect();
+        let purpose = touch.purpose;
+        workers::LastCheck::new(move || {
+            let (store, clock, ws, lead, contacts) = (
+                store.clone(),
+                clock.clone(),
+                ws.clone(),
+                lead.clone(),
+                contacts.clone(),
+            );
+            async move {
+                match store.dnc_for(&ws, &lead.id, &contacts).await {
+                    Ok(dnc) => match gate::dnc_blocks(&dnc, &lead, channel, purpose, clock.now()) {
+                        Some(e) => LastCheckVerdict::Stop {
+                            reason: if e.reason == gate::DncReason::LitigationHold {
+                                gate::Reason::LitigationHold
+                            } else {
+                                gate::Reason::DncListed
+                            },
+                            detail: format!(
+                                "DNC entry {} ({}) was added while the touch waited",
+                                e.id,
+                                e.reason.as_str()
+                            ),
+                        },
+                        None => LastCheckVerdict::Proceed,
+                    },
+                    Err(e) => LastCheckVerdict::Unavailable {
+                        detail: format!("could not re-read the DNC list ({e})"),
+                    },
                 }
             }
-        }
+        })
     }
 
     async fn send(
         &self,
         touch: &TouchRow,
         lead: &gate::Lead,
-        account_doc: Option<&crate::domain::AccountBody>,
+        senders: Option<&std::collections::BTreeMap<gate::Channel, String>>,
         permit: gate::Permit,
     ) -> Result<Step, DispatchError> {
-        // Last-moment DNC check, run by the transport after any pacing wait and right before
-        // the provider call: an opt-out committed while this touch waited still stops it.
         let now = self.clock.now();
-        let last_check = {
-            let store = self.store.clone();
-            let clock = self.clock.clone();
-            let ws = touch.workspace.clone();
-            let lead = lead.clone();
-            let contacts: Vec<String> = lead.contact_keys().map(str::to_owned).collect();
-            let channel = permit.channel();
-            let purpose = touch.request.purpose.unwrap_or_default();
-            workers::LastCheck::new(move || {
-                let (store, clock, ws, lead, contacts) = (
-                    store.clone(),
-                    clock.clone(),
-                    ws.clone(),
-                    lead.clone(),
-                    contacts.clone(),
-                );
-                async move {
-                    match store.dnc_for(&ws, &lead.id, &contacts).await {
-                        Ok(dnc) => gate::dnc_blocks(&dnc, &lead, channel, purpose, clock.now())
-                            .map(|e| {
-                                let reason = if e.reason == gate::DncReason::LitigationHold {
-                                    STOP_LITIGATION_HOLD
-                                } else {
-                                    STOP_DNC
-                                };
-                                format!(
-                                    "{reason}DNC entry {} ({}) was added while the touch waited",
-                                    e.id,
-                                    e.reason.as_str()
-                                )
-                            }),
-                        Err(e) => Some(format!(
-                            "{STOP_RECHECK_FAILED}could not re-read the DNC list ({e})"
-                        )),
-                    }
-                }
-            })
-        };
-
+        let channel = permit.channel();
         let content = touch.request.content.clone().unwrap_or_default();
         let msg = OutboundMessage {
             touch_id: touch.id.clone(),
-            channel: permit.channel(),
+            channel,
             to: permit.recipient().to_owned(),
-            from: account_doc.and_then(|a| a.senders.get(&permit.channel()).cloned()),
+            from: senders.and_then(|s| s.get(&channel).cloned()),
             subject: content.subject,
             body: content.body,
             template: touch.request.template.clone(),
             linkedin_action: touch.request.action,
-            unsubscribe_url: (permit.channel() == gate::Channel::Email).then(|| {
+            unsubscribe_url: (channel == gate::Channel::Email).then(|| {
                 self.unsubscribe
                     .url(&self.config.public_base_url(), &touch.id)
             }),
-            last_check: Some(last_check),
+            last_check: Some(self.last_check(touch, lead, channel)),
         };
+        let started = Instant::now();
         let result = self.transports.send(permit, &msg, now).await;
+        self.metrics.provider_time(channel, started.elapsed());
         let now = self.clock.now();
-        match result {
+        let outcome = match result {
             Ok(receipt) => {
-                self.store
+                let applied = self
+                    .store
                     .mark_sent(
                         &touch.id,
                         now,
@@ -431,184 +366,107 @@ impl Dispatcher {
                         receipt.recorded.as_ref(),
                     )
                     .await?;
-                Metrics::inc(&self.metrics.sent);
-                Ok(Step::Sent)
+                let outcome = Outcome::sent(&receipt.provider_message_id, receipt.recorded);
+                if applied.changed() {
+                    self.metrics.event(outcome.event);
+                }
+                return Ok(Step::Done(outcome));
             }
-            Err(SendError::Throttled { retry_at }) => {
-                let at = retry_at.unwrap_or(now + backoff(0)).max(now);
-                self.store
-                    .finish_unsent(
-                        &touch.id,
-                        now,
-                        TouchStatus::Scheduled,
-                        Some(at),
-                        None,
-                        "provider",
-                        "provider throttled; snoozed without using an attempt",
-                        false,
-                        true,
-                    )
-                    .await?;
-                Metrics::inc(&self.metrics.snoozed);
-                Ok(Step::Snoozed(at))
-            }
-            Err(SendError::Transient { detail }) => {
-                let attempts = touch.attempts + 1;
+            Err(e) => self.outcome_of(touch, &msg.to, e, now).await?,
+        };
+        self.finish(touch, now, outcome).await
+    }
+
+    /// The outcome of a send that did not succeed. Provider feedback that implies a DNC row
+    /// writes it first, so no other channel or sender repeats the mistake.
+    async fn outcome_of(
+        &self,
+        touch: &TouchRow,
+        to: &str,
+        e: SendError,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, DispatchError> {
+        Ok(match e {
+            SendError::Throttled { retry_at } => Outcome::snoozed(
+                SnoozeCause::ProviderThrottled,
+                retry_at.unwrap_or(after(now, backoff(0))).max(now),
+                "provider throttled; snoozed without using an attempt",
+            ),
+            SendError::Transient { detail } => {
+                let attempts = touch.attempts.saturating_add(1);
                 if attempts >= self.config.dispatcher.max_attempts {
-                    self.store
-                        .finish_unsent(
-                            &touch.id,
-                            now,
-                            TouchStatus::Failed,
-                            None,
-                            None,
-                            "provider",
-                            &format!("{detail}; attempts used up ({attempts})"),
-                            true,
-                            true,
-                        )
-                        .await?;
-                    Metrics::inc(&self.metrics.failed);
-                    Ok(Step::Failed)
+                    Outcome::failed(None, format!("{detail}; attempts used up ({attempts})"))
                 } else {
-                    let at = now + backoff(attempts - 1);
-                    self.store
-                        .finish_unsent(
-                            &touch.id,
-                            now,
-                            TouchStatus::Scheduled,
-                            Some(at),
-                            None,
-                            "provider",
-                            &format!("{detail}; retry {attempts} with backoff"),
-                            true,
-                            true,
-                        )
-                        .await?;
-                    Metrics::inc(&self.metrics.retried);
-                    Ok(Step::Retrying(at))
+                    Outcome::retry(
+                        after(now, backoff(attempts - 1)),
+                        format!("{detail}; retry {attempts} with backoff"),
+                    )
                 }
             }
-            Err(SendError::Rejected { code, detail }) => {
-                self.store
-                    .finish_unsent(
-                        &touch.id,
-                        now,
-                        TouchStatus::Failed,
-                        None,
-                        code.as_deref(),
-                        "provider",
-                        &detail,
-                        true,
-                        true,
-                    )
-                    .await?;
-                Metrics::inc(&self.metrics.failed);
-                Ok(Step::Failed)
+            SendError::Rejected { code, detail } => {
+                Outcome::failed(code.map(TouchReason::Provider), detail)
             }
-            // The provider refused for a reason the contract names: provider feedback flows
-            // into the central DNC where it implies one, and the touch ends with that reason.
-            Err(
-                e @ (SendError::Unsubscribed { .. }
-                | SendError::StopMarketing { .. }
-                | SendError::InvalidRecipient { .. }
-                | SendError::WindowClosed { .. }
-                | SendError::TemplateUnapproved { .. }),
-            ) => {
+            SendError::InvalidRecipient { .. } => {
+                Outcome::failed(Some(gate::Reason::InvalidRecipient.into()), e.to_string())
+            }
+            e @ (SendError::Unsubscribed { .. }
+            | SendError::StopMarketing { .. }
+            | SendError::WindowClosed { .. }
+            | SendError::TemplateUnapproved { .. }) => {
                 let detail = e.to_string();
                 if let Some(scope) = e.dnc_scope() {
-                    self.provider_dnc(touch, &msg.to, scope, &detail, now)
-                        .await?;
+                    self.provider_dnc(touch, to, scope, &detail, now).await?;
                 }
-                let failed = matches!(e, SendError::InvalidRecipient { .. });
-                let (status, reason) = if failed {
-                    (TouchStatus::Failed, "invalid_recipient")
-                } else {
-                    (
-                        TouchStatus::Blocked,
-                        e.reason_code().unwrap_or("dnc_listed"),
-                    )
-                };
-                self.end(touch, now, status, reason, &detail, failed).await
+                let reason = e.reason().unwrap_or(gate::Reason::DncListed);
+                Outcome::blocked(BlockCause::Provider, reason.into(), detail)
             }
-            Err(SendError::Stopped { detail }) => {
-                // Nothing left: give the cap slot back either way.
-                if let Some(why) = detail.strip_prefix(STOP_RECHECK_FAILED) {
-                    let at = now + backoff(0);
-                    self.store
-                        .finish_unsent(
-                            &touch.id,
-                            now,
-                            TouchStatus::Scheduled,
-                            Some(at),
-                            None,
-                            "dnc_recheck",
-                            why,
-                            false,
-                            true,
-                        )
-                        .await?;
-                    Metrics::inc(&self.metrics.snoozed);
-                    return Ok(Step::Snoozed(at));
-                }
-                let (reason, why) = match detail.strip_prefix(STOP_LITIGATION_HOLD) {
-                    Some(why) => ("litigation_hold", why),
-                    None => (
-                        "dnc_listed",
-                        detail.strip_prefix(STOP_DNC).unwrap_or(&detail),
-                    ),
-                };
-                Metrics::inc(&self.metrics.dnc_rechecks_blocked);
-                self.store
-                    .finish_unsent(
-                        &touch.id,
-                        now,
-                        TouchStatus::Blocked,
-                        None,
-                        Some(reason),
-                        "dnc_recheck",
-                        why,
-                        false,
-                        true,
-                    )
-                    .await?;
-                Ok(Step::Blocked)
+            SendError::Stopped { reason, detail } => {
+                Outcome::blocked(BlockCause::LastCheck, reason.into(), detail)
             }
-            Err(SendError::Permit(e)) => {
+            SendError::CheckUnavailable { detail } => Outcome::snoozed(
+                SnoozeCause::LastCheckUnavailable,
+                after(now, backoff(0)),
+                detail,
+            ),
+            SendError::Permit(e) => {
                 warn!(touch_id = %touch.id, error = %e, "permit refused by worker");
-                self.store
-                    .finish_unsent(
-                        &touch.id,
-                        now,
-                        TouchStatus::NeedsReview,
-                        None,
-                        None,
-                        "provider",
-                        &format!("permit refused: {e}"),
-                        false,
-                        true,
-                    )
-                    .await?;
-                Metrics::inc(&self.metrics.needs_review);
-                Ok(Step::NeedsReview)
+                Outcome::needs_review(ReviewCause::PermitRefused, format!("permit refused: {e}"))
             }
-            Err(SendError::Unknown { detail }) => {
-                self.store
-                    .finish_unsent(
-                        &touch.id,
-                        now,
-                        TouchStatus::NeedsReview,
-                        None,
-                        None,
-                        "provider",
-                        &detail,
-                        true,
-                        false,
-                    )
-                    .await?;
-                Metrics::inc(&self.metrics.needs_review);
-                Ok(Step::NeedsReview)
+            SendError::Unknown { detail } => {
+                Outcome::needs_review(ReviewCause::OutcomeUnknown, detail)
             }
-        }
+        })
+    }
+
+    /// Provider feedback flows into the one central DNC.
+    async fn provider_dnc(
+        &self,
+        touch: &TouchRow,
+        contact: &str,
+        scope: gate::ChannelScope,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DispatchError> {
+        let body = crate::domain::DncBody {
+            contact: Some(contact.to_owned()),
+            lead_id: None,
+            channel: scope,
+            reason: gate::DncReason::ProviderUnsubscribed,
+            source: Some(format!("provider:{}", touch.channel)),
+            added_by: Some(format!("touch {}", touch.id)),
+            expires_at: None,
+        };
+        let row = self
+            .store
+            .add_dnc(
+                &touch.workspace,
+                &uuid::Uuid::now_v7().to_string(),
+                &body,
+                Some(contact),
+                now,
+            )
+            .await?;
+        warn!(touch_id = %touch.id, dnc_id = %row.id, scope = %scope, detail, "provider reported an unsubscribed recipient; DNC row written");
+        Ok(())
     }
 }

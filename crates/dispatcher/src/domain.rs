@@ -141,6 +141,21 @@ impl AccountBody {
     }
 }
 
+/// An account as stored, parsed once when read: the document the API shows and the gate's
+/// view of it.
+#[derive(Debug, Clone)]
+pub struct StoredAccount {
+    pub body: AccountBody,
+    pub facts: Account,
+}
+
+impl StoredAccount {
+    pub fn parse(id: &str, body: AccountBody) -> Result<StoredAccount, FieldError> {
+        let facts = body.to_facts(id)?;
+        Ok(StoredAccount { body, facts })
+    }
+}
+
 /// A sender as the channel's transport takes it, or the 400 naming `senders.<channel>`:
 /// email — an address or `Name <address>`; sms, call, whatsapp — a phone number in E.164
 /// (returned canonical); linkedin — any non-empty account id.
@@ -355,6 +370,21 @@ impl LeadBody {
             number_reassigned_at: copy.number_reassigned_at,
             last_inbound_whatsapp_at,
         })
+    }
+}
+
+/// A lead as stored, parsed once when read: the document the API shows and the gate's view
+/// of it (without the facts that live elsewhere, such as the last inbound WhatsApp message).
+#[derive(Debug, Clone)]
+pub struct StoredLead {
+    pub body: LeadBody,
+    pub facts: Lead,
+}
+
+impl StoredLead {
+    pub fn parse(id: &str, body: LeadBody) -> Result<StoredLead, FieldError> {
+        let facts = body.to_facts(id, None)?;
+        Ok(StoredLead { body, facts })
     }
 }
 

@@ -11,7 +11,8 @@ use tracing::{info, warn};
 
 use crate::app::AppState;
 use crate::domain::{Content, DncBody, TouchBody};
-use crate::store::{DncRow, NewTouch, StoreError, TouchStatus};
+use crate::store::{DncRow, NewTouch, StoreError};
+use crate::touch::{BlockCause, Event, Outcome, ReviewCause, TimelineKind, TouchReason};
 use workers::{OutboundMessage, SendError};
 
 /// Why an inbound message could not be taken.
@@ -202,13 +203,12 @@ pub async fn ensure_dnc(
         .store
         .list_dnc(workspace, Some(wanted.contact), 10_000)
         .await?;
-    let scope = wanted.scope.as_str();
     if let Some(row) = existing.into_iter().find(|r| {
         r.lead_id.is_none()
             && r.expires_at.is_none()
             && r.removed_at.is_none()
-            && r.reason == wanted.reason.as_str()
-            && (r.channel == "*" || r.channel == scope)
+            && r.reason == wanted.reason
+            && (r.channel == gate::ChannelScope::All || r.channel == wanted.scope)
     }) {
         return Ok((row, false));
     }
@@ -328,19 +328,12 @@ pub async fn confirm_opt_out(
         Ok(p) => p,
         Err(refused) => {
             if created {
-                store
-                    .finish_unsent(
-                        &touch.id,
-                        now,
-                        TouchStatus::Blocked,
-                        None,
-                        Some("opt_out_confirmation_refused"),
-                        "opt_out_confirmation",
-                        &refused.to_string(),
-                        false,
-                        true,
-                    )
-                    .await?;
+                let outcome = Outcome::blocked(
+                    BlockCause::ConfirmationRefused,
+                    TouchReason::OptOutConfirmationRefused,
+                    refused.to_string(),
+                );
+                store.apply(&touch.id, now, &outcome).await?;
             }
             info!(workspace = ws, dnc_id = %job.dnc_id, touch_id = %touch.id, reason = %refused, "opt-out confirmation not sent");
             return Ok(Confirmed::Skipped(refused.to_string()));
@@ -350,7 +343,7 @@ pub async fn confirm_opt_out(
         .record_touch_event(
             &touch.id,
             now,
-            "opt_out_confirmation",
+            TimelineKind::OptOutConfirmation,
             true,
             None,
             &format!(
@@ -366,7 +359,7 @@ pub async fn confirm_opt_out(
         to: job.contact.clone(),
         from: account
             .as_ref()
-            .and_then(|a| a.senders.get(&job.channel).cloned()),
+            .and_then(|a| a.body.senders.get(&job.channel).cloned()),
         subject: None,
         body: Some(text),
         template: None,
@@ -386,26 +379,22 @@ pub async fn confirm_opt_out(
                     receipt.recorded.as_ref(),
                 )
                 .await?;
-            state
-                .metrics
-                .sent
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            state.metrics.event(Event::ProviderAccepted);
             info!(workspace = ws, dnc_id = %job.dnc_id, touch_id = %touch.id, channel = %job.channel, "opt-out confirmation sent");
             Ok(Confirmed::Sent { touch_id: touch.id })
         }
         Err(e) => {
             // Never retried: a second attempt could not be inside the five minutes for sure,
             // and the rule allows one message.
-            let (status, release) = match &e {
-                SendError::Unknown { .. } => (TouchStatus::NeedsReview, false),
-                _ => (TouchStatus::Failed, true),
-            };
             let detail = format!("opt-out confirmation not sent: {e}");
-            store
-                .finish_unsent(
-                    &touch.id, now, status, None, None, "provider", &detail, true, release,
-                )
-                .await?;
+            let outcome = match &e {
+                SendError::Unknown { .. } => {
+                    Outcome::needs_review(ReviewCause::OutcomeUnknown, detail.clone())
+                }
+                _ => Outcome::failed(None, detail.clone()),
+            };
+            store.apply(&touch.id, now, &outcome).await?;
+            state.metrics.event(outcome.event);
             warn!(workspace = ws, dnc_id = %job.dnc_id, touch_id = %touch.id, error = %e, "opt-out confirmation not sent");
             Ok(Confirmed::NotSent {
                 touch_id: touch.id,

@@ -149,7 +149,8 @@ async fn main() -> Result<()> {
             };
             let touch: TouchBody = serde_json::from_value(value).context("not a touch")?;
             let ws = config.workspace(&workspace);
-            let decision = dispatcher::facts::evaluate(&store, &workspace, &ws, &touch, at).await?;
+            let decision =
+                dispatcher::decide::evaluate(&store, &workspace, &ws, &touch, at).await?;
             println!("{}", serde_json::to_string_pretty(&decision)?);
         }
         Command::Dnc { command } => dnc(&config, command).await?,
@@ -190,7 +191,7 @@ async fn main() -> Result<()> {
                         t.channel,
                         t.account_id,
                         t.status.as_str(),
-                        t.reason.unwrap_or_default(),
+                        t.reason.map(|r| r.to_string()).unwrap_or_default(),
                         t.retry_after.map(|x| x.to_rfc3339()).unwrap_or_default(),
                         t.decided_at.map(|x| x.to_rfc3339()).unwrap_or_default(),
                         t.campaign_id.unwrap_or_default(),

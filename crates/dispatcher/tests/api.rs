@@ -908,7 +908,7 @@ async fn evaluate_is_a_dry_run() {
         .text()
         .await
         .unwrap();
-    assert!(metrics.contains("touchgate_decisions_total 0"), "{metrics}");
+    assert!(!metrics.contains("touchgate_decisions_total{"), "{metrics}");
     let (s, _) = d.create(sms("real")).await;
     assert_eq!(s, StatusCode::CREATED);
     d.drain().await;
@@ -1401,12 +1401,16 @@ async fn health_metrics_and_openapi() {
         res.headers()["content-type"]
             .to_str()
             .unwrap()
-            .starts_with("text/plain")
+            .starts_with("application/openmetrics-text")
     );
     let m = res.text().await.unwrap();
     assert!(m.contains("touchgate_touches{status=\"queued\"} 1"), "{m}");
     assert!(m.contains("touchgate_touches{status=\"sent\"} 0"), "{m}");
-    assert!(m.contains("touchgate_decisions_total 0"), "{m}");
+    assert!(!m.contains("touchgate_decisions_total{"), "{m}");
+    assert!(
+        m.contains("# TYPE touchgate_pickup_latency_seconds histogram"),
+        "{m}"
+    );
     d.drain().await;
     let m = d
         .req(Method::GET, "/metrics", None)
@@ -1417,8 +1421,21 @@ async fn health_metrics_and_openapi() {
         .await
         .unwrap();
     assert!(m.contains("touchgate_touches{status=\"sent\"} 1"), "{m}");
-    assert!(m.contains("touchgate_decisions_total 1"), "{m}");
-    assert!(m.contains("touchgate_sent_total 1"), "{m}");
+    assert!(
+        m.contains(
+            "touchgate_decisions_total{outcome=\"allowed\",reason=\"none\",channel=\"sms\"} 1"
+        ),
+        "{m}"
+    );
+    assert!(m.contains("touchgate_gate_seconds_count 1"), "{m}");
+    assert!(
+        m.contains("touchgate_pickup_latency_seconds_count 1"),
+        "{m}"
+    );
+    assert!(
+        m.contains("touchgate_touch_events_total{event=\"provider accepted\"} 1"),
+        "{m}"
+    );
 
     let (s, doc) = d.call(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(s, StatusCode::OK);

@@ -15,8 +15,9 @@ use std::time::Duration as StdDuration;
 use chrono::{Duration, Utc};
 use dispatcher::clock::Clock;
 use dispatcher::config::Config;
-use dispatcher::dispatch::{Dispatcher, Metrics};
+use dispatcher::dispatch::Dispatcher;
 use dispatcher::domain::{AccountBody, LeadBody, TouchBody};
+use dispatcher::metrics::Metrics;
 use dispatcher::queue::{DispatchQueue, QueueOptions};
 use dispatcher::store::{NewTouch, Store, TouchStatus};
 use sqlx::Executor;
@@ -177,7 +178,7 @@ fn dispatcher(store: &Store, node: &str) -> Dispatcher {
         config: Arc::new(Config::default()),
         clock: Clock::System,
         transports: Arc::new(Transports::sandbox()),
-        metrics: Arc::new(Metrics::default()),
+        metrics: Metrics::new(),
         node_id: node.to_owned(),
         unsubscribe: dispatcher::unsubscribe::Signer::new(b"test-key"),
     }
@@ -336,7 +337,7 @@ async fn store_gate_at(store: &Store, id: &str) -> chrono::DateTime<Utc> {
         .await
         .expect("decisions")
         .into_iter()
-        .find(|d| d.kind == "gate")
+        .find(|d| d.kind == dispatcher::touch::TimelineKind::Gate)
         .expect("gate decision")
         .at
 }

@@ -17,8 +17,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use dispatcher::clock::Clock;
 use dispatcher::config::Config;
-use dispatcher::dispatch::{Dispatcher, Metrics, Step};
+use dispatcher::dispatch::{Dispatcher, Step};
 use dispatcher::domain::{AccountBody, DncBody, LeadBody, TouchBody};
+use dispatcher::metrics::Metrics;
 use dispatcher::store::{NewTouch, Store, TouchFilter, TouchStatus};
 use sqlx::Executor;
 use workers::registry::Transports;
@@ -179,7 +180,7 @@ fn dispatcher_with(store: &Store, clock: &Clock, node: &str, config: Config) -> 
         config: Arc::new(config),
         clock: clock.clone(),
         transports: Arc::new(Transports::sandbox()),
-        metrics: Arc::new(Metrics::default()),
+        metrics: Metrics::new(),
         node_id: node.to_owned(),
         unsubscribe: dispatcher::unsubscribe::Signer::new(b"test-key"),
     }
@@ -193,7 +194,10 @@ async fn documents_round_trip(store: Store) {
         .expect("get")
         .expect("exists");
     assert_eq!(
-        acc.limits.get(&gate::Channel::Sms).and_then(|l| l.hourly),
+        acc.facts
+            .limits
+            .get(&gate::Channel::Sms)
+            .and_then(|l| l.hourly),
         Some(5)
     );
     assert!(
@@ -209,7 +213,7 @@ async fn documents_round_trip(store: Store) {
         .await
         .expect("get")
         .expect("exists");
-    assert_eq!(lead.phone.as_deref(), Some("+14155550103"));
+    assert_eq!(lead.body.phone.as_deref(), Some("+14155550103"));
     assert_eq!(
         store
             .leads_with_contact(WS, "lead3@example.com")
@@ -227,7 +231,7 @@ async fn documents_round_trip(store: Store) {
     // Replacing keeps one row.
     assert!(
         !store
-            .put_account(WS, "sdr-1", &acc, noon())
+            .put_account(WS, "sdr-1", &acc.body, noon())
             .await
             .expect("put")
     );
@@ -268,7 +272,10 @@ async fn dispatch_sends_once_and_reserves_the_cap(store: Store) {
     let clock = Clock::fake(noon());
     let id = enqueue(&store, "k1", 1, "sms", noon()).await;
     let d = dispatcher(&store, &clock, "node-a");
-    assert_eq!(d.dispatch_one(&id).await.expect("dispatch"), Step::Sent);
+    assert_eq!(
+        d.dispatch_one(&id).await.expect("dispatch").status(),
+        Some(TouchStatus::Sent)
+    );
     assert_eq!(
         d.dispatch_one(&id).await.expect("again"),
         Step::NotClaimed,
@@ -290,11 +297,18 @@ async fn dispatch_sends_once_and_reserves_the_cap(store: Store) {
         decisions.first().map(|d| (d.kind.as_str(), d.allowed)),
         Some(("gate", true))
     );
-    assert!(decisions.iter().any(|d| d.kind == "provider"));
-    let sends = store
-        .recent_sends(WS, "sdr-1", "sms", "lead-1", noon())
-        .await
-        .expect("sends");
+    assert!(
+        decisions
+            .iter()
+            .any(|d| d.kind == dispatcher::touch::TimelineKind::Provider)
+    );
+    let key = dispatcher::store::FactsKey {
+        workspace: WS,
+        account_id: "sdr-1",
+        lead_id: "lead-1",
+        channel: gate::Channel::Sms,
+    };
+    let sends = store.touch_facts(key, noon()).await.expect("facts").sends;
     assert_eq!(
         sends.len(),
         1,
@@ -328,8 +342,9 @@ async fn hourly_cap_admits_exactly_n_under_concurrency(store: Store) {
     for task in tasks {
         for step in task.await.expect("join") {
             match step {
-                Step::Sent => sent += 1,
-                Step::Snoozed(at) => {
+                Step::Done(o) if o.to == TouchStatus::Sent => sent += 1,
+                Step::Done(o) if o.to == TouchStatus::Scheduled => {
+                    let at = o.next_attempt_at.expect("due");
                     assert!(at > noon());
                     snoozed += 1;
                 }
@@ -362,8 +377,11 @@ async fn quiet_hours_snooze_uses_no_attempt(store: Store) {
     let d = dispatcher(&store, &clock, "n");
     let eight = t("2026-11-26T16:00:00Z");
     assert_eq!(
-        d.dispatch_one(&id).await.expect("dispatch"),
-        Step::Snoozed(eight)
+        d.dispatch_one(&id)
+            .await
+            .expect("dispatch")
+            .next_attempt_at(),
+        Some(eight)
     );
     let row = store
         .get_touch(WS, &id)
@@ -374,12 +392,16 @@ async fn quiet_hours_snooze_uses_no_attempt(store: Store) {
         (row.status, row.attempts, row.next_attempt_at),
         (TouchStatus::Scheduled, 0, Some(eight))
     );
-    assert_eq!(row.reason.as_deref(), Some("quiet_hours"));
+    assert_eq!(row.reason.as_ref().map(|r| r.as_str()), Some("quiet_hours"));
     // Not due before 08:00; sent at 08:00.
     clock.set(eight - Duration::seconds(1));
     assert!(d.run_due(10).await.expect("run").is_empty());
     clock.set(eight);
-    assert_eq!(d.run_due(10).await.expect("run"), vec![Step::Sent]);
+    let steps = d.run_due(10).await.expect("run");
+    assert_eq!(
+        steps.iter().map(Step::status).collect::<Vec<_>>(),
+        vec![Some(TouchStatus::Sent)]
+    );
 }
 
 async fn dnc_add_list_remove_is_audited(store: Store) {
@@ -392,7 +414,7 @@ async fn dnc_add_list_remove_is_audited(store: Store) {
         .add_dnc(WS, "dnc-1", &body, Some("+14155550104"), noon())
         .await
         .expect("add");
-    assert_eq!(row.channel, "*");
+    assert_eq!(row.channel, gate::ChannelScope::All);
     assert_eq!(
         store
             .list_dnc(WS, Some("+14155550104"), 10)
@@ -456,13 +478,9 @@ async fn sending_touches_recover_to_needs_review(store: Store) {
     let account = facts
         .account
         .as_ref()
-        .map(|a| a.to_facts("sdr-1").expect("acc"))
+        .map(|a| a.facts.clone())
         .expect("acc");
-    let lead = facts
-        .lead
-        .as_ref()
-        .map(|l| l.to_facts("lead-5", None).expect("lead"))
-        .expect("lead");
+    let lead = facts.lead.as_ref().map(|l| l.facts.clone()).expect("lead");
     let decision = gate::evaluate_send(
         &tx.touch.request.to_facts(&id),
         &gate::Facts {
@@ -478,7 +496,8 @@ async fn sending_touches_recover_to_needs_review(store: Store) {
     tx.commit(
         noon(),
         &decision,
-        &dispatcher::store::NextState::Sending,
+        &dispatcher::touch::Outcome::sending(),
+        Some("+14155550105"),
         None,
     )
     .await
@@ -505,7 +524,7 @@ async fn sending_touches_recover_to_needs_review(store: Store) {
         .expect("decisions")
         .pop()
         .expect("event");
-    assert_eq!(last.kind, "recovery");
+    assert_eq!(last.kind.as_str(), "recovery");
     // And it is never dispatched again.
     let clock = Clock::fake(noon() + Duration::hours(1));
     assert!(
@@ -600,12 +619,13 @@ async fn listing_filters_and_pages(store: Store) {
 async fn cancel_only_before_sending(store: Store) {
     seed(&store, None).await;
     let id = enqueue(&store, "c1", 1, "email", noon()).await;
-    let row = store
+    let (row, applied) = store
         .cancel_touch(WS, &id, noon())
         .await
         .expect("cancel")
         .expect("row");
     assert_eq!(row.status, TouchStatus::Cancelled);
+    assert!(applied.changed());
     let clock = Clock::fake(noon());
     assert_eq!(
         dispatcher(&store, &clock, "n")
@@ -619,14 +639,16 @@ async fn cancel_only_before_sending(store: Store) {
         dispatcher(&store, &clock, "n")
             .dispatch_one(&sent)
             .await
-            .expect("d"),
-        Step::Sent
+            .expect("d")
+            .status(),
+        Some(TouchStatus::Sent)
     );
-    let row = store
+    let (row, applied) = store
         .cancel_touch(WS, &sent, noon())
         .await
         .expect("cancel")
         .expect("row");
+    assert!(!applied.changed());
     assert_eq!(
         row.status,
         TouchStatus::Sent,
@@ -669,12 +691,17 @@ async fn opt_out_recheck_stops_a_claimed_touch(store: Store) {
         dispatcher(&store, &clock, "n")
             .dispatch_one(&id)
             .await
-            .expect("d"),
-        Step::Blocked
+            .expect("d")
+            .status(),
+        Some(TouchStatus::Blocked)
     );
     let row = store.get_touch(WS, &id).await.expect("get").expect("row");
     assert_eq!(
-        (row.status, row.reason.as_deref(), row.retry_after),
+        (
+            row.status,
+            row.reason.as_ref().map(|r| r.as_str()),
+            row.retry_after
+        ),
         (TouchStatus::Blocked, Some("dnc_listed"), None)
     );
 }
@@ -690,7 +717,7 @@ async fn window_openings_are_spread_not_stampeded(store: Store) {
         let id = enqueue(&store, &format!("spread-{i}"), i, "sms", night).await;
         assert!(matches!(
             d.dispatch_one(&id).await.expect("dispatch"),
-            Step::Snoozed(_)
+            Step::Done(o) if o.to == TouchStatus::Scheduled
         ));
         let row = store.get_touch(WS, &id).await.expect("get").expect("row");
         assert_eq!(
@@ -810,8 +837,8 @@ fn account_with_template(sender: Option<&str>) -> AccountBody {
     serde_json::from_value(v).expect("account")
 }
 
-fn template_status(acc: &AccountBody, name: &str) -> String {
-    let v = serde_json::to_value(acc).expect("json");
+fn template_status(acc: &dispatcher::domain::StoredAccount, name: &str) -> String {
+    let v = serde_json::to_value(&acc.body).expect("json");
     v["whatsapp_templates"]
         .as_array()
         .expect("templates")
@@ -860,7 +887,10 @@ async fn template_update_keeps_a_concurrent_account_edit(store: Store) {
         .expect("get")
         .expect("exists");
     assert_eq!(
-        acc.senders.get(&gate::Channel::Sms).map(String::as_str),
+        acc.body
+            .senders
+            .get(&gate::Channel::Sms)
+            .map(String::as_str),
         Some("+14155550100"),
         "the concurrent edit survives"
     );
@@ -948,6 +978,7 @@ async fn template_update_races_account_edits_without_losing_one(store: Store) {
                 let floor = completed.load(Ordering::SeqCst);
                 let acc = s.get_account(WS, "sdr-1").await.expect("get").expect("acc");
                 let seen = acc
+                    .body
                     .senders
                     .get(&gate::Channel::Sms)
                     .cloned()
@@ -989,7 +1020,7 @@ async fn template_update_races_account_edits_without_losing_one(store: Store) {
         .expect("get")
         .expect("acc");
     assert_eq!(
-        acc.senders.get(&gate::Channel::Sms).cloned(),
+        acc.body.senders.get(&gate::Channel::Sms).cloned(),
         Some(number(EDITS)),
         "a template update wrote back an account document older than the last edit"
     );
@@ -1016,8 +1047,9 @@ async fn drain_scope_and_recipient_are_recorded(store: Store) {
         dispatcher(&store, &clock, "n")
             .dispatch_one(&id)
             .await
-            .expect("dispatch"),
-        Step::Sent
+            .expect("dispatch")
+            .status(),
+        Some(TouchStatus::Sent)
     );
     let mut lead: LeadBody = serde_json::from_value(serde_json::json!({
         "phone": "+14155550103", "email": "new-address@example.com",

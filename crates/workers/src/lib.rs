@@ -55,10 +55,23 @@ pub struct OutboundMessage {
     pub last_check: Option<LastCheck>,
 }
 
-/// What a last check returns: `Some(why)` stops the send.
-type CheckFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Option<String>> + Send>>;
+/// What the caller's last look before the provider call concluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LastCheckVerdict {
+    /// Nothing stops the send.
+    Proceed,
+    /// Something stops it for good (`dnc_listed`, `litigation_hold` …), with what was found.
+    Stop {
+        reason: gate::Reason,
+        detail: String,
+    },
+    /// The check could not be made (the list could not be read): nothing is sent now.
+    Unavailable { detail: String },
+}
 
-/// A check run right before the provider call; `Some(why)` stops the send.
+type CheckFuture = std::pin::Pin<Box<dyn std::future::Future<Output = LastCheckVerdict> + Send>>;
+
+/// A check run right before the provider call; anything but `Proceed` stops the send.
 #[derive(Clone)]
 pub struct LastCheck(std::sync::Arc<dyn Fn() -> CheckFuture + Send + Sync>);
 
@@ -66,7 +79,7 @@ impl LastCheck {
     pub fn new<F, Fut>(f: F) -> LastCheck
     where
         F: Fn() -> Fut + Send + Sync + 'static,
-        Fut: std::future::Future<Output = Option<String>> + Send + 'static,
+        Fut: std::future::Future<Output = LastCheckVerdict> + Send + 'static,
     {
         LastCheck(std::sync::Arc::new(move || Box::pin(f())))
     }
@@ -78,14 +91,16 @@ impl std::fmt::Debug for LastCheck {
     }
 }
 
-/// Runs the message's last check, if any: `Err(Stopped)` when it says no.
+/// Runs the message's last check, if any: `Err(Stopped | CheckUnavailable)` unless it says
+/// proceed.
 pub(crate) async fn last_check(msg: &OutboundMessage) -> Result<(), SendError> {
-    match &msg.last_check {
-        Some(check) => match (check.0)().await {
-            Some(detail) => Err(SendError::Stopped { detail }),
-            None => Ok(()),
-        },
-        None => Ok(()),
+    let Some(check) = &msg.last_check else {
+        return Ok(());
+    };
+    match (check.0)().await {
+        LastCheckVerdict::Proceed => Ok(()),
+        LastCheckVerdict::Stop { reason, detail } => Err(SendError::Stopped { reason, detail }),
+        LastCheckVerdict::Unavailable { detail } => Err(SendError::CheckUnavailable { detail }),
     }
 }
 
@@ -104,8 +119,14 @@ pub struct Receipt {
 pub enum SendError {
     /// The caller's last check (see [`OutboundMessage::last_check`]) stopped the send before
     /// any request left: nothing was sent.
-    #[error("stopped before sending: {detail}")]
-    Stopped { detail: String },
+    #[error("stopped before sending ({reason}): {detail}")]
+    Stopped {
+        reason: gate::Reason,
+        detail: String,
+    },
+    /// The caller's last check could not be made: nothing was sent.
+    #[error("last check unavailable: {detail}")]
+    CheckUnavailable { detail: String },
     /// The permit does not cover this send (wrong channel/recipient, or expired).
     #[error("permit refused")]
     Permit(#[from] gate::PermitError),
@@ -151,21 +172,32 @@ pub enum SendError {
 }
 
 impl SendError {
-    /// The contract reason code this outcome blocks or fails a touch with, where one applies
+    /// The contract reason this outcome blocks or fails a touch with, where one applies
     /// (`dnc_listed`, `invalid_recipient`, `whatsapp_window_closed`,
-    /// `whatsapp_template_unapproved`); `Rejected` returns its provider code.
-    pub fn reason_code(&self) -> Option<&str> {
+    /// `whatsapp_template_unapproved`, or the last check's own).
+    pub fn reason(&self) -> Option<gate::Reason> {
         match self {
-            SendError::Unsubscribed { .. } | SendError::StopMarketing { .. } => Some("dnc_listed"),
-            SendError::InvalidRecipient { .. } => Some("invalid_recipient"),
-            SendError::WindowClosed { .. } => Some("whatsapp_window_closed"),
-            SendError::TemplateUnapproved { .. } => Some("whatsapp_template_unapproved"),
-            SendError::Rejected { code, .. } => code.as_deref(),
-            SendError::Permit(_)
-            | SendError::Stopped { .. }
+            SendError::Unsubscribed { .. } | SendError::StopMarketing { .. } => {
+                Some(gate::Reason::DncListed)
+            }
+            SendError::InvalidRecipient { .. } => Some(gate::Reason::InvalidRecipient),
+            SendError::WindowClosed { .. } => Some(gate::Reason::WhatsappWindowClosed),
+            SendError::TemplateUnapproved { .. } => Some(gate::Reason::WhatsappTemplateUnapproved),
+            SendError::Stopped { reason, .. } => Some(*reason),
+            SendError::Rejected { .. }
+            | SendError::Permit(_)
+            | SendError::CheckUnavailable { .. }
             | SendError::Throttled { .. }
             | SendError::Transient { .. }
             | SendError::Unknown { .. } => None,
+        }
+    }
+
+    /// The provider's own refusal code (`twilio_21612`, `smtp_550` …) of a `Rejected`.
+    pub fn provider_code(&self) -> Option<&str> {
+        match self {
+            SendError::Rejected { code, .. } => code.as_deref(),
+            _ => None,
         }
     }
 

@@ -239,7 +239,7 @@ async fn twilio_21610_is_unsubscribed() {
     let err = sms_answer(400, twilio_error(21610, 400)).await.unwrap_err();
     assert!(matches!(err, SendError::Unsubscribed { .. }), "{err:?}");
     assert_eq!(err.dnc_scope(), Some(gate::ChannelScope::All));
-    assert_eq!(err.reason_code(), Some("dnc_listed"));
+    assert_eq!(err.reason(), Some(gate::Reason::DncListed));
 }
 
 #[tokio::test]
@@ -251,7 +251,7 @@ async fn twilio_invalid_number_codes_are_invalid_recipient() {
         };
         assert!(detail.contains(&code.to_string()), "{detail}");
         assert!(!detail.contains(PHONE), "the number is redacted: {detail}");
-        assert_eq!(err.reason_code(), Some("invalid_recipient"));
+        assert_eq!(err.reason(), Some(gate::Reason::InvalidRecipient));
     }
 }
 
@@ -486,14 +486,17 @@ async fn a_last_check_that_says_stop_sends_nothing() {
         .await;
     let mut msg = message(Channel::Sms, PHONE);
     msg.last_check = Some(workers::LastCheck::new(|| async {
-        Some("dnc_listed: DNC entry d1 was added while the touch waited".to_owned())
+        workers::LastCheckVerdict::Stop {
+            reason: gate::Reason::DncListed,
+            detail: "DNC entry d1 was added while the touch waited".to_owned(),
+        }
     }));
     let err = sms(&server.uri())
         .send(permit(Channel::Sms, PHONE), &msg, now())
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, SendError::Stopped { detail } if detail.contains("d1")),
+        matches!(&err, SendError::Stopped { reason: gate::Reason::DncListed, detail } if detail.contains("d1")),
         "{err:?}"
     );
     assert!(!err.is_retryable());
@@ -505,7 +508,24 @@ async fn a_last_check_that_says_stop_sends_nothing() {
         .expect(1)
         .mount(&ok_server)
         .await;
-    msg.last_check = Some(workers::LastCheck::new(|| async { None }));
+    // A check that cannot be made sends nothing either.
+    msg.last_check = Some(workers::LastCheck::new(|| async {
+        workers::LastCheckVerdict::Unavailable {
+            detail: "database down".to_owned(),
+        }
+    }));
+    let err = sms(&server.uri())
+        .send(permit(Channel::Sms, PHONE), &msg, now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, SendError::CheckUnavailable { .. }),
+        "{err:?}"
+    );
+
+    msg.last_check = Some(workers::LastCheck::new(|| async {
+        workers::LastCheckVerdict::Proceed
+    }));
     let receipt = sms(&ok_server.uri())
         .send(permit(Channel::Sms, PHONE), &msg, now())
         .await

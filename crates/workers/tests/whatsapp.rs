@@ -143,7 +143,7 @@ async fn text_message_is_posted_when_no_template() {
 async fn meta_131047_is_window_closed() {
     let err = answer(400, error_body(131047)).await.unwrap_err();
     assert!(matches!(err, SendError::WindowClosed { .. }), "{err:?}");
-    assert_eq!(err.reason_code(), Some("whatsapp_window_closed"));
+    assert_eq!(err.reason(), Some(gate::Reason::WhatsappWindowClosed));
 }
 
 #[tokio::test]
@@ -172,7 +172,7 @@ async fn meta_131050_is_a_whatsapp_scoped_stop() {
         err.dnc_scope(),
         Some(gate::ChannelScope::Only(Channel::Whatsapp))
     );
-    assert_eq!(err.reason_code(), Some("dnc_listed"));
+    assert_eq!(err.reason(), Some(gate::Reason::DncListed));
 }
 
 #[tokio::test]
@@ -183,7 +183,7 @@ async fn meta_template_codes_are_template_unapproved() {
             matches!(err, SendError::TemplateUnapproved { .. }),
             "{code}: {err:?}"
         );
-        assert_eq!(err.reason_code(), Some("whatsapp_template_unapproved"));
+        assert_eq!(err.reason(), Some(gate::Reason::WhatsappTemplateUnapproved));
     }
 }
 

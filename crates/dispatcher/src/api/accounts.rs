@@ -70,5 +70,5 @@ pub async fn get_account(
         .get_account(&p.workspace, &id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no account `{id}`")))?;
-    Ok(Json(with_id(&body, &id)?))
+    Ok(Json(with_id(&body.body, &id)?))
 }

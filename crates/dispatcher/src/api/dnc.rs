@@ -90,10 +90,10 @@ pub async fn add_dnc(
         .ensure_dnc(&p.workspace, &id, &body, contact.as_deref(), now)
         .await?;
     let status = if created {
-        tracing::info!(workspace = %p.workspace, dnc_id = %row.id, channel = %row.channel, reason = %row.reason, "DNC entry added");
+        tracing::info!(workspace = %p.workspace, dnc_id = %row.id, channel = %row.channel, reason = row.reason.as_str(), "DNC entry added");
         StatusCode::CREATED
     } else {
-        tracing::info!(workspace = %p.workspace, dnc_id = %row.id, channel = %row.channel, reason = %row.reason, "DNC entry already open; nothing added");
+        tracing::info!(workspace = %p.workspace, dnc_id = %row.id, channel = %row.channel, reason = row.reason.as_str(), "DNC entry already open; nothing added");
         StatusCode::OK
     };
     Ok((

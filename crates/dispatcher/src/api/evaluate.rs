@@ -10,8 +10,8 @@ use super::auth::Service;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, parse_value};
 use crate::app::AppState;
+use crate::decide::EvaluateError;
 use crate::domain::TouchBody;
-use crate::facts::EvaluateError;
 
 /// The gate's answer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -62,7 +62,7 @@ pub async fn evaluate(
 
     let ws_name = p.workspace.as_str();
     let settings = state.config.workspace(ws_name);
-    let decision = crate::facts::evaluate(&state.store, ws_name, &settings, &body, at)
+    let decision = crate::decide::evaluate(&state.store, ws_name, &settings, &body, at)
         .await
         .map_err(|e| match e {
             EvaluateError::Field(f) => ApiError::from(f),

@@ -71,5 +71,5 @@ pub async fn get_lead(
         .get_lead(&p.workspace, &id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no lead `{id}`")))?;
-    Ok(Json(with_id(&body, &id)?))
+    Ok(Json(with_id(&body.body, &id)?))
 }

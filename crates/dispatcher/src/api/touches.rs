@@ -312,24 +312,13 @@ pub async fn cancel_touch(
     IdPath(id): IdPath,
 ) -> Result<Json<Value>, ApiError> {
     let not_found = || ApiError::not_found(format!("no touch `{id}`"));
-    let before = state
-        .store
-        .get_touch(&p.workspace, &id)
-        .await?
-        .ok_or_else(not_found)?;
-    if !matches!(before.status, TouchStatus::Queued | TouchStatus::Scheduled) {
-        return Err(ApiError::Conflict(format!(
-            "touch is {}; only a queued or scheduled touch can be cancelled",
-            before.status.as_str()
-        )));
-    }
-    let after = state
+    let (after, applied) = state
         .store
         .cancel_touch(&p.workspace, &id, state.clock.now())
         .await?
         .ok_or_else(not_found)?;
-    if after.status != TouchStatus::Cancelled {
-        // The dispatcher took it between the read and the update.
+    // The conditional write decides: of concurrent cancels, one answers 200.
+    if !applied.changed() {
         return Err(ApiError::Conflict(format!(
             "touch is {}; only a queued or scheduled touch can be cancelled",
             after.status.as_str()
@@ -520,10 +509,13 @@ fn csv_row(out: &mut String, r: &TouchRow) {
     let fields = [
         r.id.clone(),
         r.lead_id.clone(),
-        r.channel.clone(),
+        r.channel.as_str().to_owned(),
         r.account_id.clone(),
         r.status.as_str().to_owned(),
-        r.reason.clone().unwrap_or_default(),
+        r.reason
+            .as_ref()
+            .map(|r| r.as_str().to_owned())
+            .unwrap_or_default(),
         csv_time(r.retry_after),
         csv_time(r.decided_at),
         r.campaign_id.clone().unwrap_or_default(),

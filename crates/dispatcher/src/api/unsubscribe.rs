@@ -40,21 +40,21 @@ async fn resolve(
     let recorded_to = touch
         .sandbox_message
         .as_ref()
-        .filter(|_| touch.channel == gate::Channel::Email.as_str())
+        .filter(|_| touch.channel == gate::Channel::Email)
         .and_then(|m| m.get("to"))
         .and_then(serde_json::Value::as_str)
         .map(str::to_owned);
     let recipient = touch
         .recipient
         .clone()
-        .filter(|_| touch.channel == gate::Channel::Email.as_str());
+        .filter(|_| touch.channel == gate::Channel::Email);
     let email = match recipient.or(recorded_to) {
         Some(e) => Some(e),
         None => state
             .store
             .get_lead(&touch.workspace, &touch.lead_id)
             .await?
-            .and_then(|l| l.email),
+            .and_then(|l| l.body.email),
     };
     let email = email
         .and_then(|e| gate::Email::parse(&e).ok())

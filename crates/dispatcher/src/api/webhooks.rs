@@ -46,6 +46,7 @@ use super::extract::{parse_json, read_body};
 use crate::app::AppState;
 use crate::email_parse;
 use crate::inbound::{self, WantedDnc, ensure_dnc, kind_matches};
+use crate::touch::TimelineKind;
 
 /// Twilio's "Attempt to send to unsubscribed recipient".
 pub const TWILIO_UNSUBSCRIBED: &str = "21610";
@@ -361,7 +362,7 @@ async fn twilio_status(
                 .record_touch_event(
                     &t.id,
                     now,
-                    "delivery",
+                    TimelineKind::Delivery,
                     code.is_none(),
                     code.map(|c| format!("twilio_{c}")).as_deref(),
                     &detail,
@@ -631,7 +632,7 @@ async fn meta_status(state: &AppState, ws: &str, s: &Value) -> Result<(), ApiErr
             .record_touch_event(
                 &t.id,
                 now,
-                "delivery",
+                TimelineKind::Delivery,
                 codes.is_empty() && status != "failed",
                 codes.first().map(|c| format!("meta_{c}")).as_deref(),
                 &detail,

@@ -2,6 +2,8 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::*;
+use crate::touch::{Outcome, Reservation, TimelineKind};
+use facts::{FactsKey, TouchFacts, load_facts};
 
 impl Store {
     // ---- dispatch ----
@@ -15,8 +17,9 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<String>> {
         let rows = sqlx::query(safe!(
-            "SELECT id FROM touches WHERE status IN ('queued', 'scheduled') AND next_attempt_at <= $1 \
+            "SELECT id FROM touches WHERE status IN ({}) AND next_attempt_at <= $1 \
              AND ($2 IS NULL OR workspace = $2) ORDER BY next_attempt_at, id LIMIT {}",
+            TouchStatus::sql_list(&TouchStatus::WAITING),
             limit.clamp(1, 10_000)
         ))
         .bind(ms(now))
@@ -28,9 +31,10 @@ impl Store {
 
     /// The earliest `next_attempt_at` among waiting touches.
     pub async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>> {
-        let row = sqlx::query(
-            "SELECT MIN(next_attempt_at) AS t FROM touches WHERE status IN ('queued', 'scheduled')",
-        )
+        let row = sqlx::query(safe!(
+            "SELECT MIN(next_attempt_at) AS t FROM touches WHERE status IN ({})",
+            TouchStatus::sql_list(&TouchStatus::WAITING)
+        ))
         .fetch_one(&self.pool)
         .await?;
         Ok(opt_time(row.try_get("t")?))
@@ -46,8 +50,9 @@ impl Store {
     ) -> Result<Option<Dispatch>> {
         let mut tx = self.write_tx().await?;
         let claimed = sqlx::query(safe!(
-            "UPDATE touches SET claimed_by = $1 WHERE id = $2 AND status IN ('queued', 'scheduled') \
-             AND next_attempt_at <= $3 RETURNING {TOUCH_COLUMNS}"
+            "UPDATE touches SET claimed_by = $1 WHERE id = $2 AND status IN ({}) \
+             AND next_attempt_at <= $3 RETURNING {TOUCH_COLUMNS}",
+            TouchStatus::sql_list(&TouchStatus::WAITING)
         ))
         .bind(claimant)
         .bind(touch_id)
@@ -83,11 +88,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        Ok(Some(Dispatch {
-            tx,
-            touch,
-            contacts: LeadContacts::default(),
-        }))
+        Ok(Some(Dispatch { tx, touch }))
     }
 }
 
@@ -98,111 +99,30 @@ impl Store {
 pub struct Dispatch {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     pub touch: TouchRow,
-    /// The lead's stored contacts, as [`Dispatch::load_facts`] read them: `commit` records the
-    /// one the touch goes to.
-    contacts: LeadContacts,
 }
 
 impl Dispatch {
-    pub async fn load_facts(&mut self, now: DateTime<Utc>) -> Result<LoadedFacts> {
-        let ws = self.touch.workspace.clone();
-        // Account, lead and the lead's last inbound WhatsApp message in one round trip: every
-        // statement costs a trip to the database (on SQLite, to sqlx's worker thread).
-        let row = sqlx::query(
-            "SELECT (SELECT body FROM accounts WHERE workspace = $1 AND id = $2) AS account, \
-             l.body AS lead, l.phone, l.email, l.linkedin, l.whatsapp, \
-             (SELECT last_at FROM lead_inbound WHERE workspace = $1 AND lead_id = $3 AND channel = 'whatsapp') AS wa \
-             FROM (SELECT 1 AS one) AS o LEFT JOIN leads l ON l.workspace = $1 AND l.id = $3",
-        )
-        .bind(ws.as_str())
-        .bind(self.touch.account_id.as_str())
-        .bind(self.touch.lead_id.as_str())
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let account = row
-            .try_get::<Option<String>, _>("account")?
-            .map(|body| {
-                serde_json::from_str::<AccountBody>(&body).map_err(|source| StoreError::Corrupt {
-                    what: "account".to_owned(),
-                    source,
-                })
-            })
-            .transpose()?;
-        let lead_body: Option<String> = row.try_get("lead")?;
-        let (lead, contacts) = match lead_body {
-            Some(body) => {
-                let body: LeadBody =
-                    serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
-                        what: "lead".to_owned(),
-                        source,
-                    })?;
-                self.contacts = LeadContacts {
-                    phone: row.try_get("phone")?,
-                    email: row.try_get("email")?,
-                    linkedin: row.try_get("linkedin")?,
-                    whatsapp: row.try_get("whatsapp")?,
-                };
-                let c = &self.contacts;
-                let contacts: Vec<String> = [&c.phone, &c.email, &c.linkedin, &c.whatsapp]
-                    .into_iter()
-                    .flatten()
-                    .cloned()
-                    .collect();
-                (Some(body), contacts)
-            }
-            None => {
-                self.contacts = LeadContacts::default();
-                (None, Vec::new())
-            }
+    /// The gate's facts, read inside the transaction (under the cap locks).
+    pub async fn load_facts(&mut self, now: DateTime<Utc>) -> Result<TouchFacts> {
+        let t = &self.touch;
+        let key = FactsKey {
+            workspace: &t.workspace,
+            account_id: &t.account_id,
+            lead_id: &t.lead_id,
+            channel: t.channel,
         };
-        let last_inbound_whatsapp_at = row.try_get::<Option<i64>, _>("wa")?.map(from_ms);
-        let dnc = dnc_for_conn(&mut self.tx, &ws, &self.touch.lead_id, &contacts).await?;
-        let horizon = account_send_horizon(account.as_ref().and_then(|a| {
-            self.touch
-                .channel
-                .parse::<gate::Channel>()
-                .ok()
-                .and_then(|c| a.limits.get(&c))
-        }));
-        let sends = sends_within(
-            &mut self.tx,
-            &ws,
-            &self.touch.account_id,
-            &self.touch.channel,
-            horizon,
-            &self.touch.lead_id,
-            LEAD_SEND_HORIZON,
-            now,
-        )
-        .await?;
-        Ok(LoadedFacts {
-            account,
-            lead,
-            last_inbound_whatsapp_at,
-            dnc,
-            sends,
-        })
+        load_facts(&mut self.tx, key, now).await
     }
 
-    /// The lead's contact for `channel`, chosen as the gate chooses the permit's recipient:
-    /// email → email; sms, call → phone; whatsapp → whatsapp, else phone; linkedin → linkedin.
-    fn recipient_for(&self, channel: &str) -> Option<String> {
-        let c = &self.contacts;
-        match channel.parse::<gate::Channel>().ok()? {
-            gate::Channel::Email => c.email.clone(),
-            gate::Channel::Sms | gate::Channel::Call => c.phone.clone(),
-            gate::Channel::Whatsapp => c.whatsapp.clone().or_else(|| c.phone.clone()),
-            gate::Channel::Linkedin => c.linkedin.clone(),
-        }
-    }
-
-    /// Records the decision and the touch's next state (and, for `Sending`, the cap
-    /// reservation and the recipient), then commits — all or nothing.
+    /// Records the gate's decision and applies `outcome` (for `sending`: the cap reservation
+    /// and `recipient`, the contact the permit names, kept when the lead changes later), then
+    /// commits — all or nothing.
     pub async fn commit(
         mut self,
         now: DateTime<Utc>,
         decision: &gate::Decision,
-        next: &NextState,
+        outcome: &Outcome,
+        recipient: Option<&str>,
         detail: Option<&str>,
     ) -> Result<()> {
         let t = &self.touch;
@@ -210,11 +130,12 @@ impl Dispatch {
         let reason = decision.reason.map(|r| r.as_str());
         sqlx::query(
             "INSERT INTO decisions (workspace, touch_id, at, kind, allowed, reason, retry_after, checks, detail) \
-             VALUES ($1, $2, $3, 'gate', $4, $5, $6, $7, $8)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(t.workspace.as_str())
         .bind(t.id.as_str())
         .bind(ms(now))
+        .bind(TimelineKind::Gate.as_str())
         .bind(i64::from(decision.allowed))
         .bind(reason)
         .bind(decision.retry_after.map(ms))
@@ -222,32 +143,31 @@ impl Dispatch {
         .bind(detail)
         .execute(&mut *self.tx)
         .await?;
-        let (status, next_at) = match next {
-            NextState::Sending => ("sending", None),
-            NextState::Scheduled { at } => ("scheduled", Some(ms(*at))),
-            NextState::Blocked => ("blocked", None),
-            NextState::Expired => ("expired", None),
-        };
-        // Where it goes, as the gate's permit names it; kept when the lead changes later.
-        let recipient = match next {
-            NextState::Sending => self.recipient_for(&t.channel),
-            _ => None,
-        };
-        sqlx::query(
+        let sources = TouchStatus::sql_list(&outcome.sources());
+        let changed = sqlx::query(safe!(
             "UPDATE touches SET status = $1, reason = $2, retry_after = $3, decided_at = $4, \
              next_attempt_at = COALESCE($5, next_attempt_at), recipient = COALESCE($6, recipient), \
-             updated_at = $4 WHERE id = $7",
-        )
-        .bind(status)
+             updated_at = $4 WHERE id = $7 AND status IN ({sources})"
+        ))
+        .bind(outcome.to.as_str())
         .bind(reason)
         .bind(decision.retry_after.map(ms))
         .bind(ms(now))
-        .bind(next_at)
+        .bind(outcome.next_attempt_at.map(ms))
         .bind(recipient)
         .bind(t.id.as_str())
         .execute(&mut *self.tx)
-        .await?;
-        if *next == NextState::Sending {
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            // The claim holds the touch in a waiting state: anything else is a bug, and
+            // nothing of this decision may stand.
+            self.tx.rollback().await?;
+            return Err(StoreError::Contended {
+                what: format!("touch {}", t.id),
+            });
+        }
+        if outcome.reservation == Reservation::Keep {
             sqlx::query(
                 "INSERT INTO sends (workspace, touch_id, account_id, lead_id, channel, purpose, action, at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (touch_id) DO NOTHING",
@@ -257,7 +177,7 @@ impl Dispatch {
             .bind(t.account_id.as_str())
             .bind(t.lead_id.as_str())
             .bind(t.channel.as_str())
-            .bind(t.purpose.as_str())
+            .bind(purpose_str(t.purpose))
             .bind(match t.request.action.unwrap_or_default() {
                 gate::LinkedInAction::Invite => "invite",
                 gate::LinkedInAction::Message => "message",

@@ -184,9 +184,7 @@ pub(super) async fn dnc_for_conn(
     let rows = q.fetch_all(&mut *conn).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        if let Some(e) = dnc_from_row(r)?.to_facts() {
-            out.push(e);
-        }
+        out.push(dnc_from_row(r)?.to_facts());
     }
     Ok(out)
 }

@@ -6,7 +6,8 @@ use super::*;
 impl Store {
     // ---- accounts ----
 
-    /// Creates or replaces; returns true when it was created. `updated_at` doubles as the
+    /// Creates or replaces; returns true when this call created it (the insert decides, so of
+    /// concurrent first writes exactly one answers "created"). `updated_at` doubles as the
     /// document's version: every write makes it strictly larger (even at the same millisecond),
     /// so a conditional write ([`Store::update_whatsapp_template_status`]) sees any edit made
     /// since it read the document.
@@ -18,38 +19,47 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let json = to_json(body);
-        let existed = sqlx::query("SELECT 1 AS one FROM accounts WHERE workspace = $1 AND id = $2")
-            .bind(ws)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .is_some();
-        sqlx::query(
+        let created = sqlx::query(
             "INSERT INTO accounts (workspace, id, body, updated_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (workspace, id) DO UPDATE SET body = excluded.body, updated_at = \
-             CASE WHEN excluded.updated_at > accounts.updated_at THEN excluded.updated_at ELSE accounts.updated_at + 1 END",
+             ON CONFLICT (workspace, id) DO NOTHING",
         )
         .bind(ws)
         .bind(id)
-        .bind(json)
+        .bind(&json)
         .bind(ms(now))
         .execute(&self.pool)
-        .await?;
-        Ok(!existed)
+        .await?
+        .rows_affected()
+            == 1;
+        if !created {
+            sqlx::query(
+                "UPDATE accounts SET body = $3, updated_at = \
+                 CASE WHEN $4 > updated_at THEN $4 ELSE updated_at + 1 END WHERE workspace = $1 AND id = $2",
+            )
+            .bind(ws)
+            .bind(id)
+            .bind(&json)
+            .bind(ms(now))
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(created)
     }
 
-    pub async fn get_account(&self, ws: &str, id: &str) -> Result<Option<AccountBody>> {
+    /// The account, parsed; a stored document that no longer parses is an error naming it.
+    pub async fn get_account(&self, ws: &str, id: &str) -> Result<Option<StoredAccount>> {
         let row = sqlx::query("SELECT body FROM accounts WHERE workspace = $1 AND id = $2")
             .bind(ws)
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| parse_doc(&r, &format!("account {id}")))
+        row.map(|r| parse_account(ws, id, &r.try_get::<String, _>("body")?))
             .transpose()
     }
 
     // ---- leads ----
 
+    /// Creates or replaces; returns true when this call created it (as for accounts).
     pub async fn put_lead(
         &self,
         ws: &str,
@@ -58,39 +68,50 @@ impl Store {
         contacts: &LeadContacts,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let existed = sqlx::query("SELECT 1 AS one FROM leads WHERE workspace = $1 AND id = $2")
-            .bind(ws)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .is_some();
-        sqlx::query(
+        let json = to_json(body);
+        let created = sqlx::query(
             "INSERT INTO leads (workspace, id, body, phone, email, linkedin, whatsapp, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (workspace, id) DO UPDATE SET body = excluded.body, phone = excluded.phone, \
-             email = excluded.email, linkedin = excluded.linkedin, whatsapp = excluded.whatsapp, \
-             updated_at = excluded.updated_at",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (workspace, id) DO NOTHING",
         )
         .bind(ws)
         .bind(id)
-        .bind(to_json(body))
+        .bind(&json)
         .bind(contacts.phone.clone())
         .bind(contacts.email.clone())
         .bind(contacts.linkedin.clone())
         .bind(contacts.whatsapp.clone())
         .bind(ms(now))
         .execute(&self.pool)
-        .await?;
-        Ok(!existed)
+        .await?
+        .rows_affected()
+            == 1;
+        if !created {
+            sqlx::query(
+                "UPDATE leads SET body = $3, phone = $4, email = $5, linkedin = $6, whatsapp = $7, \
+                 updated_at = $8 WHERE workspace = $1 AND id = $2",
+            )
+            .bind(ws)
+            .bind(id)
+            .bind(&json)
+            .bind(contacts.phone.clone())
+            .bind(contacts.email.clone())
+            .bind(contacts.linkedin.clone())
+            .bind(contacts.whatsapp.clone())
+            .bind(ms(now))
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(created)
     }
 
-    pub async fn get_lead(&self, ws: &str, id: &str) -> Result<Option<LeadBody>> {
+    /// The lead, parsed; a stored document that no longer parses is an error naming it.
+    pub async fn get_lead(&self, ws: &str, id: &str) -> Result<Option<StoredLead>> {
         let row = sqlx::query("SELECT body FROM leads WHERE workspace = $1 AND id = $2")
             .bind(ws)
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| parse_doc(&r, &format!("lead {id}")))
+        row.map(|r| parse_lead(ws, id, &r.try_get::<String, _>("body")?))
             .transpose()
     }
 
@@ -119,4 +140,18 @@ impl Store {
         .await?;
         rows.iter().map(|r| Ok(r.try_get("workspace")?)).collect()
     }
+}
+
+/// A stored account document, parsed into the API's and the gate's views.
+pub(super) fn parse_account(ws: &str, id: &str, json: &str) -> Result<StoredAccount> {
+    let what = || format!("account {ws}/{id}");
+    let body: AccountBody = parse_json(json, what)?;
+    StoredAccount::parse(id, body).map_err(|e| corrupt(what(), e))
+}
+
+/// A stored lead document, parsed into the API's and the gate's views.
+pub(super) fn parse_lead(ws: &str, id: &str, json: &str) -> Result<StoredLead> {
+    let what = || format!("lead {ws}/{id}");
+    let body: LeadBody = parse_json(json, what)?;
+    StoredLead::parse(id, body).map_err(|e| corrupt(what(), e))
 }

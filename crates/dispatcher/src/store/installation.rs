@@ -23,14 +23,17 @@ impl Store {
     }
 
     /// Counts of touches per status (for /metrics).
-    pub async fn status_counts(&self) -> Result<Vec<(String, i64)>> {
+    pub async fn status_counts(&self) -> Result<Vec<(TouchStatus, i64)>> {
         let rows = sqlx::query(
             "SELECT status, COUNT(*) AS n FROM touches GROUP BY status ORDER BY status",
         )
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
+            .map(|r| {
+                let status = parse_column(r, "status", || "touch status count".to_owned())?;
+                Ok((status, r.try_get("n")?))
+            })
             .collect()
     }
 }

@@ -1,118 +1,122 @@
+//! Applying outcomes: the only code that changes a touch's status after it was created. Each
+//! change is one conditional `UPDATE … WHERE status IN (<the event's source states>)`, so a
+//! touch that moved on meanwhile (recovered, cancelled, sent) is left as it is, with its
+//! reservation and its timeline.
+
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::*;
+use crate::touch::{Outcome, Reservation};
+
+/// Whether an outcome changed the touch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// The touch (of this workspace) moved to the outcome's status.
+    Changed { workspace: String },
+    /// The touch was not in a state the outcome may leave (or does not exist).
+    Unchanged,
+}
+
+impl Applied {
+    pub fn changed(&self) -> bool {
+        matches!(self, Applied::Changed { .. })
+    }
+}
 
 impl Store {
-    /// Marks a touch that was `sending` as sent.
+    /// Applies `outcome` to the touch in its own transaction.
+    pub async fn apply(
+        &self,
+        touch_id: &str,
+        now: DateTime<Utc>,
+        outcome: &Outcome,
+    ) -> Result<Applied> {
+        let mut tx = self.write_tx().await?;
+        let applied = apply_in(&mut tx, touch_id, now, outcome).await?;
+        if applied.changed() {
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
+        }
+        Ok(applied)
+    }
+
+    /// The provider accepted the touch: `sent` from `sending`, or — a late acceptance — from
+    /// `needs_review`, still the truth, so nobody resends a message the provider has.
     pub async fn mark_sent(
         &self,
         touch_id: &str,
         now: DateTime<Utc>,
         provider_message_id: &str,
         sandbox_message: Option<&serde_json::Value>,
-    ) -> Result<()> {
+    ) -> Result<Applied> {
+        let sent = Outcome::sent(provider_message_id, sandbox_message.cloned());
         let mut tx = self.write_tx().await?;
-        // A late acceptance (the stale-sending sweep already declared the outcome unknown) is
-        // still the truth: record it, so nobody resends a message the provider has.
-        let mut late = false;
-        let mut ws: Option<String> = None;
-        for from in ["sending", "needs_review"] {
-            let row = sqlx::query(
-                "UPDATE touches SET status = 'sent', sent_at = $1, provider_message_id = $2, sandbox_message = $3, \
-                 updated_at = $1 WHERE id = $4 AND status = $5 RETURNING workspace",
-            )
-            .bind(ms(now))
-            .bind(provider_message_id)
-            .bind(sandbox_message.map(|v| v.to_string()))
-            .bind(touch_id)
-            .bind(from)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(r) = row {
-                ws = Some(r.try_get("workspace")?);
-                late = from == "needs_review";
-                break;
-            }
-        }
-        if let Some(ws) = ws {
-            let detail = if late {
-                format!(
-                    "sent (late: the provider accepted it after the touch was marked needs_review), provider message id {provider_message_id}"
-                )
-            } else {
-                format!("sent, provider message id {provider_message_id}")
-            };
-            insert_event(
-                &mut tx,
-                &ws,
-                touch_id,
-                now,
-                "provider",
-                false,
-                None,
-                Some(&detail),
-            )
-            .await?;
+        let mut applied = apply_in(&mut tx, touch_id, now, &sent).await?;
+        if !applied.changed() {
+            applied = apply_in(&mut tx, touch_id, now, &sent.late_sent()).await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(applied)
     }
+}
 
-    /// Ends or reschedules a touch that was `sending` after something other than success.
-    /// `release_reservation`: the message did not go out, so its cap slot is given back.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn finish_unsent(
-        &self,
-        touch_id: &str,
-        now: DateTime<Utc>,
-        status: TouchStatus,
-        next_attempt_at: Option<DateTime<Utc>>,
-        reason: Option<&str>,
-        kind: &str,
-        detail: &str,
-        count_attempt: bool,
-        release_reservation: bool,
-    ) -> Result<()> {
-        let mut tx = self.write_tx().await?;
-        let changed = sqlx::query(
-            "UPDATE touches SET status = $1, next_attempt_at = COALESCE($2, next_attempt_at), reason = COALESCE($3, reason), \
-             error = $4, attempts = attempts + $5, updated_at = $6 WHERE id = $7 AND status = 'sending' RETURNING workspace",
-        )
-        .bind(status.as_str())
-        .bind(next_attempt_at.map(ms))
-        .bind(reason)
-        .bind(detail)
-        .bind(i64::from(count_attempt))
-        .bind(ms(now))
-        .bind(touch_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        // Nothing changed (the touch was recovered or cancelled meanwhile): keep its
-        // reservation and its timeline as they are.
-        let Some(changed) = changed else {
-            tx.rollback().await?;
-            return Ok(());
-        };
-        let ws: String = changed.try_get("workspace")?;
-        if release_reservation {
-            sqlx::query("DELETE FROM sends WHERE touch_id = $1")
-                .bind(touch_id)
-                .execute(&mut *tx)
-                .await?;
-        }
+/// Applies `outcome` inside `tx`: the status change, the reservation, the timeline entry.
+pub(super) async fn apply_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    touch_id: &str,
+    now: DateTime<Utc>,
+    outcome: &Outcome,
+) -> Result<Applied> {
+    let sources = TouchStatus::sql_list(&outcome.sources());
+    if sources.is_empty() {
+        return Ok(Applied::Unchanged);
+    }
+    let sent = outcome.to == TouchStatus::Sent;
+    let row = sqlx::query(safe!(
+        "UPDATE touches SET status = $1, next_attempt_at = COALESCE($2, next_attempt_at), \
+         reason = COALESCE($3, reason), error = CASE WHEN $4 THEN error ELSE $5 END, \
+         attempts = attempts + $6, updated_at = $7, \
+         sent_at = CASE WHEN $4 THEN $7 ELSE sent_at END, \
+         provider_message_id = COALESCE($8, provider_message_id), \
+         sandbox_message = COALESCE($9, sandbox_message) \
+         WHERE id = $10 AND status IN ({sources}) RETURNING workspace"
+    ))
+    .bind(outcome.to.as_str())
+    .bind(outcome.next_attempt_at.map(ms))
+    .bind(outcome.reason.as_ref().map(|r| r.as_str().to_owned()))
+    .bind(sent)
+    .bind(&outcome.detail)
+    .bind(i64::from(outcome.counts_attempt))
+    .bind(ms(now))
+    .bind(outcome.provider_message_id.clone())
+    .bind(outcome.sandbox_message.as_ref().map(|v| v.to_string()))
+    .bind(touch_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(Applied::Unchanged);
+    };
+    let workspace: String = row.try_get("workspace")?;
+    if outcome.reservation == Reservation::Release {
+        sqlx::query("DELETE FROM sends WHERE touch_id = $1")
+            .bind(touch_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    if let Some(kind) = outcome.timeline {
         insert_event(
-            &mut tx,
-            &ws,
+            tx,
+            &workspace,
             touch_id,
             now,
             kind,
             false,
-            reason,
-            Some(detail),
+            outcome.reason.as_ref().map(|r| r.as_str()),
+            Some(&outcome.detail),
         )
         .await?;
-        tx.commit().await?;
-        Ok(())
     }
+    Ok(Applied::Changed { workspace })
 }

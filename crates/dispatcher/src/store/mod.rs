@@ -30,8 +30,8 @@ mod touches;
 
 pub use crate::touch::TouchStatus;
 pub use dispatch::Dispatch;
-pub use facts::{LEAD_SEND_HORIZON, account_send_horizon};
-pub use rows::{DecisionRow, DncRow, LoadedFacts, NewTouch, NextState, TouchFilter, TouchRow};
+pub use facts::{FactsKey, LEAD_SEND_HORIZON, TouchFacts, account_send_horizon};
+pub use rows::{DecisionRow, DncRow, NewTouch, TouchFilter, TouchRow};
 pub use templates::{BetweenHook, TEMPLATE_UPDATE_TRIES};
 
 use std::str::FromStr;
@@ -40,11 +40,14 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::{AnyPool, Executor};
 
-use crate::domain::{AccountBody, DncBody, LeadBody, LeadContacts, TouchBody};
+use crate::domain::{
+    AccountBody, DncBody, LeadBody, LeadContacts, StoredAccount, StoredLead, TouchBody,
+};
 use dnc::dnc_for_conn;
-use facts::sends_within;
+use documents::{parse_account, parse_lead};
+pub use lifecycle::Applied;
 use rows::*;
 use touches::insert_event;
 
@@ -67,11 +70,12 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("stored document {what} is unreadable")]
+    /// A stored value that does not parse: names the row (`account acme/sdr-1`).
+    #[error("stored {what} is unreadable")]
     Corrupt {
         what: String,
         #[source]
-        source: serde_json::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     #[error("unsupported database URL (expected sqlite:// or postgres://)")]
     UnsupportedUrl,
@@ -200,10 +204,21 @@ fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
 }
 
-fn parse_doc<T: serde::de::DeserializeOwned>(r: &AnyRow, what: &str) -> Result<T> {
-    let s: String = r.try_get("body")?;
-    serde_json::from_str(&s).map_err(|source| StoreError::Corrupt {
-        what: what.to_owned(),
-        source,
-    })
+/// A stored JSON value, parsed, or the error that names its row.
+fn parse_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: impl FnOnce() -> String,
+) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| corrupt(what(), e))
+}
+
+/// The error for a stored value that does not parse.
+fn corrupt(
+    what: String,
+    source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> StoreError {
+    StoreError::Corrupt {
+        what,
+        source: source.into(),
+    }
 }

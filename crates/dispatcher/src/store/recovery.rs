@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::*;
+use crate::touch::{Outcome, ReviewCause};
 
 impl Store {
     /// Crash recovery: every touch still `sending` (this process, or all when `claimant` is
@@ -27,18 +28,13 @@ impl Store {
         let mut ids = Vec::new();
         for r in rows {
             let id: String = r.try_get("id")?;
-            self.finish_unsent(
-                &id,
-                now,
-                TouchStatus::NeedsReview,
-                None,
-                None,
-                "recovery",
+            let outcome = Outcome::needs_review(
+                ReviewCause::ProcessStopped,
                 "the dispatcher stopped while this touch was being sent; the provider may or may not have it. Not resent automatically.",
-                false,
-                false,
-            )
-            .await?;
+            );
+            if !self.apply(&id, now, &outcome).await?.changed() {
+                continue;
+            }
             ids.push(id);
         }
         Ok(ids)
@@ -59,18 +55,13 @@ impl Store {
         let mut ids = Vec::new();
         for r in rows {
             let id: String = r.try_get("id")?;
-            self.finish_unsent(
-                &id,
-                now,
-                TouchStatus::NeedsReview,
-                None,
-                None,
-                "recovery",
+            let outcome = Outcome::needs_review(
+                ReviewCause::StaleSending,
                 "this touch stayed in sending past the provider timeout (its dispatcher stopped or hung); the provider may or may not have it. Not resent automatically.",
-                false,
-                false,
-            )
-            .await?;
+            );
+            if !self.apply(&id, now, &outcome).await?.changed() {
+                continue;
+            }
             ids.push(id);
         }
         Ok(ids)

@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::*;
+use crate::touch::{TimelineKind, TouchReason};
 /// A touch as stored.
 #[derive(Clone, Debug, Serialize)]
 pub struct TouchRow {
@@ -11,12 +12,12 @@ pub struct TouchRow {
     pub idempotency_key: String,
     pub account_id: String,
     pub lead_id: String,
-    pub channel: String,
-    pub purpose: String,
+    pub channel: gate::Channel,
+    pub purpose: gate::Purpose,
     #[serde(skip)]
     pub request: TouchBody,
     pub status: TouchStatus,
-    pub reason: Option<String>,
+    pub reason: Option<TouchReason>,
     pub retry_after: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
     pub next_attempt_at: Option<DateTime<Utc>>,
@@ -40,23 +41,27 @@ pub(super) const TOUCH_COLUMNS: &str = "workspace, id, idempotency_key, account_
 pub(super) fn touch_from_row(r: &AnyRow) -> Result<TouchRow> {
     let id: String = r.try_get("id")?;
     let request: String = r.try_get("request")?;
-    let request = serde_json::from_str(&request).map_err(|source| StoreError::Corrupt {
-        what: format!("touch {id} request"),
-        source,
-    })?;
+    let request = parse_json(&request, || format!("touch {id} request"))?;
     let status: String = r.try_get("status")?;
     let sandbox: Option<String> = r.try_get("sandbox_message")?;
-    let st: TouchStatus = status.parse().unwrap_or(TouchStatus::NeedsReview);
+    // A status the lifecycle does not know is an error naming the row, never a guess (the
+    // CHECK constraint keeps such rows out).
+    let st: TouchStatus = status
+        .parse()
+        .map_err(|e: String| corrupt(format!("touch {id} status"), e))?;
     Ok(TouchRow {
         workspace: r.try_get("workspace")?,
         idempotency_key: r.try_get("idempotency_key")?,
         account_id: r.try_get("account_id")?,
         lead_id: r.try_get("lead_id")?,
-        channel: r.try_get("channel")?,
-        purpose: r.try_get("purpose")?,
+        channel: parse_column(r, "channel", || format!("touch {id} channel"))?,
+        purpose: parse_purpose(&r.try_get::<String, _>("purpose")?)
+            .map_err(|e| corrupt(format!("touch {id} purpose"), e))?,
         request,
         status: st,
-        reason: r.try_get("reason")?,
+        reason: r
+            .try_get::<Option<String>, _>("reason")?
+            .map(|s| TouchReason::parse(&s)),
         retry_after: opt_time(r.try_get("retry_after")?),
         decided_at: opt_time(r.try_get("decided_at")?),
         next_attempt_at: if matches!(st, TouchStatus::Queued | TouchStatus::Scheduled) {
@@ -85,7 +90,7 @@ pub struct DecisionRow {
     pub at: DateTime<Utc>,
     /// `gate` for a gate decision; `dnc_recheck`, `provider`, `recovery`, `cancel` for the
     /// other events that changed the touch.
-    pub kind: String,
+    pub kind: TimelineKind,
     pub allowed: bool,
     pub reason: Option<String>,
     pub retry_after: Option<DateTime<Utc>>,
@@ -100,8 +105,8 @@ pub struct DncRow {
     pub id: String,
     pub contact: Option<String>,
     pub lead_id: Option<String>,
-    pub channel: String,
-    pub reason: String,
+    pub channel: gate::ChannelScope,
+    pub reason: gate::DncReason,
     pub source: Option<String>,
     pub added_by: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -115,26 +120,26 @@ pub struct DncRow {
 }
 
 impl DncRow {
-    /// The gate's view; `None` for a row whose scope or reason no longer parses.
-    pub fn to_facts(&self) -> Option<gate::DncEntry> {
-        Some(gate::DncEntry {
+    /// The gate's view.
+    pub fn to_facts(&self) -> gate::DncEntry {
+        gate::DncEntry {
             id: self.id.clone(),
             contact: self.contact.clone(),
             lead_id: self.lead_id.clone(),
-            channel: self.channel.parse().ok()?,
-            reason: self.reason.parse().ok()?,
+            channel: self.channel,
+            reason: self.reason,
             expires_at: self.expires_at,
-        })
+        }
     }
 }
 
 pub(super) fn dnc_from_row(r: &AnyRow) -> Result<DncRow> {
+    let id: String = r.try_get("id")?;
     Ok(DncRow {
-        id: r.try_get("id")?,
         contact: r.try_get("contact")?,
         lead_id: r.try_get("lead_id")?,
-        channel: r.try_get("channel")?,
-        reason: r.try_get("reason")?,
+        channel: parse_column(r, "channel", || format!("DNC entry {id} channel"))?,
+        reason: parse_column(r, "reason", || format!("DNC entry {id} reason"))?,
         source: r.try_get("source")?,
         added_by: r.try_get("added_by")?,
         created_at: from_ms(r.try_get("created_at")?),
@@ -142,6 +147,7 @@ pub(super) fn dnc_from_row(r: &AnyRow) -> Result<DncRow> {
         removed_at: opt_time(r.try_get("removed_at")?),
         removed_by: r.try_get("removed_by")?,
         removed_reason: r.try_get("removed_reason")?,
+        id,
     })
 }
 
@@ -178,21 +184,30 @@ pub struct NewTouch {
     pub now: DateTime<Utc>,
 }
 
-/// The facts of one touch, loaded inside the dispatch transaction.
-#[derive(Debug)]
-pub struct LoadedFacts {
-    pub account: Option<AccountBody>,
-    pub lead: Option<LeadBody>,
-    pub last_inbound_whatsapp_at: Option<DateTime<Utc>>,
-    pub dnc: Vec<gate::DncEntry>,
-    pub sends: Vec<gate::SendRecord>,
+/// A text column parsed into its type, or the error that names the row.
+pub(super) fn parse_column<T>(r: &AnyRow, column: &str, what: impl FnOnce() -> String) -> Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text: String = r.try_get(column)?;
+    text.parse::<T>()
+        .map_err(|e| corrupt(what(), e.to_string()))
 }
 
-/// How a dispatch transaction ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NextState {
-    Sending,
-    Scheduled { at: DateTime<Utc> },
-    Blocked,
-    Expired,
+/// `marketing` | `transactional`, as stored.
+pub(super) fn parse_purpose(s: &str) -> std::result::Result<gate::Purpose, String> {
+    match s {
+        "marketing" => Ok(gate::Purpose::Marketing),
+        "transactional" => Ok(gate::Purpose::Transactional),
+        other => Err(format!("unknown purpose `{other}`")),
+    }
+}
+
+/// The stored form of a purpose.
+pub(super) fn purpose_str(p: gate::Purpose) -> &'static str {
+    match p {
+        gate::Purpose::Marketing => "marketing",
+        gate::Purpose::Transactional => "transactional",
+    }
 }

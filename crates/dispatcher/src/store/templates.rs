@@ -143,11 +143,7 @@ impl Store {
             };
             let body: String = r.try_get("body")?;
             let read_at: i64 = r.try_get("updated_at")?;
-            let mut doc: serde_json::Value =
-                serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
-                    what: format!("account {id}"),
-                    source,
-                })?;
+            let mut doc: serde_json::Value = parse_json(&body, || format!("account {ws}/{id}"))?;
             let Some(list) = doc
                 .get_mut("whatsapp_templates")
                 .and_then(serde_json::Value::as_array_mut)

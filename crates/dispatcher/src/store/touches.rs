@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::*;
+use crate::touch::{CancelCause, Outcome, TimelineKind};
 
 impl Store {
     // ---- touches ----
@@ -91,7 +92,9 @@ impl Store {
                 let allowed: i64 = r.try_get("allowed")?;
                 Ok(DecisionRow {
                     at: from_ms(r.try_get("at")?),
-                    kind: r.try_get("kind")?,
+                    kind: parse_column(r, "kind", || {
+                        format!("timeline entry of touch {touch_id}")
+                    })?,
                     allowed: allowed != 0,
                     reason: r.try_get("reason")?,
                     retry_after: opt_time(r.try_get("retry_after")?),
@@ -162,38 +165,26 @@ impl Store {
         rows.iter().map(touch_from_row).collect()
     }
 
+    /// Cancels a touch of the workspace that is still waiting. The answer says whether this
+    /// call cancelled it (the conditional write decides, so of concurrent cancels one does);
+    /// `None` when the workspace has no such touch.
     pub async fn cancel_touch(
         &self,
         ws: &str,
         id: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<TouchRow>> {
-        let mut tx = self.write_tx().await?;
-        let changed = sqlx::query(
-            "UPDATE touches SET status = 'cancelled', updated_at = $1 WHERE workspace = $2 AND id = $3 \
-             AND status IN ('queued', 'scheduled')",
-        )
-        .bind(ms(now))
-        .bind(ws)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if changed == 1 {
-            insert_event(
-                &mut tx,
-                ws,
+    ) -> Result<Option<(TouchRow, Applied)>> {
+        if self.get_touch(ws, id).await?.is_none() {
+            return Ok(None);
+        }
+        let applied = self
+            .apply(
                 id,
                 now,
-                "cancel",
-                false,
-                None,
-                Some("cancelled by client"),
+                &Outcome::cancelled(CancelCause::Client, "cancelled by client"),
             )
             .await?;
-        }
-        tx.commit().await?;
-        self.get_touch(ws, id).await
+        Ok(self.get_touch(ws, id).await?.map(|t| (t, applied)))
     }
 
     // ---- inbound webhooks and the opt-out confirmation ----
@@ -218,7 +209,7 @@ impl Store {
         &self,
         touch_id: &str,
         now: DateTime<Utc>,
-        kind: &str,
+        kind: TimelineKind,
         allowed: bool,
         reason: Option<&str>,
         detail: &str,
@@ -259,7 +250,7 @@ pub(super) async fn insert_event(
     ws: &str,
     touch_id: &str,
     now: DateTime<Utc>,
-    kind: &str,
+    kind: TimelineKind,
     allowed: bool,
     reason: Option<&str>,
     detail: Option<&str>,
@@ -271,7 +262,7 @@ pub(super) async fn insert_event(
     .bind(ws)
     .bind(touch_id)
     .bind(ms(now))
-    .bind(kind)
+    .bind(kind.as_str())
     .bind(i64::from(allowed))
     .bind(reason)
     .bind(detail)

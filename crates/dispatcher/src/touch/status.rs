@@ -2,7 +2,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// The life of a touch. See the README's state machine.
+/// Where a touch is in its life. The transitions between statuses are
+/// [`super::transitions::TRANSITIONS`]; the README's diagram is generated from them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TouchStatus {
@@ -16,13 +17,15 @@ pub enum TouchStatus {
     Sending,
     /// The provider accepted it (`sent_at`, `provider_message_id`).
     Sent,
-    /// The gate blocked it for good, or the next chance falls after the deadline.
+    /// The gate blocked it for good, or the next chance falls after the deadline; the last DNC
+    /// check stopped it; or a provider refused it for a reason the contract names. An
+    /// operator's override may release it.
     Blocked,
     /// The provider refused it for good, or transient errors used up the attempts.
     Failed,
     /// The deadline passed before it could be decided.
     Expired,
-    /// Cancelled by a client before it was sent.
+    /// Cancelled before it was sent: by a client, or because the lead replied.
     Cancelled,
     /// Outcome unknown (the process died mid-send, a timeout after the request left): a person
     /// must look; never resent automatically.
@@ -54,6 +57,18 @@ impl TouchStatus {
             TouchStatus::Cancelled => "cancelled",
             TouchStatus::NeedsReview => "needs_review",
         }
+    }
+
+    /// Waiting for the gate: due at `next_attempt_at`.
+    pub const WAITING: [TouchStatus; 2] = [TouchStatus::Queued, TouchStatus::Scheduled];
+
+    /// `'a', 'b'` for an SQL `IN (…)`: the statuses are constants of ours, never input.
+    pub fn sql_list(states: &[TouchStatus]) -> String {
+        states
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     pub fn is_final(self) -> bool {
