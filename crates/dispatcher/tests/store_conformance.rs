@@ -94,6 +94,7 @@ conformance!(
     template_update_keeps_a_concurrent_account_edit,
     template_update_races_account_edits_without_losing_one,
     drain_scope_and_recipient_are_recorded,
+    only_listed_transitions_change_a_touch,
 );
 
 const WS: &str = "default";
@@ -1076,5 +1077,40 @@ async fn drain_scope_and_recipient_are_recorded(store: Store) {
             .await
             .expect("ws")
             .is_empty()
+    );
+}
+
+/// The transition table, walked against the database: a touch in each status, every kind of
+/// outcome applied to it; only the listed transitions change it, and a status the lifecycle
+/// does not know is refused by the database itself.
+async fn only_listed_transitions_change_a_touch(store: Store) {
+    use dispatcher::touch::{Outcome, transitions};
+    seed(&store, None).await;
+    let at = noon() + Duration::minutes(5);
+    for from in TouchStatus::ALL {
+        for (i, outcome) in Outcome::one_of_each(at).iter().enumerate() {
+            let id = enqueue(&store, &format!("{}-{i}", from.as_str()), 1, "sms", noon()).await;
+            sqlx::query("UPDATE touches SET status = $1 WHERE id = $2")
+                .bind(from.as_str())
+                .bind(id.as_str())
+                .execute(store.pool())
+                .await
+                .expect("set status");
+            let applied = store.apply(&id, at, outcome).await.expect("apply");
+            let listed = outcome.sources().contains(&from);
+            assert_eq!(applied.changed(), listed, "{from:?} by {outcome:?}");
+            assert!(!listed || transitions::allowed(from, outcome.to));
+            let row = store.get_touch(WS, &id).await.expect("get").expect("row");
+            assert_eq!(row.status, if listed { outcome.to } else { from });
+        }
+    }
+    let id = enqueue(&store, "bogus", 1, "sms", noon()).await;
+    let refused = sqlx::query("UPDATE touches SET status = 'bogus' WHERE id = $1")
+        .bind(id.as_str())
+        .execute(store.pool())
+        .await;
+    assert!(
+        refused.is_err(),
+        "the CHECK constraint refuses an unknown status"
     );
 }

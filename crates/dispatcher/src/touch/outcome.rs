@@ -83,6 +83,37 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// One outcome of every kind each constructor makes (the tests walk the transition table
+    /// with them, in memory and against both databases).
+    pub fn one_of_each(at: DateTime<Utc>) -> Vec<Outcome> {
+        let r = TouchReason::LeadReplied;
+        vec![
+            Outcome::sending(),
+            Outcome::sending_by_override(),
+            Outcome::snoozed(SnoozeCause::Gate, at, ""),
+            Outcome::snoozed(SnoozeCause::ProviderThrottled, at, ""),
+            Outcome::snoozed(SnoozeCause::LastCheckUnavailable, at, ""),
+            Outcome::snoozed(SnoozeCause::OutOfOffice, at, ""),
+            Outcome::retry(at, ""),
+            Outcome::blocked(BlockCause::Gate, r.clone(), ""),
+            Outcome::blocked(BlockCause::Provider, r.clone(), ""),
+            Outcome::blocked(BlockCause::LastCheck, r.clone(), ""),
+            Outcome::blocked(BlockCause::ConfirmationRefused, r, ""),
+            Outcome::failed(None, ""),
+            Outcome::failed(Some(TouchReason::Gate(gate::Reason::InvalidRecipient)), ""),
+            Outcome::needs_review(ReviewCause::OutcomeUnknown, ""),
+            Outcome::needs_review(ReviewCause::PermitRefused, ""),
+            Outcome::needs_review(ReviewCause::ProcessStopped, ""),
+            Outcome::needs_review(ReviewCause::StaleSending, ""),
+            Outcome::needs_review(ReviewCause::LeaseExpired, ""),
+            Outcome::sent("m", None),
+            Outcome::sent("m", None).late_sent(),
+            Outcome::cancelled(CancelCause::Client, ""),
+            Outcome::cancelled(CancelCause::LeadReplied, ""),
+            Outcome::expired(),
+        ]
+    }
+
     fn new(event: Event, to: TouchStatus, detail: impl Into<String>) -> Outcome {
         Outcome {
             event,
@@ -279,33 +310,7 @@ mod tests {
     /// Every outcome names an event whose row exists, so it can change some touch.
     #[test]
     fn every_constructor_is_a_listed_transition() {
-        let at = DateTime::<Utc>::UNIX_EPOCH;
-        let r = TouchReason::LeadReplied;
-        let all = [
-            Outcome::sending(),
-            Outcome::sending_by_override(),
-            Outcome::snoozed(SnoozeCause::Gate, at, ""),
-            Outcome::snoozed(SnoozeCause::ProviderThrottled, at, ""),
-            Outcome::snoozed(SnoozeCause::LastCheckUnavailable, at, ""),
-            Outcome::snoozed(SnoozeCause::OutOfOffice, at, ""),
-            Outcome::retry(at, ""),
-            Outcome::blocked(BlockCause::Gate, r.clone(), ""),
-            Outcome::blocked(BlockCause::Provider, r.clone(), ""),
-            Outcome::blocked(BlockCause::LastCheck, r.clone(), ""),
-            Outcome::blocked(BlockCause::ConfirmationRefused, r.clone(), ""),
-            Outcome::failed(None, ""),
-            Outcome::failed(Some(TouchReason::Gate(gate::Reason::InvalidRecipient)), ""),
-            Outcome::needs_review(ReviewCause::OutcomeUnknown, ""),
-            Outcome::needs_review(ReviewCause::PermitRefused, ""),
-            Outcome::needs_review(ReviewCause::ProcessStopped, ""),
-            Outcome::needs_review(ReviewCause::StaleSending, ""),
-            Outcome::needs_review(ReviewCause::LeaseExpired, ""),
-            Outcome::sent("m", None),
-            Outcome::sent("m", None).late_sent(),
-            Outcome::cancelled(CancelCause::Client, ""),
-            Outcome::cancelled(CancelCause::LeadReplied, ""),
-            Outcome::expired(),
-        ];
+        let all = Outcome::one_of_each(DateTime::<Utc>::UNIX_EPOCH);
         for o in &all {
             assert!(!o.sources().is_empty(), "{o:?} has no listed source state");
         }

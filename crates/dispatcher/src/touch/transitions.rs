@@ -221,3 +221,22 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod readme {
+    /// The README's state diagram is the table's: regenerate it with the text this test prints.
+    #[test]
+    fn readme_diagram_is_generated_from_the_table() {
+        let readme = include_str!("../../../../README.md");
+        let block = readme
+            .split_once("<!-- state-diagram:begin -->\n```mermaid\n")
+            .and_then(|(_, rest)| rest.split_once("```\n<!-- state-diagram:end -->"))
+            .map(|(diagram, _)| diagram);
+        let expected = super::mermaid();
+        assert_eq!(
+            block,
+            Some(expected.as_str()),
+            "README.md's state diagram differs from the transition table; replace it with:\n{expected}"
+        );
+    }
+}
