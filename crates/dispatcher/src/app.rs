@@ -26,6 +26,8 @@ pub struct AppState {
     pub dispatcher: Dispatcher,
     /// Bearer token → identity (from the config, the environment, or generated at start).
     pub tokens: Arc<Vec<(String, Principal)>>,
+    /// The shared webhook secret (`[webhooks] secret_env`), read once at start.
+    pub webhook_secret: Option<workers::Secret>,
     /// Wakes the dispatch loop when a touch becomes due now (created, or a clock jump).
     pub wake: Arc<Notify>,
 }

@@ -50,6 +50,13 @@ pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), S
     let (tokens, generated) = tokens(&config)?;
     let transports = Transports::from_config(&config.channels)?;
     let unsubscribe = Signer::new(&store.secret("unsubscribe_key").await?);
+    let webhook_secret = config
+        .webhooks
+        .secret_env
+        .as_deref()
+        .and_then(|var| std::env::var(var).ok())
+        .filter(|s| !s.trim().is_empty())
+        .map(workers::Secret::new);
     let config = Arc::new(config);
     let metrics = Metrics::new();
     let dispatcher = Dispatcher {
@@ -69,6 +76,7 @@ pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), S
             metrics,
             dispatcher,
             tokens: Arc::new(tokens),
+            webhook_secret,
             wake: Arc::new(Notify::new()),
         },
         generated,

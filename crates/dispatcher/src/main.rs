@@ -180,24 +180,9 @@ async fn main() -> Result<()> {
             };
             let rows = store.list_touches(&workspace, &filter, limit, None).await?;
             if csv {
-                println!(
-                    "id,lead,channel,account,status,reason,retry_after,decided_at,campaign,step"
-                );
-                for t in rows {
-                    println!(
-                        "{},{},{},{},{},{},{},{},{},{}",
-                        t.id,
-                        t.lead_id,
-                        t.channel,
-                        t.account_id,
-                        t.status.as_str(),
-                        t.reason.map(|r| r.to_string()).unwrap_or_default(),
-                        t.retry_after.map(|x| x.to_rfc3339()).unwrap_or_default(),
-                        t.decided_at.map(|x| x.to_rfc3339()).unwrap_or_default(),
-                        t.campaign_id.unwrap_or_default(),
-                        t.step.map(|s| s.to_string()).unwrap_or_default()
-                    );
-                }
+                let stdout = std::io::stdout().lock();
+                let mut stdout = dispatcher::export::write_touches(stdout, true, &rows)?;
+                std::io::Write::flush(&mut stdout)?;
             } else {
                 for t in rows {
                     println!("{}", serde_json::to_string(&t)?);

@@ -60,16 +60,22 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/touches/{id}/cancel", post(touches::cancel_touch))
         .route("/v1/evaluate", post(evaluate::evaluate))
         .route("/v1/inbound", post(inbound::inbound))
-        .route("/v1/webhooks/twilio/sms", post(webhooks::twilio_sms))
+        .route(
+            "/v1/webhooks/twilio/sms",
+            post(webhooks::twilio::twilio_sms),
+        )
         .route(
             "/v1/webhooks/meta/whatsapp",
-            get(webhooks::meta_verify).post(webhooks::meta_whatsapp),
+            get(webhooks::meta::meta_verify).post(webhooks::meta::meta_whatsapp),
         )
         .route(
             "/v1/webhooks/calls/disposition",
-            post(webhooks::call_disposition),
+            post(webhooks::calls::call_disposition),
         )
-        .route("/v1/webhooks/email/inbound", post(webhooks::email_inbound))
+        .route(
+            "/v1/webhooks/email/inbound",
+            post(webhooks::email::email_inbound),
+        )
         .route(
             "/v1/unsubscribe/{token}",
             get(unsubscribe::unsubscribe_page).post(unsubscribe::unsubscribe_post),

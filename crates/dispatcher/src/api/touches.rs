@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::header::{ACCEPT, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -487,49 +487,6 @@ pub async fn list_touches(
     .into_response())
 }
 
-pub const CSV_HEADER: &str =
-    "id,lead,channel,account,status,reason,retry_after,decided_at,campaign,step\n";
-
-fn csv_field(out: &mut String, v: &str) {
-    if v.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&v.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(v);
-    }
-}
-
-fn csv_time(t: Option<DateTime<Utc>>) -> String {
-    t.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-        .unwrap_or_default()
-}
-
-fn csv_row(out: &mut String, r: &TouchRow) {
-    let fields = [
-        r.id.clone(),
-        r.lead_id.clone(),
-        r.channel.as_str().to_owned(),
-        r.account_id.clone(),
-        r.status.as_str().to_owned(),
-        r.reason
-            .as_ref()
-            .map(|r| r.as_str().to_owned())
-            .unwrap_or_default(),
-        csv_time(r.retry_after),
-        csv_time(r.decided_at),
-        r.campaign_id.clone().unwrap_or_default(),
-        r.step.map(|s| s.to_string()).unwrap_or_default(),
-    ];
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        csv_field(out, f);
-    }
-    out.push('\n');
-}
-
 /// Where the CSV stream is.
 struct CsvCursor {
     store: Store,
@@ -546,12 +503,11 @@ impl CsvCursor {
         self.remaining.map_or(CSV_PAGE, |r| r.min(CSV_PAGE))
     }
 
-    /// Renders one fetched page (of `requested` rows at most) and moves the cursor past it.
-    fn render(&mut self, rows: &[TouchRow], requested: i64, out: &mut String) {
+    /// Renders one fetched page (of `requested` rows at most, after the header when
+    /// `header`) and moves the cursor past it.
+    fn render(&mut self, rows: &[TouchRow], requested: i64, header: bool) -> Bytes {
         let n = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-        for r in rows {
-            csv_row(out, r);
-        }
+        let out = Bytes::from(crate::export::touches_csv(header, rows));
         if let Some(rem) = &mut self.remaining {
             *rem -= n;
         }
@@ -559,6 +515,7 @@ impl CsvCursor {
         if n < requested || self.remaining.is_some_and(|r| r <= 0) || self.cursor.is_none() {
             self.done = true;
         }
+        out
     }
 }
 
@@ -578,8 +535,7 @@ async fn csv_export(store: Store, workspace: String, q: ListQuery) -> Result<Res
         .store
         .list_touches(&cur.workspace, &cur.filter, page, cur.cursor.as_deref())
         .await?;
-    let mut head = String::from(CSV_HEADER);
-    cur.render(&first, page, &mut head);
+    let head = cur.render(&first, page, true);
     let rest = futures::stream::unfold(cur, |mut cur| async move {
         if cur.done {
             return None;
@@ -591,12 +547,11 @@ async fn csv_export(store: Store, workspace: String, q: ListQuery) -> Result<Res
             .await
         {
             Ok(rows) => {
-                let mut out = String::new();
-                cur.render(&rows, page, &mut out);
-                Some((Ok::<Bytes, std::io::Error>(Bytes::from(out)), cur))
+                let out = cur.render(&rows, page, false);
+                Some((Ok::<Bytes, std::io::Error>(out), cur))
             }
             Err(e) => {
-                tracing::error!(workspace = %cur.workspace, cause = %format!("{:#}", anyhow::Error::from(e)), "CSV export failed mid-stream; the response is cut");
+                tracing::error!(workspace = %cur.workspace, error = %crate::logging::chain(&e), "CSV export failed mid-stream; the response is cut");
                 cur.done = true;
                 Some((
                     Err(std::io::Error::other("storage failed during CSV export")),
@@ -606,7 +561,7 @@ async fn csv_export(store: Store, workspace: String, q: ListQuery) -> Result<Res
         }
     });
     let stream = futures::StreamExt::chain(
-        futures::stream::once(async move { Ok::<Bytes, std::io::Error>(Bytes::from(head)) }),
+        futures::stream::once(async move { Ok::<Bytes, std::io::Error>(head) }),
         rest,
     );
     let mut res = Body::from_stream(stream).into_response();
