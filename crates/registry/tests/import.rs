@@ -1,5 +1,8 @@
 //! The import report: line counting, rejected lines, and the `added`/`removed` figures.
 
+// Test fixtures may fail loudly.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
 use std::sync::Arc;
 
 use registry::{

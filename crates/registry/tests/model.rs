@@ -2,6 +2,9 @@
 //! merge read back from bytes all equal a `HashMap` model: the same numbers with the same dates,
 //! and every import's `added`/`removed` equal the model's difference.
 
+// Test fixtures may fail loudly.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -3,6 +3,9 @@
 //! checksums recomputed (a writer bug, or a forged file) is caught by the structural checks or
 //! at worst reads as other valid entries.
 
+// Test fixtures may fail loudly.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
 use std::sync::Arc;
 
 use proptest::prelude::*;
