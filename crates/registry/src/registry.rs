@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use crate::date::{TOMBSTONE, decode};
 use crate::number::{CODES, Number};
-use crate::segment::{DeltaCounts, Kind, Run, Segment, SegmentError};
+use crate::segment::{DeltaCounts, IntlEntry, Kind, NanpEntry, Segment, SegmentError, Stored};
 use crate::writer::SegmentWriter;
 
 /// A number's entry in a registry.
@@ -106,13 +106,11 @@ impl Registry {
                 continue;
             }
             for nxx in 0..CODES {
-                let run = self.resolve_exchange(npa, nxx, &mut scratch);
-                writer.push_run(npa, nxx, run.keys, run.dates);
+                writer.push_run(npa, nxx, self.resolve_exchange(npa, nxx, &mut scratch));
             }
         }
-        let intl = self.resolve_intl(&mut scratch);
-        for (number, code) in intl.keys.iter().zip(intl.dates) {
-            writer.push_intl(u64::from_le_bytes(*number), u16::from_le_bytes(*code));
+        for entry in self.resolve_intl(&mut scratch) {
+            writer.push_intl(entry.key(), entry.code());
         }
         writer.finish(DeltaCounts::default())
     }
@@ -136,14 +134,14 @@ impl Registry {
             }
             for nxx in 0..CODES {
                 let new = base.exchange(npa, nxx);
-                if new.len() > 0 {
+                if !new.is_empty() {
                     let old = self.resolve_exchange(npa, nxx, &mut scratch);
-                    common += count_common(new.keys, old.keys);
+                    common += count_common(new, old);
                 }
             }
         }
         let old = self.resolve_intl(&mut scratch);
-        common + count_common(base.intl().keys, old.keys)
+        common + count_common(base.intl(), old)
     }
 
     fn segments(&self) -> impl Iterator<Item = &Segment> {
@@ -152,118 +150,94 @@ impl Registry {
 
     /// The view's entries of one exchange: the base's own bytes when no delta touches it,
     /// else the merge of base and deltas in `scratch`.
-    fn resolve_exchange<'a>(&'a self, npa: u16, nxx: u16, scratch: &'a mut Scratch) -> Run<'a, 2> {
+    fn resolve_exchange<'a>(
+        &'a self,
+        npa: u16,
+        nxx: u16,
+        scratch: &'a mut Scratch,
+    ) -> &'a [NanpEntry] {
         let base = self.base.exchange(npa, nxx);
-        let changes: Vec<Run<'a, 2>> = self
+        if self
             .deltas
             .iter()
-            .map(|delta| delta.exchange(npa, nxx))
-            .filter(|run| run.len() > 0)
-            .collect();
-        if changes.is_empty() {
+            .all(|delta| delta.exchange(npa, nxx).is_empty())
+        {
             return base;
         }
-        resolve(base, &changes, &mut scratch.exchange)
+        let changes = self.deltas.iter().map(|delta| delta.exchange(npa, nxx));
+        resolve(base, changes, &mut scratch.exchange)
     }
 
-    fn resolve_intl<'a>(&'a self, scratch: &'a mut Scratch) -> Run<'a, 8> {
-        let changes: Vec<Run<'a, 8>> = self.deltas.iter().map(|delta| delta.intl()).collect();
-        resolve(self.base.intl(), &changes, &mut scratch.intl)
+    fn resolve_intl<'a>(&'a self, scratch: &'a mut Scratch) -> &'a [IntlEntry] {
+        let changes = self.deltas.iter().map(|delta| delta.intl());
+        resolve(self.base.intl(), changes, &mut scratch.intl)
     }
 }
 
 /// Reused buffers for resolving runs.
 #[derive(Debug, Default)]
 struct Scratch {
-    exchange: RunBuffer<2>,
-    intl: RunBuffer<8>,
+    exchange: RunBuffer<NanpEntry>,
+    intl: RunBuffer<IntlEntry>,
 }
 
-#[derive(Debug, Default)]
-struct RunBuffer<const N: usize> {
-    pending: Vec<([u8; N], usize, [u8; 2])>,
-    keys: Vec<[u8; N]>,
-    dates: Vec<[u8; 2]>,
+#[derive(Debug)]
+struct RunBuffer<E> {
+    /// Delta entries with their age (0 = newest).
+    pending: Vec<(E, usize)>,
+    resolved: Vec<E>,
 }
 
-/// Keys compare as the little-endian integers they encode.
-trait RunKey: Copy {
-    fn value(self) -> u64;
-}
-
-impl RunKey for [u8; 2] {
-    fn value(self) -> u64 {
-        u64::from(u16::from_le_bytes(self))
+impl<E> Default for RunBuffer<E> {
+    fn default() -> Self {
+        RunBuffer {
+            pending: Vec::new(),
+            resolved: Vec::new(),
+        }
     }
 }
 
-impl RunKey for [u8; 8] {
-    fn value(self) -> u64 {
-        u64::from_le_bytes(self)
-    }
-}
-
-/// The base run with the changes applied (oldest first): for each key the newest change wins,
+/// The base run with the changes (oldest first) applied: for each key the newest change wins,
 /// and a deletion drops the key.
-fn resolve<'a, const N: usize>(
-    base: Run<'a, N>,
-    changes: &[Run<'a, N>],
-    buffer: &'a mut RunBuffer<N>,
-) -> Run<'a, N>
-where
-    [u8; N]: RunKey,
-{
-    let RunBuffer {
-        pending,
-        keys,
-        dates,
-    } = buffer;
+fn resolve<'a, E: Stored>(
+    base: &'a [E],
+    changes: impl DoubleEndedIterator<Item = &'a [E]>,
+    buffer: &'a mut RunBuffer<E>,
+) -> &'a [E] {
+    let RunBuffer { pending, resolved } = buffer;
     pending.clear();
-    for (age, change) in changes.iter().rev().enumerate() {
-        pending.extend(
-            change
-                .keys
-                .iter()
-                .zip(change.dates)
-                .map(|(k, d)| (*k, age, *d)),
-        );
+    for (age, change) in changes.rev().enumerate() {
+        pending.extend(change.iter().map(|entry| (*entry, age)));
     }
     // Newest (age 0) first among equal keys, so dedup keeps it.
-    pending.sort_unstable_by_key(|(key, age, _)| (key.value(), *age));
-    pending.dedup_by_key(|(key, _, _)| key.value());
+    pending.sort_unstable_by_key(|(entry, age)| (entry.key(), *age));
+    pending.dedup_by_key(|(entry, _)| entry.key());
 
-    keys.clear();
-    dates.clear();
-    let mut base_entries = base.keys.iter().zip(base.dates).peekable();
-    let mut keep = |key: [u8; N], date: [u8; 2]| {
-        if u16::from_le_bytes(date) != TOMBSTONE {
-            keys.push(key);
-            dates.push(date);
+    resolved.clear();
+    let mut base_entries = base.iter().peekable();
+    let mut keep = |entry: E| {
+        if entry.code() != TOMBSTONE {
+            resolved.push(entry);
         }
     };
-    for &(key, _, date) in pending.iter() {
-        while let Some((base_key, base_date)) =
-            base_entries.next_if(|(k, _)| k.value() < key.value())
-        {
-            keep(*base_key, *base_date);
+    for &(change, _) in pending.iter() {
+        while let Some(entry) = base_entries.next_if(|entry| entry.key() < change.key()) {
+            keep(*entry);
         }
-        base_entries.next_if(|(k, _)| k.value() == key.value());
-        keep(key, date);
+        base_entries.next_if(|entry| entry.key() == change.key());
+        keep(change);
     }
-    for (key, date) in base_entries {
-        keep(*key, *date);
+    for entry in base_entries {
+        keep(*entry);
     }
-    Run { keys, dates }
+    resolved
 }
 
 /// Keys two ascending runs share.
-fn count_common<const N: usize>(a: &[[u8; N]], b: &[[u8; N]]) -> u64
-where
-    [u8; N]: RunKey,
-{
+fn count_common<E: Stored>(a: &[E], b: &[E]) -> u64 {
     let (mut i, mut j, mut common) = (0, 0, 0u64);
     while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
-        let (x, y) = (x.value(), y.value());
+        let (x, y) = (x.key(), y.key());
         common += u64::from(x == y);
         i += usize::from(x <= y);
         j += usize::from(y <= x);

@@ -14,10 +14,13 @@
 //!   directory: 800 × u32         entries per area code 200..=999 (0: no block)
 //!   per area code with entries, ascending:
 //!     exchange offsets 801 × u32 entry index of each exchange 200..=999 within the block, then the count
-//!     lines  n × u16             last four digits, ascending within each exchange
-//!     dates  n × u16             day code (days since 1970-01-01; 65534 deleted, 65535 no date)
-//!   other E.164: m × u64 numbers ascending, then m × u16 day codes
+//!     entries n × (u16, u16)     last four digits (ascending within each exchange), day code
+//!   other E.164: m × (u64, u16)  number (ascending), day code
+//! day code: days since 1970-01-01; 65534 a deletion (deltas only), 65535 no date
 //! ```
+//!
+//! A number's date sits beside its line number, so a lookup that found the number has its
+//! date in the same cache line.
 //!
 //! Segments are read into memory rather than memory-mapped: mapping needs `unsafe`, which the
 //! workspace forbids, and the daemon gets segments from the database (in chunks), not from files.
@@ -78,22 +81,55 @@ pub(crate) struct DeltaCounts {
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub(crate) struct Block {
     pub(crate) offsets_at: usize,
-    pub(crate) lines_at: usize,
-    pub(crate) dates_at: usize,
+    pub(crate) entries_at: usize,
     pub(crate) count: usize,
 }
 
-/// The entries of one exchange (or of the E.164 side table), as stored.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Run<'a, const N: usize> {
-    pub(crate) keys: &'a [[u8; N]],
-    pub(crate) dates: &'a [[u8; 2]],
+/// A NANP entry as stored: line number and day code, little-endian.
+pub(crate) type NanpEntry = [u8; 4];
+/// A non-NANP entry as stored: E.164 digits and day code, little-endian.
+pub(crate) type IntlEntry = [u8; 10];
+pub(crate) const NANP_ENTRY_LEN: usize = 4;
+pub(crate) const INTL_ENTRY_LEN: usize = 10;
+
+/// A stored entry: its key and its day code.
+pub(crate) trait Stored: Copy {
+    fn key(&self) -> u64;
+    fn code(&self) -> u16;
 }
 
-impl<const N: usize> Run<'_, N> {
-    pub(crate) fn len(&self) -> usize {
-        self.keys.len()
+impl Stored for NanpEntry {
+    fn key(&self) -> u64 {
+        let [a, b, _, _] = *self;
+        u64::from(u16::from_le_bytes([a, b]))
     }
+    fn code(&self) -> u16 {
+        let [_, _, a, b] = *self;
+        u16::from_le_bytes([a, b])
+    }
+}
+
+impl Stored for IntlEntry {
+    fn key(&self) -> u64 {
+        let [a, b, c, d, e, f, g, h, _, _] = *self;
+        u64::from_le_bytes([a, b, c, d, e, f, g, h])
+    }
+    fn code(&self) -> u16 {
+        let [.., a, b] = *self;
+        u16::from_le_bytes([a, b])
+    }
+}
+
+pub(crate) fn nanp_entry(line: u16, code: u16) -> NanpEntry {
+    let [a, b] = line.to_le_bytes();
+    let [c, d] = code.to_le_bytes();
+    [a, b, c, d]
+}
+
+pub(crate) fn intl_entry(digits: u64, code: u16) -> IntlEntry {
+    let [a, b, c, d, e, f, g, h] = digits.to_le_bytes();
+    let [i, j] = code.to_le_bytes();
+    [a, b, c, d, e, f, g, h, i, j]
 }
 
 /// One registry version or change list; see the module documentation for the byte layout.
@@ -208,50 +244,37 @@ impl Segment {
     /// The stored day code of `number` (a tombstone in a delta is [`TOMBSTONE`]).
     pub(crate) fn lookup_code(&self, number: Number) -> Option<u16> {
         match number.key() {
-            Key::Nanp(key) => {
-                let run = self.exchange(key.npa, key.nxx);
-                let at = run
-                    .keys
-                    .binary_search_by_key(&key.line, |line| u16::from_le_bytes(*line))
-                    .ok()?;
-                run.dates.get(at).map(|code| u16::from_le_bytes(*code))
-            }
+            Key::Nanp(key) => find_line(self.exchange(key.npa, key.nxx), key.line),
             Key::Intl(digits) => {
-                let run = self.intl();
-                let at = run
-                    .keys
-                    .binary_search_by_key(&digits, |number| u64::from_le_bytes(*number))
-                    .ok()?;
-                run.dates.get(at).map(|code| u16::from_le_bytes(*code))
+                let entries = self.intl();
+                let at = entries.binary_search_by_key(&digits, Stored::key).ok()?;
+                entries.get(at).map(Stored::code)
             }
         }
     }
 
     /// The entries of exchange `nxx` (index 0..800) of area code `npa` (index 0..800).
-    pub(crate) fn exchange(&self, npa: u16, nxx: u16) -> Run<'_, 2> {
+    pub(crate) fn exchange(&self, npa: u16, nxx: u16) -> &[NanpEntry] {
         let Some(block) = self.blocks.get(usize::from(npa)).filter(|b| b.count > 0) else {
-            return Run::default();
+            return &[];
         };
         let offset = |i: usize| read_u32(&self.bytes, block.offsets_at + 4 * i) as usize;
         let (start, end) = (offset(usize::from(nxx)), offset(usize::from(nxx) + 1));
-        Run {
-            keys: u16_run(&self.bytes, block.lines_at, start, end),
-            dates: u16_run(&self.bytes, block.dates_at, start, end),
-        }
+        self.bytes
+            .get(block.entries_at + NANP_ENTRY_LEN * start..block.entries_at + NANP_ENTRY_LEN * end)
+            .unwrap_or_default()
+            .as_chunks()
+            .0
     }
 
     /// The E.164 side table.
-    pub(crate) fn intl(&self) -> Run<'_, 8> {
+    pub(crate) fn intl(&self) -> &[IntlEntry] {
         let count = usize::try_from(self.intl_count).unwrap_or(0);
-        let numbers = self
-            .bytes
-            .get(self.intl_at..self.intl_at + 8 * count)
-            .unwrap_or_default();
-        let dates_at = self.intl_at + 8 * count;
-        Run {
-            keys: numbers.as_chunks::<8>().0,
-            dates: u16_run(&self.bytes, dates_at, 0, count),
-        }
+        self.bytes
+            .get(self.intl_at..self.intl_at + INTL_ENTRY_LEN * count)
+            .unwrap_or_default()
+            .as_chunks()
+            .0
     }
 
     /// Whether any area code has entries (saves walking 640,000 empty exchanges).
@@ -266,8 +289,8 @@ impl Segment {
     fn validate_entries(&self) -> Result<(), SegmentError> {
         let delta = self.kind == Kind::Delta;
         let mut tombstones = 0u64;
-        let mut check_dates = |dates: &[[u8; 2]]| {
-            for code in dates.iter().map(|code| u16::from_le_bytes(*code)) {
+        let mut check_codes = |codes: &mut dyn Iterator<Item = u16>| {
+            for code in codes {
                 if !code_is_valid(code, delta) {
                     return Err(SegmentError::Corrupt("a deletion in a base segment"));
                 }
@@ -286,14 +309,14 @@ impl Segment {
                     return Err(SegmentError::Corrupt("exchange offsets go backwards"));
                 }
                 previous_end = end;
-                let run = self.exchange(npa, nxx);
-                let lines = run.keys.iter().map(|line| u16::from_le_bytes(*line));
+                let entries = self.exchange(npa, nxx);
+                let lines = entries.iter().map(Stored::key);
                 if !strictly_ascending(lines.clone())
-                    || lines.clone().next_back() >= Some(LINES_PER_EXCHANGE)
+                    || lines.clone().next_back() >= Some(u64::from(LINES_PER_EXCHANGE))
                 {
                     return Err(SegmentError::Corrupt("line numbers out of order or range"));
                 }
-                check_dates(run.dates)?;
+                check_codes(&mut entries.iter().map(Stored::code))?;
             }
             if read_u32(&self.bytes, block.offsets_at) != 0 || previous_end as usize != block.count
             {
@@ -303,7 +326,7 @@ impl Segment {
             }
         }
         let intl = self.intl();
-        let mut numbers = intl.keys.iter().map(|number| u64::from_le_bytes(*number));
+        let mut numbers = intl.iter().map(Stored::key);
         if !strictly_ascending(numbers.clone())
             || numbers.any(|digits| {
                 Number::from_e164_digits(digits)
@@ -315,7 +338,7 @@ impl Segment {
                 "E.164 numbers out of order or invalid",
             ));
         }
-        check_dates(intl.dates)?;
+        check_codes(&mut intl.iter().map(Stored::code))?;
         let counts_fit = match self.kind {
             Kind::Base => self.delta == DeltaCounts::default(),
             Kind::Delta => {
@@ -350,18 +373,16 @@ fn layout(bytes: &[u8], nanp_count: u64) -> Result<(Vec<Block>, usize), SegmentE
             blocks.push(Block::default());
             continue;
         }
-        let lines_at = at + OFFSETS_LEN as u64;
-        let dates_at = lines_at + 2 * count;
-        at = dates_at + 2 * count;
+        let entries_at = at + OFFSETS_LEN as u64;
+        at = entries_at + NANP_ENTRY_LEN as u64 * count;
         if at > bytes.len() as u64 {
             return Err(corrupt("directory counts exceed the body"));
         }
         // Every value is below bytes.len() now, so it fits a usize.
         let position = |value: u64| usize::try_from(value).map_err(|_| corrupt("oversized"));
         blocks.push(Block {
-            offsets_at: position(lines_at - OFFSETS_LEN as u64)?,
-            lines_at: position(lines_at)?,
-            dates_at: position(dates_at)?,
+            offsets_at: position(entries_at - OFFSETS_LEN as u64)?,
+            entries_at: position(entries_at)?,
             count: position(count)?,
         });
     }
@@ -372,7 +393,7 @@ fn layout(bytes: &[u8], nanp_count: u64) -> Result<(Vec<Block>, usize), SegmentE
     }
     let intl_len = (bytes.len() as u64).saturating_sub(at);
     let intl_count = read_u64(bytes, 24);
-    if intl_count.checked_mul(10) != Some(intl_len) {
+    if intl_count.checked_mul(INTL_ENTRY_LEN as u64) != Some(intl_len) {
         return Err(corrupt("E.164 table length does not match its count"));
     }
     Ok((
@@ -392,12 +413,53 @@ fn strictly_ascending<T: Ord>(mut values: impl Iterator<Item = T>) -> bool {
     })
 }
 
-fn u16_run(bytes: &[u8], column_at: usize, start: usize, end: usize) -> &[[u8; 2]] {
-    bytes
-        .get(column_at + 2 * start..column_at + 2 * end)
-        .unwrap_or_default()
-        .as_chunks::<2>()
-        .0
+/// The code of `line` in an exchange's entries. Line numbers spread about evenly over
+/// 0..10,000, so the search starts where `line` would sit if they were exactly even, and gallops
+/// outward from there: usually the first cache line read holds the answer, where a binary search
+/// would read four or five.
+fn find_line(entries: &[NanpEntry], line: u16) -> Option<u16> {
+    let target = u64::from(line);
+    let guess = entries.len() * usize::from(line) / usize::from(LINES_PER_EXCHANGE);
+    let at_guess = entries.get(guess)?.key();
+    let (mut low, mut high) = if at_guess < target {
+        // The answer is after `guess`: widen the step until an entry passes the target.
+        let (mut low, mut step) = (guess + 1, 1);
+        loop {
+            let probe = low + step - 1;
+            match entries.get(probe) {
+                Some(entry) if entry.key() < target => {
+                    low = probe + 1;
+                    step *= 2;
+                }
+                _ => break (low, (probe + 1).min(entries.len())),
+            }
+        }
+    } else {
+        let (mut high, mut step) = (guess + 1, 1);
+        loop {
+            let Some(probe) = (high - 1).checked_sub(step) else {
+                break (0, high);
+            };
+            match entries.get(probe) {
+                Some(entry) if entry.key() >= target => {
+                    high = probe + 1;
+                    step *= 2;
+                }
+                _ => break (probe + 1, high),
+            }
+        }
+    };
+    // Binary search in entries[low..high], which holds the target if anything does.
+    while low < high {
+        let middle = low + (high - low) / 2;
+        let entry = entries.get(middle)?;
+        match entry.key().cmp(&target) {
+            std::cmp::Ordering::Less => low = middle + 1,
+            std::cmp::Ordering::Greater => high = middle,
+            std::cmp::Ordering::Equal => return Some(entry.code()),
+        }
+    }
+    None
 }
 
 /// Little-endian reads; out-of-range positions read as 0 (callers check lengths first).
@@ -413,4 +475,34 @@ pub(crate) fn read_u64(bytes: &[u8], at: usize) -> u64 {
         .get(at..at + 8)
         .and_then(|b| b.try_into().ok())
         .map_or(0, u64::from_le_bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn the_galloping_search_finds_exactly_the_stored_lines(
+            lines in prop::collection::btree_set(0u16..10_000, 0..400),
+            clustered in any::<bool>(),
+            probes in prop::collection::vec(0u16..10_000, 50),
+        ) {
+            // Clustered: squeeze the lines into a narrow band so the first guess is far off.
+            let lines: BTreeSet<u16> = if clustered {
+                lines.iter().map(|line| 9_000 + line / 10).collect()
+            } else {
+                lines
+            };
+            let entries: Vec<NanpEntry> = lines.iter().map(|&line| nanp_entry(line, line ^ 0x5A5A)).collect();
+            for probe in probes.into_iter().chain(lines.iter().copied()) {
+                let expected = lines.contains(&probe).then_some(probe ^ 0x5A5A);
+                prop_assert_eq!(find_line(&entries, probe), expected, "line {}", probe);
+            }
+        }
+    }
 }

@@ -4,18 +4,16 @@
 use crate::date::TOMBSTONE;
 use crate::number::{Key, NANP_CODES, NanpKey};
 use crate::segment::{
-    Block, DIRECTORY_LEN, DeltaCounts, FORMAT_VERSION, HEADER_LEN, Kind, MAGIC, OFFSETS_LEN,
-    Segment,
+    Block, DIRECTORY_LEN, DeltaCounts, FORMAT_VERSION, HEADER_LEN, INTL_ENTRY_LEN, Kind, MAGIC,
+    NANP_ENTRY_LEN, NanpEntry, OFFSETS_LEN, Segment, Stored, intl_entry, nanp_entry,
 };
 
-/// The block being written: its position, entries per exchange and its date column (appended
-/// after the line column when the block ends).
+/// The block being written: its position and its entries per exchange.
 #[derive(Debug)]
 struct OpenBlock {
     npa: u16,
     offsets_at: usize,
     per_exchange: Vec<u32>,
-    dates: Vec<u8>,
 }
 
 #[derive(Debug)]
@@ -25,8 +23,7 @@ pub(crate) struct SegmentWriter {
     blocks: Vec<Block>,
     open: Option<OpenBlock>,
     nanp_count: u64,
-    intl_numbers: Vec<u8>,
-    intl_dates: Vec<u8>,
+    intl: Vec<u8>,
     tombstones: u64,
 }
 
@@ -36,7 +33,7 @@ impl SegmentWriter {
         let capacity = HEADER_LEN
             + DIRECTORY_LEN
             + NANP_CODES * OFFSETS_LEN
-            + usize::try_from(nanp_entries.saturating_mul(4)).unwrap_or(0);
+            + usize::try_from(nanp_entries.saturating_mul(NANP_ENTRY_LEN as u64)).unwrap_or(0);
         let mut out = Vec::with_capacity(capacity);
         out.resize(HEADER_LEN + DIRECTORY_LEN, 0);
         SegmentWriter {
@@ -45,8 +42,7 @@ impl SegmentWriter {
             blocks: vec![Block::default(); NANP_CODES],
             open: None,
             nanp_count: 0,
-            intl_numbers: Vec::new(),
-            intl_dates: Vec::new(),
+            intl: Vec::new(),
             tombstones: 0,
         }
     }
@@ -65,35 +61,29 @@ impl SegmentWriter {
         if let Some(count) = block.per_exchange.get_mut(usize::from(key.nxx)) {
             *count += 1;
         }
-        block.dates.extend_from_slice(&code.to_le_bytes());
-        self.out.extend_from_slice(&key.line.to_le_bytes());
+        self.out.extend_from_slice(&nanp_entry(key.line, code));
         self.nanp_count += 1;
         self.tombstones += u64::from(code == TOMBSTONE);
     }
 
     /// Adds a whole exchange's entries as stored in another segment (ascending, after every
     /// key pushed so far): the merge's fast path, a plain copy.
-    pub(crate) fn push_run(&mut self, npa: u16, nxx: u16, lines: &[[u8; 2]], dates: &[[u8; 2]]) {
-        if lines.is_empty() {
+    pub(crate) fn push_run(&mut self, npa: u16, nxx: u16, entries: &[NanpEntry]) {
+        if entries.is_empty() {
             return;
         }
         let block = self.block_for(npa);
         if let Some(count) = block.per_exchange.get_mut(usize::from(nxx)) {
-            *count += u32::try_from(lines.len()).unwrap_or(u32::MAX);
+            *count += u32::try_from(entries.len()).unwrap_or(u32::MAX);
         }
-        block.dates.extend_from_slice(dates.as_flattened());
-        self.tombstones += dates
-            .iter()
-            .filter(|code| u16::from_le_bytes(**code) == TOMBSTONE)
-            .count() as u64;
-        self.out.extend_from_slice(lines.as_flattened());
-        self.nanp_count += lines.len() as u64;
+        self.tombstones += entries.iter().filter(|e| e.code() == TOMBSTONE).count() as u64;
+        self.out.extend_from_slice(entries.as_flattened());
+        self.nanp_count += entries.len() as u64;
     }
 
     /// Adds one non-NANP entry; numbers must come in strictly ascending order.
     pub(crate) fn push_intl(&mut self, digits: u64, code: u16) {
-        self.intl_numbers.extend_from_slice(&digits.to_le_bytes());
-        self.intl_dates.extend_from_slice(&code.to_le_bytes());
+        self.intl.extend_from_slice(&intl_entry(digits, code));
         self.tombstones += u64::from(code == TOMBSTONE);
     }
 
@@ -102,10 +92,9 @@ impl SegmentWriter {
     pub(crate) fn finish(mut self, delta: DeltaCounts) -> Segment {
         self.close_block();
         let intl_at = self.out.len();
-        self.out.extend_from_slice(&self.intl_numbers);
-        self.out.extend_from_slice(&self.intl_dates);
+        self.out.extend_from_slice(&self.intl);
         self.out.shrink_to_fit();
-        let intl_count = (self.intl_numbers.len() / 8) as u64;
+        let intl_count = (self.intl.len() / INTL_ENTRY_LEN) as u64;
         debug_assert!(self.kind == Kind::Delta || self.tombstones == 0);
         debug_assert!(self.kind == Kind::Base || self.tombstones == delta.removed);
 
@@ -164,7 +153,6 @@ impl SegmentWriter {
                 npa,
                 offsets_at,
                 per_exchange: vec![0; NANP_CODES],
-                dates: Vec::new(),
             }
         })
     }
@@ -173,9 +161,7 @@ impl SegmentWriter {
         let Some(open) = self.open.take() else {
             return;
         };
-        let lines_at = open.offsets_at + OFFSETS_LEN;
-        let count = self.out.len() - lines_at;
-        let count = count / 2;
+        let entries_at = open.offsets_at + OFFSETS_LEN;
         let mut offsets = Vec::with_capacity(OFFSETS_LEN);
         let mut running = 0u32;
         offsets.extend_from_slice(&running.to_le_bytes());
@@ -184,13 +170,11 @@ impl SegmentWriter {
             offsets.extend_from_slice(&running.to_le_bytes());
         }
         write_at(&mut self.out, open.offsets_at, &offsets);
-        self.out.extend_from_slice(&open.dates);
         if let Some(block) = self.blocks.get_mut(usize::from(open.npa)) {
             *block = Block {
                 offsets_at: open.offsets_at,
-                lines_at,
-                dates_at: lines_at + 2 * count,
-                count,
+                entries_at,
+                count: (self.out.len() - entries_at) / NANP_ENTRY_LEN,
             };
         }
     }
