@@ -8,7 +8,8 @@
 //! bytes a number (segment size, and resident-memory growth of a fresh process loading the
 //! segment as the daemon does), lookup latency (hits and misses), a 1,000,000-line `add`
 //! change list and a `delete` one built against the view while another thread keeps looking
-//! up (its ns/lookup during the build), lookups through base + 2 deltas, and the merge.
+//! up (its ns/lookup during the build), lookups through base + 2 deltas, the merge, and a
+//! `full` import's comparison with the whole previous version.
 
 // A benchmark may fail loudly and prints its table: it is not library code.
 #![allow(clippy::expect_used, clippy::print_stdout, clippy::indexing_slicing)]
@@ -416,4 +417,18 @@ fn main() {
     let merged = Registry::empty().apply(Arc::new(merged)).expect("base");
     let (merged_ns, _) = lookups(&merged, &misses);
     row("lookup after merge (ns, mean)", format!("{merged_ns:.0}"));
+
+    // 6. A `full` import compares the new version with the whole old one for added/removed.
+    let start = Instant::now();
+    let mut full = Import::new(ImportMode::Full);
+    full.feed(&delete_text);
+    let replaced = full.finish(&merged);
+    row(
+        &format!("full import of {change_lines} lines replacing the N view (s)"),
+        format!("{:.2}", start.elapsed().as_secs_f64()),
+    );
+    row(
+        "  its added / removed",
+        format!("{} / {}", replaced.report.added, replaced.report.removed),
+    );
 }

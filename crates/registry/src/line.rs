@@ -1,6 +1,7 @@
 //! Import lines: `NUMBER[,YYYY-MM-DD]`, read from a byte stream in chunks of any size.
 //!
-//! The number is a 10-digit US number, `1` and 10 digits, or E.164 (`+` and digits). Spaces and
+//! The number is a 10-digit US number, `1` and 10 digits, E.164 (`+` and digits), or area code
+//! and 7 digits as two fields (`201,5550123`: the FTC's full-list flat file). Spaces and
 //! tabs around each field and a trailing `\r` (CRLF files) are ignored, as is a UTF-8 byte-order
 //! mark at the very start. A blank line is skipped: it is neither an entry nor a rejected line
 //! (files often end with one), but it still counts for the line numbers of rejected lines, so
@@ -56,25 +57,32 @@ pub(crate) fn parse_line_key(line: &[u8]) -> Result<Option<(Key, u16)>, LineErro
     if line.is_empty() {
         return Ok(None);
     }
-    let (number, date) = match line.iter().position(|&byte| byte == b',') {
-        Some(comma) => {
-            let (number, rest) = line.split_at(comma);
-            (trim(number), trim(rest.get(1..).unwrap_or_default()))
+    let mut fields = line.split(|&byte| byte == b',').map(trim);
+    let first = fields.next().unwrap_or_default();
+    let key = match first {
+        [a, b, c] if [a, b, c].iter().all(|digit| digit.is_ascii_digit()) => {
+            // The FTC's full-list flat file: `NPA,NXXXXXX`.
+            let exchange_and_line = fields.next().unwrap_or_default();
+            let [d, e, f, g, h, i, j] = *exchange_and_line else {
+                return Err(LineError::Number(NumberError::Length {
+                    digits: 3 + exchange_and_line.len(),
+                }));
+            };
+            parse_number(&[*a, *b, *c, d, e, f, g, h, i, j])?
         }
-        None => (line, &[][..]),
+        _ => parse_number(first)?,
     };
-    let key = parse_number(number)?;
-    let code = if date.is_empty() {
+    let code = match fields.next() {
         // `NUMBER,` (an empty date column) is a number without a date.
-        NO_DATE
-    } else if date.contains(&b',') {
-        return Err(LineError::ExtraField);
-    } else {
-        parse_ymd(date).map_err(|error| match error {
+        None | Some([]) => NO_DATE,
+        Some(date) => parse_ymd(date).map_err(|error| match error {
             DateFieldError::Format => LineError::Date,
             DateFieldError::Range => LineError::DateRange,
-        })?
+        })?,
     };
+    if fields.next().is_some() {
+        return Err(LineError::ExtraField);
+    }
     Ok(Some((key, code)))
 }
 
@@ -182,6 +190,14 @@ mod tests {
             entry("+442071234567,2021-01-01").unwrap().unwrap().number,
             "+442071234567".parse().unwrap()
         );
+        assert_eq!(
+            entry("201, 5550123").unwrap(),
+            Some(Entry { number, date: None })
+        );
+        assert_eq!(
+            entry("201,5550123,2021-01-01").unwrap(),
+            Some(Entry { number, date })
+        );
     }
 
     #[test]
@@ -201,6 +217,20 @@ mod tests {
             Err(NumberError::AreaCode { npa: 101 }.into())
         );
         assert_eq!(entry(&"1".repeat(300)), Err(LineError::TooLong));
+        assert_eq!(
+            entry("201,555012"),
+            Err(NumberError::Length { digits: 9 }.into())
+        );
+        assert_eq!(entry("201"), Err(NumberError::Length { digits: 3 }.into()));
+        assert_eq!(entry("201,555-012"), Err(NumberError::NotDigits.into()));
+        assert_eq!(
+            entry("101,5550123"),
+            Err(NumberError::AreaCode { npa: 101 }.into())
+        );
+        assert_eq!(
+            entry("201,5550123,2021-01-01,x"),
+            Err(LineError::ExtraField)
+        );
         assert_eq!(
             LineError::from(NumberError::AreaCode { npa: 911 }).to_string(),
             "area code 911 is not a US area code (2-9, then two digits, not N11)"
