@@ -109,8 +109,14 @@ pub struct ImportOutcome {
 pub struct Import {
     mode: ImportMode,
     splitter: LineSplitter,
+    tally: Tally,
+}
+
+/// What the lines have given so far.
+#[derive(Debug, Default)]
+struct Tally {
     builder: SegmentBuilder,
-    lines: u64,
+    count: u64,
     rejected_count: u64,
     rejected: Vec<RejectedLine>,
 }
@@ -120,26 +126,15 @@ impl Import {
         Import {
             mode,
             splitter: LineSplitter::default(),
-            builder: SegmentBuilder::new(),
-            lines: 0,
-            rejected_count: 0,
-            rejected: Vec::new(),
+            tally: Tally::default(),
         }
     }
 
     /// Reads the next chunk of the body.
     pub fn feed(&mut self, chunk: &[u8]) {
-        let Import {
-            splitter,
-            builder,
-            lines,
-            rejected_count,
-            rejected,
-            ..
-        } = self;
-        splitter.feed(chunk, &mut |number, line| {
-            take_line(builder, lines, rejected_count, rejected, number, line);
-        });
+        let tally = &mut self.tally;
+        self.splitter
+            .feed(chunk, &mut |number, line| tally.take(number, line));
     }
 
     /// Lines read so far, blank ones included (for a progress display).
@@ -150,67 +145,60 @@ impl Import {
     /// Ends the body and builds the segment against `current`, the view in force (imports are
     /// serialised: the caller applies the segment to this same view).
     pub fn finish(mut self, current: &Registry) -> ImportOutcome {
-        let Import {
-            splitter,
+        let tally = &mut self.tally;
+        self.splitter
+            .finish(&mut |number, line| tally.take(number, line));
+        let Tally {
             builder,
-            lines,
+            count,
             rejected_count,
             rejected,
-            ..
-        } = &mut self;
-        splitter.finish(&mut |number, line| {
-            take_line(builder, lines, rejected_count, rejected, number, line);
-        });
+        } = self.tally;
         let (segment, added, removed) = match self.mode {
             ImportMode::Full => {
-                let segment = self.builder.finish();
+                let segment = builder.finish();
                 let common = current.common_with(&segment);
                 let added = segment.len() - common;
                 (segment, added, current.len() - common)
             }
-            ImportMode::Add | ImportMode::Delete => delta(self.mode, self.builder, current),
+            ImportMode::Add | ImportMode::Delete => delta(self.mode, builder, current),
         };
         ImportOutcome {
             report: ImportReport {
                 mode: self.mode,
-                lines: self.lines,
+                lines: count,
                 added,
                 removed,
-                rejected_count: self.rejected_count,
-                rejected: self.rejected,
+                rejected_count,
+                rejected,
             },
             segment,
         }
     }
 }
 
-fn take_line(
-    builder: &mut SegmentBuilder,
-    lines: &mut u64,
-    rejected_count: &mut u64,
-    rejected: &mut Vec<RejectedLine>,
-    number: u64,
-    line: &[u8],
-) {
-    match parse_line_key(line) {
-        Ok(None) => {}
-        Ok(Some((key, code))) => {
-            *lines += 1;
-            builder.push_key(key, code);
-        }
-        Err(error) => {
-            *lines += 1;
-            *rejected_count += 1;
-            if rejected.len() < MAX_REJECTED_SHOWN {
-                rejected.push(RejectedLine {
-                    line: number,
-                    text: String::from_utf8_lossy(line)
-                        .trim_end_matches(['\r', ' ', '\t'])
-                        .chars()
-                        .take(REJECTED_TEXT_CHARS)
-                        .collect(),
-                    error,
-                });
+impl Tally {
+    fn take(&mut self, number: u64, line: &[u8]) {
+        match parse_line_key(line) {
+            Ok(None) => {}
+            Ok(Some((key, code))) => {
+                self.count += 1;
+                self.builder.push_key(key, code);
+            }
+            Err(error) => {
+                self.count += 1;
+                self.rejected_count += 1;
+                if self.rejected.len() < MAX_REJECTED_SHOWN {
+                    self.rejected.push(RejectedLine {
+                        line: number,
+                        text: String::from_utf8_lossy(line)
+                            .trim_end_matches(['\r', ' ', '\t'])
+                            .chars()
+                            .take(REJECTED_TEXT_CHARS)
+                            .collect(),
+                        error,
+                    });
+                }
             }
         }
     }

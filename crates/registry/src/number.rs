@@ -81,8 +81,14 @@ impl Number {
 
     /// The NANP number `+1 NPA NXX LINE`.
     pub fn nanp(npa: u16, nxx: u16, line: u16) -> Result<Number, NumberError> {
-        if npa > 999 || nxx > 999 || line >= LINES_PER_EXCHANGE {
-            return Err(NumberError::Length { digits: 12 });
+        if npa > 999 {
+            return Err(NumberError::AreaCode { npa });
+        }
+        if nxx > 999 {
+            return Err(NumberError::Exchange { nxx });
+        }
+        if line >= LINES_PER_EXCHANGE {
+            return Err(NumberError::Length { digits: 11 });
         }
         let national = u64::from(npa) * 10_000_000 + u64::from(nxx) * 10_000 + u64::from(line);
         nanp_key(national)?;
@@ -295,7 +301,17 @@ mod tests {
             Number::from_e164_digits(123_456),
             Err(NumberError::Length { digits: 6 })
         );
-        assert!(Number::nanp(201, 555, 10_000).is_err());
-        assert!(Number::nanp(1201, 555, 1).is_err());
+        assert_eq!(
+            Number::nanp(201, 555, 10_000),
+            Err(NumberError::Length { digits: 11 })
+        );
+        assert_eq!(
+            Number::nanp(1201, 555, 1),
+            Err(NumberError::AreaCode { npa: 1201 })
+        );
+        assert_eq!(
+            Number::nanp(201, 1555, 1),
+            Err(NumberError::Exchange { nxx: 1555 })
+        );
     }
 }
