@@ -56,8 +56,6 @@ pub enum SegmentError {
     BodyChecksum,
     #[error("corrupt segment: {0}")]
     Corrupt(&'static str),
-    #[error("a delta segment cannot be a registry's base")]
-    NotABase,
     #[error("delta built on a view of {built_on} entries applied to one of {view} entries")]
     DeltaMismatch { built_on: u64, view: u64 },
 }
