@@ -158,8 +158,8 @@ impl Import {
             ImportMode::Full => {
                 let segment = builder.finish();
                 let common = current.common_with(&segment);
-                let added = segment.len() - common;
-                (segment, added, current.len() - common)
+                let added = segment.len().saturating_sub(common);
+                (segment, added, current.len().saturating_sub(common))
             }
             ImportMode::Add | ImportMode::Delete => delta(self.mode, builder, current),
         };
