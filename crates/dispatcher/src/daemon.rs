@@ -228,13 +228,38 @@ pub async fn dispatch_loop(state: AppState) {
 /// How often the dispatch loop checks for due touches that no job picked up.
 const BACKSTOP: StdDuration = StdDuration::from_secs(2);
 
-/// Serves until SIGINT/SIGTERM.
-pub async fn serve(state: AppState, router: axum::Router) -> std::io::Result<()> {
-    let listen = state.config.listen();
-    let listener = tokio::net::TcpListener::bind(&listen).await?;
-    info!(listen = %listener.local_addr()?, database = ?state.store.kind(), "touchgate serving");
+/// Binds `listen` (port 0: any free port). The address actually bound becomes the config's
+/// `listen`, and — when `[server] public_base_url` is not set — the public base URL
+/// (`http://<bound address>`), so signed webhook URLs name the port really in use.
+pub async fn bind(config: &mut Config) -> std::io::Result<tokio::net::TcpListener> {
+    let listener = tokio::net::TcpListener::bind(config.listen()).await?;
+    let bound = listener.local_addr()?;
+    config.listen = Some(bound.to_string());
+    if config.server.public_base_url.is_none() {
+        config.server.public_base_url = Some(format!("http://{bound}"));
+    }
+    Ok(listener)
+}
+
+/// Serves until SIGINT/SIGTERM. Once the server accepts connections, the bound address is
+/// written to the file `TOUCHGATE_ADDRESS_FILE` names, when set (written whole, then renamed
+/// into place: a reader never sees half an address) — how a supervisor or a test learns
+/// which port a daemon started with `TOUCHGATE_LISTEN=127.0.0.1:0` took.
+pub async fn serve(
+    state: AppState,
+    router: axum::Router,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
+    let bound = listener.local_addr()?;
+    info!(listen = %bound, database = ?state.store.kind(), "touchgate serving");
     if state.config.dispatcher.enabled {
         tokio::spawn(dispatch_loop(state.clone()));
+    }
+    if let Some(path) = std::env::var_os("TOUCHGATE_ADDRESS_FILE") {
+        let path = std::path::PathBuf::from(path);
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, bound.to_string())?;
+        std::fs::rename(&tmp, &path)?;
     }
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())

@@ -115,9 +115,12 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let config = Config::load().context("loading configuration")?;
+    let mut config = Config::load().context("loading configuration")?;
     match cli.command {
         Command::Serve => {
+            let listener = daemon::bind(&mut config)
+                .await
+                .context("binding the listen address")?;
             let (state, generated) = daemon::build_state(config).await.context("starting")?;
             if let Some(token) = generated {
                 println!(
@@ -129,7 +132,9 @@ async fn main() -> Result<()> {
                 .await
                 .context("crash recovery")?;
             let router = dispatcher::api::router(state.clone());
-            daemon::serve(state, router).await.context("serving")?;
+            daemon::serve(state, router, listener)
+                .await
+                .context("serving")?;
         }
         Command::Migrate => {
             Store::connect(&config.database_url(), 1)
