@@ -77,6 +77,7 @@ pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), S
             dispatcher,
             tokens: Arc::new(tokens),
             webhook_secret,
+            background: crate::app::Background::default(),
             wake: Arc::new(Notify::new()),
         },
         generated,

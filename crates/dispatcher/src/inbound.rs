@@ -154,10 +154,10 @@ pub async fn process(
             dnc_id: row.id.clone(),
             opted_out_at: at,
         };
-        let state = state.clone();
-        tokio::spawn(async move {
-            if let Err(e) = confirm_opt_out(&state, &job).await {
-                tracing::error!(workspace = %job.workspace, dnc_id = %job.dnc_id, error = ?e, "opt-out confirmation failed");
+        let task_state = state.clone();
+        state.background.spawn(async move {
+            if let Err(e) = confirm_opt_out(&task_state, &job).await {
+                tracing::error!(workspace = %job.workspace, dnc_id = %job.dnc_id, error = %crate::logging::chain(&e), "opt-out confirmation failed");
             }
         });
     }

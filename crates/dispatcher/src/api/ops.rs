@@ -16,8 +16,8 @@ pub struct Drained {
     pub processed: usize,
 }
 
-/// Decides and sends every touch of the caller's workspace due at the daemon's clock, then
-/// answers. Other workspaces' touches are left to the dispatcher.
+/// Decides and sends every touch of the caller's workspace due at the daemon's clock, waits
+/// for the work requests started in the background (opt-out confirmations), then answers. Other workspaces' touches are left to the dispatcher.
 #[utoipa::path(
     post,
     path = "/v1/dispatch/drain",
@@ -34,6 +34,8 @@ pub async fn drain(
     Operator(p): Operator,
 ) -> Result<Json<Drained>, ApiError> {
     let processed = state.dispatcher.drain(Some(&p.workspace)).await?;
+    // And what requests started in the background (opt-out confirmations) has finished.
+    state.background.settle().await;
     tracing::info!(workspace = %p.workspace, processed, "dispatch drained on request");
     Ok(Json(Drained { processed }))
 }
