@@ -53,9 +53,15 @@ pub async fn evaluate(
         .ok_or_else(|| ApiError::bad_request_no_field("the body must be a JSON object"))?;
     let at = match obj.remove("at") {
         None | Some(serde_json::Value::Null) => now,
-        Some(v) => serde_json::from_value::<DateTime<Utc>>(v).map_err(|e| {
-            ApiError::bad_request("at", format!("expected an RFC 3339 instant ({e})"))
-        })?,
+        Some(serde_json::Value::String(s)) => {
+            crate::domain::time::parse_instant(&s).map_err(|e| ApiError::bad_request("at", e))?
+        }
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "at",
+                "expected an RFC 3339 instant such as 2026-11-25T18:00:00Z",
+            ));
+        }
     };
     let body: TouchBody = parse_value(&raw)?;
     body.validate(now)?;

@@ -16,6 +16,7 @@ pub mod inbound;
 pub mod leads;
 pub mod openapi;
 pub mod ops;
+pub mod strict_json;
 pub mod touches;
 pub mod unsubscribe;
 pub mod webhooks;

@@ -337,9 +337,7 @@ struct ListQuery {
 }
 
 fn parse_time(name: &str, v: &str) -> Result<DateTime<Utc>, ApiError> {
-    DateTime::parse_from_rfc3339(v.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| ApiError::bad_request(name, format!("expected an RFC 3339 instant ({e})")))
+    crate::domain::time::parse_instant(v.trim()).map_err(|e| ApiError::bad_request(name, e))
 }
 
 fn parse_list_query(mut params: Params) -> Result<ListQuery, ApiError> {

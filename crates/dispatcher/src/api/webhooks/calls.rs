@@ -11,7 +11,6 @@ use serde_json::json;
 use tracing::info;
 
 use super::*;
-use crate::api::body_limit;
 use crate::api::error::ErrorBody;
 use crate::api::extract::parse_json;
 use crate::inbound::{WantedDnc, ensure_dnc};
@@ -28,7 +27,8 @@ pub struct DispositionBody {
     pub agent_id: Option<String>,
     #[serde(default)]
     pub call_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, with = "crate::domain::time::rfc3339_opt")]
+    #[schema(value_type = Option<String>)]
     pub at: Option<DateTime<Utc>>,
 }
 
@@ -58,7 +58,7 @@ pub async fn call_disposition(
     State(state): State<AppState>,
     signed: Verified<SharedSecret>,
 ) -> Result<Response, ApiError> {
-    let d: DispositionBody = parse_json(&signed.body, body_limit(&state.config))?;
+    let d: DispositionBody = parse_json(&signed.body)?;
     let contact = sender(
         &state,
         &webhook_workspace(&state),
