@@ -50,6 +50,16 @@ pub struct Config {
     pub opt_out_confirmation: OptOutConfirmationConfig,
     #[serde(default)]
     pub channels: BTreeMap<String, toml::Value>,
+    /// Every workspace's settings, built once from this configuration on first use.
+    #[serde(skip)]
+    settings: std::sync::OnceLock<Settings>,
+}
+
+/// The resolved settings of the configured workspaces, and of every other workspace.
+#[derive(Debug, Clone)]
+struct Settings {
+    named: BTreeMap<String, std::sync::Arc<WorkspaceSettings>>,
+    others: std::sync::Arc<WorkspaceSettings>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -318,7 +328,20 @@ impl Config {
             .unwrap_or_else(|| format!("http://{}", self.listen()))
     }
 
-    pub fn workspace(&self, name: &str) -> WorkspaceSettings {
+    /// The settings of workspace `name` (built once per configuration load).
+    pub fn workspace(&self, name: &str) -> std::sync::Arc<WorkspaceSettings> {
+        let settings = self.settings.get_or_init(|| Settings {
+            named: self
+                .workspaces
+                .keys()
+                .map(|n| (n.clone(), std::sync::Arc::new(self.resolve_workspace(n))))
+                .collect(),
+            others: std::sync::Arc::new(self.resolve_workspace("")),
+        });
+        settings.named.get(name).unwrap_or(&settings.others).clone()
+    }
+
+    fn resolve_workspace(&self, name: &str) -> WorkspaceSettings {
         let d = &self.workspace_defaults;
         let w = self.workspaces.get(name);
         let pick = |f: fn(&WorkspaceConfig) -> Option<String>| w.and_then(f).or_else(|| f(d));

@@ -181,7 +181,7 @@ pub async fn dispatch_loop(state: AppState) {
         match DispatchQueue::start(state.dispatcher.clone(), &url, opts).await {
             Ok(q) => break q,
             Err(e) => {
-                error!(error = ?e, "cannot start the dispatch queue; retrying");
+                error!(error = %crate::logging::chain(&e), "cannot start the dispatch queue; retrying");
                 tokio::time::sleep(retry).await;
                 retry = (retry * 2).min(StdDuration::from_secs(30));
             }
@@ -192,7 +192,7 @@ pub async fn dispatch_loop(state: AppState) {
         let kicker = kicker.clone();
         async move {
             if let Err(e) = kicker.kick_now().await {
-                warn!(error = ?e, why, "cannot push a dispatch job; the backstop will retry");
+                warn!(error = %crate::logging::chain(&e), why, "cannot push a dispatch job; the backstop will retry");
             }
         }
     };
@@ -213,12 +213,12 @@ pub async fn dispatch_loop(state: AppState) {
                 match state.store.next_due_at().await {
                     Ok(Some(t)) if t <= now => kick("backstop").await,
                     Ok(_) => {}
-                    Err(e) => error!(error = ?e, "cannot read the next due instant"),
+                    Err(e) => error!(error = %crate::logging::chain(&e), "cannot read the next due instant"),
                 }
                 if now - last_sweep > chrono::Duration::seconds(30) {
                     last_sweep = now;
                     if let Err(e) = recover(&state, false).await {
-                        error!(error = ?e, "stale-sending sweep failed");
+                        error!(error = %crate::logging::chain(&e), "stale-sending sweep failed");
                     }
                 }
             }

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::app::AppState;
 use crate::domain::{Content, DncBody, TouchBody};
@@ -140,7 +140,7 @@ pub async fn process(
             matched.as_deref(),
         )
         .await?;
-    info!(workspace, channel = %channel, intent = intent_name, leads = leads.len(), "inbound message");
+    debug!(workspace, channel = %channel, intent = intent_name, leads = leads.len(), "inbound message");
 
     let dnc_created = dnc.as_ref().is_some_and(|(_, c)| *c);
     if let Some((row, true)) = &dnc
@@ -380,7 +380,7 @@ pub async fn confirm_opt_out(
                 )
                 .await?;
             state.metrics.event(Event::ProviderAccepted);
-            info!(workspace = ws, dnc_id = %job.dnc_id, touch_id = %touch.id, channel = %job.channel, "opt-out confirmation sent");
+            debug!(workspace = ws, dnc_id = %job.dnc_id, touch_id = %touch.id, channel = %job.channel, "opt-out confirmation sent");
             Ok(Confirmed::Sent { touch_id: touch.id })
         }
         Err(e) => {

@@ -380,7 +380,8 @@ impl Kicker {
             lock(&inner.pending).remove(&when);
         }
 
-        let id = ulid_like();
+        // apalis' storages parse job ids as ULIDs.
+        let id = ulid::Ulid::generate().to_string();
         let run_at = run_at.map(|secs| u64::try_from(secs).unwrap_or(0));
         lock(&inner.pending).insert(at_ms, id.clone());
         let job = DispatchDue {
@@ -433,19 +434,6 @@ fn ceil_secs(at_ms: i64) -> i64 {
     at_ms.div_euclid(1000) + i64::from(at_ms.rem_euclid(1000) != 0)
 }
 
-/// A fresh ULID string (apalis' storages parse job ids as ULIDs): a UUIDv7 has the same
-/// layout (48-bit millisecond time, then random bits), written in Crockford base32.
-fn ulid_like() -> String {
-    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let v = uuid::Uuid::now_v7().as_u128();
-    (0..26u32)
-        .map(|i| {
-            let digit = usize::try_from((v >> (5 * (25 - i))) & 31).unwrap_or(0);
-            char::from(ALPHABET.get(digit).copied().unwrap_or(b'0'))
-        })
-        .collect()
-}
-
 /// What the handler needs.
 #[derive(Clone, Debug)]
 struct Shared {
@@ -492,14 +480,14 @@ async fn dispatch_due(job: DispatchDue, shared: Data<Arc<Shared>>) -> Result<(),
                     Ok(Some(_)) => Some(Utc::now() + chrono_dur(shared.poll)),
                     Ok(None) => None,
                     Err(e) => {
-                        warn!(error = ?e, "cannot read the next due instant");
+                        warn!(error = %crate::logging::chain(&e), "cannot read the next due instant");
                         Some(Utc::now() + chrono_dur(shared.poll))
                     }
                 }
             }
         }
         Ok(Err(e)) => {
-            error!(error = ?e, "dispatch batch failed; retrying after the poll interval");
+            error!(error = %crate::logging::chain(&e), "dispatch batch failed; retrying after the poll interval");
             Some(Utc::now() + chrono_dur(shared.poll))
         }
         Err(_) => {
@@ -510,7 +498,7 @@ async fn dispatch_due(job: DispatchDue, shared: Data<Arc<Shared>>) -> Result<(),
     if let Some(at) = next
         && let Err(e) = shared.kicker.kick(at).await
     {
-        warn!(error = ?e, "cannot push the next dispatch job; the backstop will");
+        warn!(error = %crate::logging::chain(&e), "cannot push the next dispatch job; the backstop will");
     }
     // Never an error: apalis would retry it at once.
     Ok(())
@@ -655,7 +643,7 @@ async fn supervise(jobs: JobStore, shared: Arc<Shared>) {
         let name = format!("touchgate-{}-{generation}", shared.dispatcher.node_id);
         // Whatever is due now (a backlog, or jobs stranded on the previous worker).
         if let Err(e) = shared.kicker.kick_now().await {
-            warn!(error = ?e, "cannot push the start-up dispatch job");
+            warn!(error = %crate::logging::chain(&e), "cannot push the start-up dispatch job");
         }
         info!(worker = %name, queue = QUEUE, "dispatch worker starting");
         let started = Instant::now();
@@ -669,7 +657,9 @@ async fn supervise(jobs: JobStore, shared: Arc<Shared>) {
         let outcome = (&mut run.0).await;
         match outcome {
             Ok(Ok(())) => warn!(worker = %name, "dispatch worker stopped; restarting"),
-            Ok(Err(e)) => error!(worker = %name, error = %e, "dispatch worker failed; restarting"),
+            Ok(Err(e)) => {
+                error!(worker = %name, error = %crate::logging::chain(e.as_ref()), "dispatch worker failed; restarting")
+            }
             Err(e) => error!(worker = %name, error = %e, "dispatch worker panicked; restarting"),
         }
         if started.elapsed() > Duration::from_secs(60) {
@@ -688,7 +678,9 @@ async fn purge_loop(jobs: JobStore, every: Duration, keep: Duration) {
         match jobs.purge(keep).await {
             Ok(0) => {}
             Ok(n) => debug!(jobs = n, "purged finished dispatch jobs"),
-            Err(e) => warn!(error = ?e, "purging finished dispatch jobs failed"),
+            Err(e) => {
+                warn!(error = %crate::logging::chain(&e), "purging finished dispatch jobs failed")
+            }
         }
     }
 }
@@ -729,7 +721,7 @@ impl DispatchQueue {
         });
         // Finished jobs from before a restart go first.
         if let Err(e) = jobs.purge(opts.keep_finished).await {
-            warn!(error = ?e, "purging finished dispatch jobs failed");
+            warn!(error = %crate::logging::chain(&e), "purging finished dispatch jobs failed");
         }
         let worker = AbortOnDrop(tokio::spawn(supervise(jobs.clone(), shared)));
         let purge = AbortOnDrop(tokio::spawn(purge_loop(

@@ -41,12 +41,12 @@ fn examples() -> Vec<(&'static str, Value, fn(&[u8]) -> Result<(), ApiError>)> {
             }),
             check::<dispatcher::domain::LeadBody>,
         ),
-        ("touch", touch.clone(), check::<dispatcher::domain::TouchBody>),
         (
-            "batch",
-            json!({"touches": [touch]}),
-            check_batch,
+            "touch",
+            touch.clone(),
+            check::<dispatcher::domain::TouchBody>,
         ),
+        ("batch", json!({"touches": [touch]}), check_batch),
         (
             "dnc",
             json!({"contact": "+14155550123", "channel": "*", "reason": "customer_request",
@@ -112,7 +112,10 @@ fn bad_request_field(r: Result<(), ApiError>) -> Option<String> {
 fn every_request_type_refuses_an_unknown_field_at_every_depth() {
     for (name, example, check) in examples() {
         let bytes = serde_json::to_vec(&example).unwrap_or_default();
-        assert!(check(&bytes).is_ok(), "{name}: the example itself must parse");
+        assert!(
+            check(&bytes).is_ok(),
+            "{name}: the example itself must parse"
+        );
         let mut pointers = Vec::new();
         objects(&example, String::new(), &mut pointers);
         for p in pointers {

@@ -120,7 +120,7 @@ impl ApiError {
     /// Logs an internal error's cause chain (once, where it is answered).
     pub fn log(&self) {
         if let ApiError::Internal(e) = self {
-            tracing::error!(cause = %format!("{e:#}"), "request failed with an internal error");
+            tracing::error!(error = %format!("{e:#}"), "request failed with an internal error");
         }
     }
 }

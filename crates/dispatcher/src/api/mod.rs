@@ -91,8 +91,18 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The span of one request: method and path only — query strings carry unsubscribe tokens
+/// and Meta's verify token, and the unsubscribe path carries its token itself.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %req.method(),
+        path = %crate::logging::redacted_uri(req.uri()),
+    )
 }
 
 async fn not_found() -> ApiError {

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
-use tracing::info;
+use tracing::{debug, info};
 
 use super::*;
 use crate::api::error::ErrorBody;
@@ -74,7 +74,7 @@ pub async fn call_disposition(
         .iter()
         .any(|x| disposition_key(x) == key);
     if !listed {
-        info!(call_id = d.call_id.as_deref().unwrap_or(""), disposition = %d.disposition, "call disposition: no DNC");
+        debug!(call_id = d.call_id.as_deref().unwrap_or(""), disposition = %d.disposition, "call disposition: no DNC");
         return Ok(Json(json!({ "dnc": null })).into_response());
     }
     let agent = d
