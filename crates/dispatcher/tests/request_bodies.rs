@@ -2,13 +2,19 @@
 //! example with an unknown field added to any one of its objects — at every depth — is refused
 //! with the field named; an array where an object belongs is refused.
 
+// A failed expectation in a helper of this test crate should panic.
+#![allow(clippy::panic)]
+
 use dispatcher::api::error::ApiError;
 use dispatcher::api::strict_json::parse;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+/// Parses raw bytes as one request type.
+type Check = fn(&[u8]) -> Result<(), ApiError>;
+
 /// Each body type with a valid example that has an object at every depth the type allows.
-fn examples() -> Vec<(&'static str, Value, fn(&[u8]) -> Result<(), ApiError>)> {
+fn examples() -> Vec<(&'static str, Value, Check)> {
     fn check<T: DeserializeOwned>(b: &[u8]) -> Result<(), ApiError> {
         parse::<T>(b).map(|_| ())
     }
