@@ -49,6 +49,8 @@ pub struct Config {
     #[serde(default)]
     pub opt_out_confirmation: OptOutConfirmationConfig,
     #[serde(default)]
+    pub registries: RegistriesConfig,
+    #[serde(default)]
     pub channels: BTreeMap<String, toml::Value>,
     /// Every workspace's settings, built once from this configuration on first use.
     #[serde(skip)]
@@ -166,8 +168,25 @@ pub const DEFAULT_WORKSPACE: &str = "default";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// Enqueue touches, post inbound messages, evaluate.
     Service,
+    /// All of that, plus settings, DNC changes, audit, exports.
     Operator,
+    /// An operator of its workspace who may also change what the whole installation shares
+    /// (registry imports).
+    Admin,
+}
+
+impl Role {
+    /// Whether this role may do what `needed` may.
+    pub fn includes(self, needed: Role) -> bool {
+        let rank = |r: Role| match r {
+            Role::Service => 0,
+            Role::Operator => 1,
+            Role::Admin => 2,
+        };
+        rank(self) >= rank(needed)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -243,6 +262,22 @@ fn default_dispositions() -> Vec<String> {
 }
 
 /// A workspace's effective settings.
+/// `[registries]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistriesConfig {
+    /// The largest import body or file read (default 16 GiB).
+    #[serde(default)]
+    pub max_import_bytes: Option<u64>,
+}
+
+impl RegistriesConfig {
+    pub fn max_import_bytes(&self) -> u64 {
+        self.max_import_bytes
+            .unwrap_or(crate::api::registries::DEFAULT_MAX_IMPORT_BYTES)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct WorkspaceSettings {
     pub default_region: String,

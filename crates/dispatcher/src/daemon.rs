@@ -34,6 +34,8 @@ pub enum StartError {
     TokenEnv(String),
     #[error("channel transports")]
     Transports(#[from] workers::config::ConfigError),
+    #[error("registries")]
+    Registries(#[from] crate::registries::RegistryError),
 }
 
 /// Everything `serve` needs, built from configuration and environment.
@@ -48,6 +50,8 @@ pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), S
         Err(_) => Clock::System,
     };
     let (tokens, generated) = tokens(&config)?;
+    let node_id = uuid::Uuid::now_v7().to_string();
+    let registries = crate::registries::Registries::load(store.clone(), &node_id).await?;
     let transports = Transports::from_config(&config.channels)?;
     let unsubscribe = Signer::new(&store.secret("unsubscribe_key").await?);
     let webhook_secret = config
@@ -65,7 +69,7 @@ pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), S
         clock: clock.clone(),
         transports: Arc::new(transports),
         metrics: metrics.clone(),
-        node_id: uuid::Uuid::now_v7().to_string(),
+        node_id,
         unsubscribe,
     };
     Ok((
@@ -78,6 +82,7 @@ pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), S
             tokens: Arc::new(tokens),
             webhook_secret,
             background: crate::app::Background::default(),
+            registries,
             wake: Arc::new(Notify::new()),
         },
         generated,
@@ -115,11 +120,12 @@ fn tokens(config: &Config) -> Result<(TokenTable, Option<String>), StartError> {
         .filter(|s| !s.is_empty());
     let mut generated = None;
     if let Some(op) = &op {
+        // The environment's operator token is the installation's: an admin (contract v2).
         out.push((
             op.clone(),
             Principal {
                 workspace: DEFAULT_WORKSPACE.to_owned(),
-                role: Role::Operator,
+                role: Role::Admin,
             },
         ));
     }
@@ -262,9 +268,7 @@ pub async fn serve(
         std::fs::write(&tmp, bound.to_string())?;
         std::fs::rename(&tmp, &path)?;
     }
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    crate::server::serve(listener, router, state.config.server.limits(), shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

@@ -5,6 +5,8 @@
 
 use std::io::Read;
 
+mod cli;
+
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use clap::{Parser, Subcommand};
@@ -46,6 +48,11 @@ enum Command {
     Touches {
         #[command(subcommand)]
         command: TouchesCommand,
+    },
+    /// Registries: national and state Do-Not-Call lists, litigators, reassigned numbers.
+    Registry {
+        #[command(subcommand)]
+        command: cli::registry::RegistryCommand,
     },
 }
 
@@ -159,6 +166,7 @@ async fn main() -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&decision)?);
         }
         Command::Dnc { command } => dnc(&config, command).await?,
+        Command::Registry { command } => cli::registry::run(&config, command).await?,
         Command::Touches {
             command:
                 TouchesCommand::List {

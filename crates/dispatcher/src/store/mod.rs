@@ -24,6 +24,7 @@ mod inbound;
 mod installation;
 mod lifecycle;
 mod recovery;
+mod registries;
 mod rows;
 mod templates;
 mod touches;
@@ -31,6 +32,7 @@ mod touches;
 pub use crate::touch::TouchStatus;
 pub use dispatch::Dispatch;
 pub use facts::{FactsKey, LEAD_SEND_HORIZON, TouchFacts, account_send_horizon};
+pub use registries::{CHUNK_BYTES, ImportRecord, RegistryRow, SegmentRow};
 pub use rows::{DecisionRow, DncRow, NewTouch, TouchFilter, TouchRow};
 pub use templates::{BetweenHook, TEMPLATE_UPDATE_TRIES};
 
