@@ -81,16 +81,19 @@
 mod auto_reply;
 mod classify;
 mod config;
+mod directives;
 mod email;
 mod grammar;
 mod lexicon;
 mod normalize;
+mod return_date;
 mod rules;
 mod wrong_number;
 
 use crate::channel::{Channel, ChannelScope};
 
 pub use config::{OptOutConfig, OptOutKeywords};
+pub use return_date::out_of_office_return;
 
 use normalize::Normalized;
 
