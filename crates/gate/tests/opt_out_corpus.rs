@@ -543,21 +543,25 @@ fn language_rows_classify_exactly() {
 }
 
 #[test]
-fn every_language_has_positives_and_negatives() {
+fn every_language_has_positives_negatives_wrong_numbers_and_auto_replies() {
     let rows = language_rows().unwrap();
     for &(lang, _) in LANGUAGES {
-        let of_lang = || rows.iter().filter(move |r| r.lang == lang);
-        let positives = of_lang().filter(|r| r.want.is_opt_out()).count();
-        let negatives = of_lang().filter(|r| r.want == Intent::None).count();
-        let wrong = of_lang()
-            .filter(|r| matches!(r.want, Intent::WrongNumber(_)))
-            .count();
+        let count = |pred: &dyn Fn(&Intent) -> bool| {
+            rows.iter()
+                .filter(|r| r.lang == lang && pred(&r.want))
+                .count()
+        };
+        let positives = count(&|w| matches!(w, Intent::OptOut(_)));
+        let negatives = count(&|w| *w == Intent::None);
+        let wrong = count(&|w| matches!(w, Intent::WrongNumber(_)));
+        let auto = count(&|w| matches!(w, Intent::AutoReply { .. }));
         assert!(
-            positives >= 3 && negatives >= 2 && wrong >= 1,
-            "{lang}: {positives} positives, {negatives} negatives, {wrong} wrong numbers"
+            positives >= 8 && negatives >= 5 && wrong >= 2 && auto >= 1,
+            "{lang}: {positives} opt-outs, {negatives} negatives, {wrong} wrong numbers, \
+             {auto} auto-replies"
         );
     }
-    assert!(rows.len() >= 250, "{}", rows.len());
+    assert!(rows.len() >= 350, "{}", rows.len());
 }
 
 #[test]
@@ -703,7 +707,56 @@ mod properties {
         .prop_map(|w| w.join(" "))
     }
 
+    /// A language row, a word of it and a letter of that word that has no equal neighbour.
+    fn stretchable() -> impl Strategy<Value = (String, Channel, &'static str, String)> {
+        let rows = super::language_rows().unwrap_or_default();
+        let picks: Vec<(String, Channel, &'static str)> = rows
+            .into_iter()
+            .map(|r| (r.body, r.channel, r.want.as_str()))
+            .collect();
+        (prop::sample::select(picks), any::<prop::sample::Index>()).prop_map(
+            |((body, channel, want), at)| {
+                let chars: Vec<char> = body.chars().collect();
+                // Letters of words of three letters or more, whose neighbours differ. (A
+                // stretched two-letter word is ambiguous: `offf` is read as `off`, not `of`.)
+                let letter = |k: usize| chars.get(k).is_some_and(|x| x.is_ascii_alphabetic());
+                let word_len = |i: usize| {
+                    let start = (0..=i).rev().take_while(|&k| letter(k)).count();
+                    let end = (i..chars.len()).take_while(|&k| letter(k)).count();
+                    start + end - 1
+                };
+                let spots: Vec<usize> = (0..chars.len())
+                    .filter(|&i| {
+                        let c = chars.get(i).copied();
+                        let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
+                        let next = chars.get(i + 1).copied();
+                        letter(i) && word_len(i) >= 3 && prev != c && next != c
+                    })
+                    .collect();
+                let stretched = match spots.get(at.index(spots.len().max(1))) {
+                    Some(&i) => chars
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(k, &c)| std::iter::repeat_n(c, if k == i { 3 } else { 1 }))
+                        .collect(),
+                    None => body.clone(),
+                };
+                (stretched, channel, want, body)
+            },
+        )
+    }
+
     proptest! {
+        #[test]
+        fn a_stretched_letter_keeps_the_intent((stretched, channel, want, body) in stretchable()) {
+            let got = classify_inbound(
+                channel,
+                &InboundMessage::text(&stretched),
+                &OptOutConfig::default(),
+            );
+            prop_assert_eq!(got.as_str(), want, "{:?} (from {:?})", stretched, body);
+        }
+
         #[test]
         fn matched_text_comes_from_the_message(
             ch in channel(),

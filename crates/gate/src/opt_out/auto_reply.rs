@@ -10,7 +10,9 @@
 //! * A subject that says so (`Automatic reply:`, `Out of Office`, `Auto:`, `Abwesenheit:`).
 //! * An out-of-office phrase (`data/auto_reply.txt`: `I am out of the office`, `on vacation
 //!   until`, `automatic reply`, `fuera de la oficina`, `Driving Focus`, …): in an email in the
-//!   first 80 words of the new text; in a text message anywhere, when it is not an opt-out.
+//!   first 80 words of the new text; in a text message anywhere, when it is not an opt-out,
+//!   but only the phrases a person does not type (`Auto-reply`, `Driving Focus`): "I'm out of
+//!   the office tomorrow, call me Friday" is a reply.
 
 use super::grammar::match_pat;
 use super::lexicon::class;
@@ -69,8 +71,16 @@ pub(crate) fn header_auto(headers: &[(&str, &str)]) -> Auto {
     result
 }
 
+/// Which out-of-office phrases to look for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Medium {
+    Email,
+    /// Only the phrases a person does not type.
+    Text,
+}
+
 /// The first out-of-office phrase in tokens `0..end`: its token range.
-pub(crate) fn ooo_phrase(n: &Normalized<'_>, end: usize) -> Option<(usize, usize)> {
+pub(crate) fn ooo_phrase(n: &Normalized<'_>, end: usize, medium: Medium) -> Option<(usize, usize)> {
     let lex = n.lex();
     (0..end).find_map(|i| {
         let entry = n.entry(i)?;
@@ -78,7 +88,8 @@ pub(crate) fn ooo_phrase(n: &Normalized<'_>, end: usize) -> Option<(usize, usize
             .ooo
             .iter()
             .filter_map(|&k| lex.ooo.get(usize::from(k)))
-            .find_map(|p| match_pat(p, n, i, end, false))
+            .filter(|p| p.text || medium == Medium::Email)
+            .find_map(|p| match_pat(&p.slots, n, i, end, false))
             .map(|e| (i, e))
     })
 }
@@ -92,7 +103,7 @@ pub(crate) fn subject_auto_reply(n: &Normalized<'_>) -> Option<String> {
     if n.clause_end(0) == 1 && n.is(0, class::AUTO_SUBJECT) {
         return Some(n.span(0, 1).to_owned());
     }
-    ooo_phrase(n, n.len()).map(|(a, b)| n.span(a, b).to_owned())
+    ooo_phrase(n, n.len(), Medium::Email).map(|(a, b)| n.span(a, b).to_owned())
 }
 
 #[cfg(test)]

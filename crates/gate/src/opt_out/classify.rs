@@ -1,7 +1,7 @@
 //! The rules on one normalised text, shared by every channel: a wrong number, then the three
 //! opt-out rules (`rules.rs`), then the opt-in and help keywords.
 
-use super::auto_reply::ooo_phrase;
+use super::auto_reply::{Medium, ooo_phrase};
 use super::lexicon::Kind;
 use super::normalize::Normalized;
 use super::rules::{clause_keyword, find_phrase, whole_keyword};
@@ -40,11 +40,11 @@ pub(crate) fn classify_words(n: &Normalized<'_>, cfg: &OptOutConfig, sms_like: b
     fallback
 }
 
-/// A text message (SMS, WhatsApp, LinkedIn, a call transcript): the words, and an
-/// out-of-office or Driving Focus reply when the words ask for nothing.
+/// A text message (SMS, WhatsApp, LinkedIn, a call transcript): the words, and an automatic
+/// reply (`Auto-reply: …`, Driving Focus) when the words ask for nothing.
 pub(crate) fn classify_text(n: &Normalized<'_>, cfg: &OptOutConfig) -> Intent {
     match classify_words(n, cfg, true) {
-        Intent::None => match ooo_phrase(n, n.len()) {
+        Intent::None => match ooo_phrase(n, n.len(), Medium::Text) {
             Some((a, b)) => Intent::AutoReply {
                 matched: n.span(a, b).to_owned(),
             },

@@ -19,7 +19,7 @@
 //! email to unsubscribe …") always counts, and an `Auto-Submitted: auto-generated` message (not
 //! `auto-replied`) whose subject is an opt-out keyword (a `List-Unsubscribe` mailto) counts.
 
-use super::auto_reply::{Auto, header_auto, ooo_phrase, subject_auto_reply};
+use super::auto_reply::{Auto, Medium, header_auto, ooo_phrase, subject_auto_reply};
 use super::classify::classify_words;
 use super::lexicon::class;
 use super::normalize::Normalized;
@@ -51,7 +51,7 @@ pub(crate) fn classify_email(msg: &InboundMessage<'_>, cfg: &OptOutConfig) -> In
     if let Some(matched) = subject.as_ref().and_then(subject_auto_reply) {
         return Intent::AutoReply { matched };
     }
-    if let Some((a, b)) = ooo_phrase(&n, n.len().min(AUTO_REPLY_WORDS)) {
+    if let Some((a, b)) = ooo_phrase(&n, n.len().min(AUTO_REPLY_WORDS), Medium::Email) {
         return Intent::AutoReply {
             matched: n.span(a, b).to_owned(),
         };

@@ -69,6 +69,14 @@ pub(crate) struct Phrase {
     pub(crate) translated: bool,
 }
 
+/// An out-of-office or automatic-reply phrase.
+#[derive(Clone, Debug)]
+pub(crate) struct Ooo {
+    pub(crate) slots: Box<[Slot]>,
+    /// Counts in a text message too (a phrase a person does not type: `Auto-reply`).
+    pub(crate) text: bool,
+}
+
 /// What the tables say about one word: its classes, and the entries of each table that start
 /// with it (for trailing politeness: end with it).
 #[derive(Clone, Debug, Default)]
@@ -166,7 +174,7 @@ pub(crate) struct Lexicon {
     pub(crate) trailing: Vec<Box<[WordId]>>,
     pub(crate) phrases: Vec<Phrase>,
     pub(crate) wrong: Vec<Phrase>,
-    pub(crate) ooo: Vec<Box<[Slot]>>,
+    pub(crate) ooo: Vec<Ooo>,
     /// Long keywords matched with one typo.
     fuzzy: Vec<Fuzzy>,
     /// `do` and `not`, the two words of the negation `do not`.

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::{CLASSES, Entry, Fuzzy, Keyword, Kind, Lexicon, MAX_WORDS, Phrase, Slot, WordId};
+use super::{CLASSES, Entry, Fuzzy, Keyword, Kind, Lexicon, MAX_WORDS, Ooo, Phrase, Slot, WordId};
 use crate::opt_out::normalize::fold_words;
 
 /// The data files, in the order they are read.
@@ -147,12 +147,17 @@ impl Builder {
                 Ok(())
             }
             "ooo" => {
+                let text = match flags.as_slice() {
+                    [] => false,
+                    ["text"] => true,
+                    other => return Err(format!("ooo flags {other:?}")),
+                };
                 let slots = self.slots(&line.body)?;
                 let k = index(self.lex.ooo.len())?;
                 for id in self.starts(&slots) {
                     self.entry(id).ooo.push(k);
                 }
-                self.lex.ooo.push(slots);
+                self.lex.ooo.push(Ooo { slots, text });
                 Ok(())
             }
             other => Err(format!("unknown directive {other:?}")),

@@ -2,10 +2,11 @@
 //! (`STOPPP`, `Stooooop`, `BAJAAA`, `Abmeldenn`) or with one typo (`Unsuscribe`,
 //! `unsubcribe`, `Desuscrivir`).
 //!
-//! * **Elongation**: every run of three or more equal letters is read as one letter, then as
-//!   two (`stoppp` → `stop`; `offff` → `of`, then `off`); a word of five letters or more may
-//!   also end in one doubled letter (`abmeldenn` → `abmelden`). Only tried when the word has
-//!   such a run, so ordinary words cost nothing.
+//! * **Elongation**: every run of three or more equal letters is read as one letter (`stoppp`
+//!   → `stop`), or as two when one leaves a two-letter word and two make a word too (`offff` →
+//!   `off`, not `of`); a word of five letters or more may also end in one doubled letter
+//!   (`abmeldenn` → `abmelden`). Only tried when the word has such a run, so ordinary words
+//!   cost nothing.
 //! * **One typo**: a word of seven characters or more that starts like one of the `fuzzy`
 //!   keywords, is at most one character longer or shorter, and is one insertion, deletion,
 //!   substitution or transposition of adjacent letters away from it. The fuzzy keywords are
@@ -35,25 +36,34 @@ impl Lexicon {
     }
 
     fn undo_elongation(&self, w: &str) -> Option<WordId> {
-        for keep in [1, 2] {
-            let collapsed = collapse_runs(w, keep);
-            let mut candidates = vec![collapsed.clone()];
-            if ends_doubled(&collapsed) {
-                let mut shorter = collapsed;
-                shorter.pop();
-                candidates.push(shorter);
-            }
-            for c in &candidates {
-                let id = self.find(c);
-                if id != 0 {
-                    return Some(id);
-                }
-                if let Some(id) = self.typo_of(c, c.chars().count()) {
-                    return Some(id);
-                }
-            }
+        // Runs cut to one letter first (`stoppp` is `stop`), unless that leaves a word of two
+        // letters and runs cut to two make a word too (`offff` is `off`, not `of`).
+        let one = self.unstretched(&collapse_runs(w, 1));
+        let two = || self.unstretched(&collapse_runs(w, 2));
+        match one {
+            Some((id, len)) if len > 2 => Some(id),
+            Some((id, _)) => two().map_or(Some(id), |(other, _)| Some(other)),
+            None => two().map(|(id, _)| id),
         }
-        None
+    }
+
+    /// `collapsed`, or it without a doubled last letter, as a word or one typo of a fuzzy
+    /// keyword: the id and the length (in characters) of the word it was read as.
+    fn unstretched(&self, collapsed: &str) -> Option<(WordId, usize)> {
+        let mut candidates = vec![collapsed.to_owned()];
+        if ends_doubled(collapsed) {
+            let mut shorter = collapsed.to_owned();
+            shorter.pop();
+            candidates.push(shorter);
+        }
+        candidates.iter().find_map(|c| {
+            let chars = c.chars().count();
+            let id = self.find(c);
+            if id != 0 {
+                return Some((id, chars));
+            }
+            self.typo_of(c, chars).map(|id| (id, chars))
+        })
     }
 
     /// The fuzzy keyword `w` (of `chars` characters) is one typo of.
@@ -207,7 +217,8 @@ mod tests {
         is("unsuscribeee", "unsubscribe");
         is("desuscrivir", "desuscribir");
         is("abmeldenn", "abmelden");
-        is("offff", "of");
+        is("offff", "off");
+        is("nooo", "no");
         for unknown in ["anmelden", "subscribe2", "stopped", "remote", "shop", "x"] {
             let id = lex.find_tolerant(unknown);
             assert!(
