@@ -52,14 +52,7 @@ pub(crate) fn match_ids(
     i: usize,
     end: usize,
 ) -> Option<usize> {
-    if words.is_empty() || i + words.len() > end {
-        return None;
-    }
-    words
-        .iter()
-        .enumerate()
-        .all(|(k, &w)| n.id(i + k) == w)
-        .then_some(i + words.len())
+    match_seq(words, n, i, end, |k, w| n.id(k) == *w)
 }
 
 /// Matches configured (folded) words at token `i`, not past `end`.
@@ -69,12 +62,49 @@ pub(crate) fn match_words(
     i: usize,
     end: usize,
 ) -> Option<usize> {
-    if words.is_empty() || i + words.len() > end {
+    match_seq(words, n, i, end, |k, w| n.word(k) == w)
+}
+
+/// `words` at token `i` (each compared by `same(token, word)`), not past `end`.
+fn match_seq<T>(
+    words: &[T],
+    n: &Normalized<'_>,
+    i: usize,
+    end: usize,
+    same: impl Fn(usize, &T) -> bool,
+) -> Option<usize> {
+    if words.is_empty() || i + words.len() > end || end > n.len() {
         return None;
     }
     words
         .iter()
         .enumerate()
-        .all(|(k, w)| n.word(i + k) == w)
+        .all(|(k, w)| same(i + k, w))
         .then_some(i + words.len())
+}
+
+/// What a backward walk does at a word.
+pub(crate) enum Step {
+    /// Go on to the word before.
+    Skip,
+    /// Stop with this answer.
+    Stop(bool),
+}
+
+/// Walks back from token `pos` (not included) over at most `reach` words of the clause that
+/// starts at `clause_start`, asking `at` about each; `false` when the walk runs out.
+pub(crate) fn look_back(
+    clause_start: usize,
+    pos: usize,
+    reach: usize,
+    mut at: impl FnMut(usize) -> Step,
+) -> bool {
+    (clause_start..pos)
+        .rev()
+        .take(reach)
+        .find_map(|k| match at(k) {
+            Step::Skip => None,
+            Step::Stop(answer) => Some(answer),
+        })
+        .unwrap_or(false)
 }

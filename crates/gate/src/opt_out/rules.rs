@@ -17,7 +17,7 @@
 //!    demand (`if you don't stop texting me …`) is not a negation.
 
 use super::OptOutConfig;
-use super::grammar::{match_ids, match_pat, match_words};
+use super::grammar::{Step, look_back, match_ids, match_pat, match_words};
 use super::lexicon::{Kind, Phrase, class};
 use super::normalize::Normalized;
 
@@ -385,39 +385,31 @@ pub(crate) fn exact_phrase(
 
 /// Whether a negation governs the request at `pos` (looking back inside its clause).
 fn negated(n: &Normalized<'_>, clause_start: usize, pos: usize) -> bool {
-    let mut k = pos;
-    let mut steps = 0;
-    while k > clause_start && steps < 6 {
-        k -= 1;
-        steps += 1;
+    look_back(clause_start, pos, 6, |k| {
         if n.is(k, class::NEGATOR) {
             // "if you don't stop texting me …" is a demand, not a negation.
             let from = k.saturating_sub(3).max(clause_start);
-            return !(from..k).any(|j| n.is(j, class::CONDITIONAL));
+            Step::Stop(!(from..k).any(|j| n.is(j, class::CONDITIONAL)))
+        } else if n.is(k, class::BRIDGE) {
+            Step::Skip
+        } else {
+            Step::Stop(false)
         }
-        if !n.is(k, class::BRIDGE) {
-            return false;
-        }
-    }
-    false
+    })
 }
 
 /// Whether the writer is the subject of the verb at `pos` (`I'll stop`, `should I stop`,
 /// `we can stop`).
 fn writer_is_subject(n: &Normalized<'_>, clause_start: usize, pos: usize) -> bool {
-    let mut k = pos;
-    let mut steps = 0;
-    while k > clause_start && steps < 4 {
-        k -= 1;
-        steps += 1;
+    look_back(clause_start, pos, 4, |k| {
         if n.is(k, class::WRITER) {
-            return true;
+            Step::Stop(true)
+        } else if n.is(k, class::WRITER_AUX) {
+            Step::Skip
+        } else {
+            Step::Stop(false)
         }
-        if !n.is(k, class::WRITER_AUX) {
-            return false;
-        }
-    }
-    false
+    })
 }
 
 /// Objects that are somebody else: `unsubscribe my colleague`, `opt out him`.

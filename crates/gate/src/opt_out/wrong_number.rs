@@ -11,7 +11,7 @@
 //! * it names another number: `the wrong number of seats`, `número equivocado de la factura`.
 
 use super::OptOutConfig;
-use super::grammar::match_pat;
+use super::grammar::{Step, look_back, match_pat};
 use super::lexicon::class;
 use super::normalize::Normalized;
 
@@ -57,26 +57,19 @@ fn negation_before(n: &Normalized<'_>, clause_start: usize, pos: usize) -> bool 
 /// auxiliaries, the writer comes before anybody else, maybe through a verb of giving or
 /// dialling (`I gave you the`, `I dialed the`, `我`).
 fn writers_mistake(n: &Normalized<'_>, clause_start: usize, pos: usize) -> bool {
-    let mut k = pos;
-    let mut steps = 0;
-    while k > clause_start && steps < 6 {
-        k -= 1;
-        steps += 1;
+    look_back(clause_start, pos, 6, |k| {
         if n.is(k, class::WRITER) {
-            return true;
-        }
-        if n.is(k, class::ADDRESSEE) {
+            Step::Stop(true)
+        } else if n.is(k, class::ADDRESSEE) {
             // `you have the wrong number`; but `gave you the wrong number` goes on.
-            if k > clause_start && n.is(k - 1, class::ERR_VERB) {
-                continue;
-            }
-            return false;
+            let given = k > clause_start && n.is(k - 1, class::ERR_VERB);
+            if given { Step::Skip } else { Step::Stop(false) }
+        } else if n.is(k, class::ERR_VERB) || n.is(k, class::WN_SKIP) {
+            Step::Skip
+        } else {
+            Step::Stop(false)
         }
-        if !(n.is(k, class::ERR_VERB) || n.is(k, class::WN_SKIP)) {
-            return false;
-        }
-    }
-    false
+    })
 }
 
 #[cfg(test)]
