@@ -4,8 +4,11 @@
 //! match can report what the person actually wrote) and a folded form: lower case, Latin
 //! diacritics removed (`ARRÊT` → `arret`, `Más` → `mas`, `ß` → `ss`), full-width ASCII mapped to
 //! ASCII, apostrophes and zero-width characters dropped inside a word (`don't` → `dont`,
-//! `s'il` → `sil`). Every other character separates words; `.`, `!`, `?`, `;`, line breaks,
-//! `,`, `:` and dashes also end a *clause*, the unit the clause rules look at.
+//! `s'il` → `sil`). A Chinese or Japanese character is a word of its own (those scripts do not
+//! separate words). Every other character separates words; `.`, `!`, `?`, `;`, line breaks,
+//! `,`, `:` and dashes also end a *clause*, the unit the clause rules look at. Each token is
+//! looked up in the lexicon once, tolerantly (`STOPPP` is `stop`, `unsuscribe` is
+//! `unsubscribe`: `lexicon/tolerant.rs`).
 
 use super::lexicon::{Entry, Lexicon, WordId, lexicon};
 
