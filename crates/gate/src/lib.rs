@@ -39,7 +39,7 @@ pub use facts::{
 };
 pub use opt_out::{
     InboundMessage, Intent, OptOut, OptOutConfig, OptOutKeywords, classify_inbound, detect_opt_out,
-    detect_opt_out_with,
+    detect_opt_out_with, out_of_office_return,
 };
 pub use permit::{PERMIT_TTL, Permit, PermitError};
 pub use reason::Reason;
