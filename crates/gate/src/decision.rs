@@ -13,6 +13,7 @@ use crate::waiver::Waivers;
 /// The checks, in the order `evaluate_send` runs and reports them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[repr(u8)]
 pub enum Check {
     AccountStatus,
     ChannelStatus,
@@ -71,6 +72,11 @@ impl Check {
         Check::RecipientFrequency,
         Check::RecipientCap,
     ];
+
+    /// The check's position in [`Check::ALL`] (its reporting order).
+    pub fn index(self) -> usize {
+        self as usize
+    }
 
     /// The serialised name (`account_quiet_hours`).
     pub fn as_str(self) -> &'static str {
@@ -211,5 +217,19 @@ impl Decision {
     /// The outcome of one check, if it ran.
     pub fn check(&self, check: Check) -> Option<&CheckOutcome> {
         self.checks.iter().find(|c| c.check == check)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_is_the_position_in_all() {
+        for (i, c) in Check::ALL.iter().enumerate() {
+            assert_eq!(c.index(), i, "{c:?}");
+            let json = serde_json::to_string(c).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", c.as_str()));
+        }
     }
 }

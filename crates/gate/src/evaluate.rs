@@ -17,13 +17,15 @@ mod content;
 mod identity;
 mod timing;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono_tz::Tz;
 
 use crate::constraints::{TimeConstraint, earliest_all_pass};
 use crate::contact::Phone;
 use crate::decision::{Check, CheckOutcome, Decision};
 use crate::facts::{Facts, Purpose, Touch};
 use crate::permit::Permit;
+use crate::quiet_hours::Schedule;
 use crate::rule_packs::{self, Rule};
 use crate::timezone::{RecipientPlace, resolve_place};
 use crate::waiver::Waivers;
@@ -53,16 +55,20 @@ pub fn evaluate_send_waiving(
 ) -> Decision {
     let lead = facts.lead;
     let phone = lead.phone_for(touch.channel);
+    let place = resolve_place(lead, touch.channel, facts.policy.default_timezone);
+    let walls = Walls::of(&place.zones, now);
     let mut eval = Evaluation {
         touch,
         facts,
         now,
         waivers,
-        checks: Vec::with_capacity(Check::ALL.len()),
-        time: Vec::new(),
+        // Every check starts as passed, in reporting order; a failing one replaces its slot.
+        checks: Check::ALL.iter().map(|c| CheckOutcome::pass(*c)).collect(),
+        time: Vec::with_capacity(16),
         permanent: false,
         phone,
-        place: resolve_place(lead, touch.channel, facts.policy.default_timezone),
+        place,
+        walls,
     };
     let recipient = eval.identity_checks();
     eval.content_checks();
@@ -123,25 +129,38 @@ struct Evaluation<'t, 'f> {
     /// The number a telephone touch rings.
     phone: Option<&'f Phone>,
     place: RecipientPlace,
+    /// The candidate zones' wall clocks at `now`.
+    walls: Walls,
 }
 
 impl<'f> Evaluation<'_, 'f> {
-    /// Records a check's outcome; a failing check the operator waived is reported as waived.
+    /// Records a failing check's outcome in its slot; a failure the operator waived is
+    /// reported as waived.
     fn push(&mut self, outcome: CheckOutcome) {
-        if outcome.passed {
-            self.checks.push(outcome);
+        let outcome = if outcome.passed {
+            outcome
         } else if self.waivers.waives(outcome.check) {
-            self.checks.push(outcome.waive());
+            outcome.waive()
         } else {
             if outcome.passes_at.is_none() {
                 self.permanent = true;
             }
-            self.checks.push(outcome);
+            outcome
+        };
+        if let Some(slot) = self.checks.get_mut(outcome.check.index()) {
+            *slot = outcome;
         }
     }
 
+    /// The check passed: its slot keeps the "passed" outcome it started with. (Called for
+    /// every passing check, so that each check's code says what it decided.)
     fn pass(&mut self, check: Check) {
-        self.checks.push(CheckOutcome::pass(check));
+        debug_assert!(
+            self.checks
+                .get(check.index())
+                .is_some_and(|c| c.passed && c.check == check),
+            "{check:?} reported twice"
+        );
     }
 
     /// Adds a time constraint of `check` to the retry search, unless the check is waived.
@@ -158,14 +177,12 @@ impl<'f> Evaluation<'_, 'f> {
         if !touch.channel.is_telephone() {
             return Vec::new();
         }
-        let first_zone = self
-            .place
+        let today = self
+            .walls
             .zones
             .first()
-            .copied()
-            .unwrap_or(self.facts.policy.default_timezone);
-        let today =
-            crate::instant::wall(first_zone, self.now).map_or(chrono::NaiveDate::MIN, |w| w.date());
+            .and_then(|(_, w)| *w)
+            .map_or(chrono::NaiveDate::MIN, |w| w.date());
         rule_packs::applicable(
             &self.place,
             touch.channel,
@@ -177,6 +194,31 @@ impl<'f> Evaluation<'_, 'f> {
 
     fn is_marketing(&self) -> bool {
         self.touch.purpose == Purpose::Marketing
+    }
+}
+
+/// Wall clocks of the candidate zones at `now`, looked up once per zone.
+struct Walls {
+    zones: Vec<(Tz, Option<NaiveDateTime>)>,
+}
+
+impl Walls {
+    fn of(zones: &[Tz], now: DateTime<Utc>) -> Walls {
+        Walls {
+            zones: zones
+                .iter()
+                .map(|z| (*z, crate::instant::wall(*z, now)))
+                .collect(),
+        }
+    }
+
+    /// The first zone whose wall clock the schedule does not allow (a wall clock outside
+    /// chrono's range allows nothing: fail safe).
+    fn first_closed(&self, schedule: &Schedule) -> Option<Tz> {
+        self.zones
+            .iter()
+            .find(|(_, w)| !w.is_some_and(|w| schedule.allows_local(w)))
+            .map(|(z, _)| *z)
     }
 }
 

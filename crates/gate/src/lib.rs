@@ -33,6 +33,7 @@ mod constraints;
 mod dlt;
 mod dnc;
 mod evaluate;
+mod fnv;
 mod instant;
 
 pub use blackout::{Blackout, BlackoutPurpose, BlackoutRegion};

@@ -6,7 +6,11 @@
 //! panhandle keeps Central time, Idaho's north Pacific time): a lead whose stored state is
 //! Florida is judged in both, because the state alone does not say which part.
 
+use std::sync::OnceLock;
+
 use chrono_tz::Tz;
+
+use crate::fnv::FnvMap;
 
 /// A US state, DC, a US territory or a Canadian province or territory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,13 +177,17 @@ pub const SUBDIVISIONS: &[Subdivision] = &[
 
 /// The subdivision with this two-letter code (any case).
 pub fn subdivision(code: &str) -> Option<&'static Subdivision> {
-    let code = code.trim();
-    if code.len() != 2 {
-        return None;
-    }
-    SUBDIVISIONS
-        .iter()
-        .find(|s| s.code.eq_ignore_ascii_case(code))
+    static BY_CODE: OnceLock<FnvMap<[u8; 2], &'static Subdivision>> = OnceLock::new();
+    let [a, b] = <[u8; 2]>::try_from(code.trim().as_bytes()).ok()?;
+    let index = BY_CODE.get_or_init(|| {
+        SUBDIVISIONS
+            .iter()
+            .filter_map(|s| <[u8; 2]>::try_from(s.code.as_bytes()).ok().map(|k| (k, s)))
+            .collect()
+    });
+    index
+        .get(&[a.to_ascii_uppercase(), b.to_ascii_uppercase()])
+        .copied()
 }
 
 /// The subdivision a stored value or a geocoder place names: a code (`fl`), a name

@@ -10,37 +10,13 @@
 //! instants; per lead and per E.164 number the marketing sends (the per-recipient caps count
 //! marketing touches only).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use chrono::{DateTime, Utc};
 
 use crate::channel::Channel;
 use crate::facts::{LinkedInAction, Purpose, SendRecord};
+use crate::fnv::FnvMap;
 
-/// FNV-1a: the keys are short ids from our own database, hashed on the decision path.
-#[derive(Clone, Copy, Debug)]
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
-type Map<V> = HashMap<Box<str>, V, BuildHasherDefault<Fnv>>;
+type Map<V> = FnvMap<Box<str>, V>;
 
 /// One account's sends on one channel.
 #[derive(Clone, Debug, Default)]
@@ -102,6 +78,22 @@ fn slot_mut(channels: &mut PerChannel, channel: Channel) -> &mut ChannelSends {
     }
 }
 
+/// Inserts the default value for `key` unless present (copying the key only then).
+fn ensure<V: Default>(map: &mut Map<V>, key: &str) {
+    if !map.contains_key(key) {
+        map.insert(Box::from(key), V::default());
+    }
+}
+
+/// Appends `x`, or inserts it in order when `sorted`.
+fn put<T: Copy>(v: &mut Vec<T>, x: T, sorted: bool, key: impl Fn(&T) -> DateTime<Utc>) {
+    if sorted {
+        insert_sorted(v, x, key);
+    } else {
+        v.push(x);
+    }
+}
+
 /// Inserts `x` into sorted `v` after every element not greater than it.
 fn insert_sorted<T: Copy>(v: &mut Vec<T>, x: T, key: impl Fn(&T) -> DateTime<Utc>) {
     let at = key(&x);
@@ -118,7 +110,7 @@ impl SendLog {
     pub fn from_records<'r>(records: impl IntoIterator<Item = &'r SendRecord>) -> SendLog {
         let mut log = SendLog::new();
         for r in records {
-            log.push(r);
+            log.add(r, false);
         }
         for channels in log.accounts.values_mut() {
             for c in channels.iter_mut() {
@@ -137,89 +129,63 @@ impl SendLog {
 
     /// Adds one send (a reservation the dispatcher just took, say), keeping every list sorted.
     pub fn record(&mut self, send: &SendRecord) {
-        let (channel, recipient) = self.entries(send);
-        let c = channel;
-        insert_sorted(&mut c.times, send.at, |t| *t);
-        if send.action == LinkedInAction::Invite {
-            insert_sorted(&mut c.invites, send.at, |t| *t);
-        }
-        if let Some((lead_list, number_list, entry)) = recipient {
-            insert_sorted(lead_list, entry, |s| s.at);
-            if let Some(list) = number_list {
-                insert_sorted(list, entry, |s| s.at);
-            }
-        }
+        self.add(send, true);
     }
 
     /// Notes the account's first send on `channel` ever (the warm-up ramp counts days from
     /// it). Without it the earliest send in the log stands in: never later than the real one,
     /// so the ramp is never higher than it should be.
     pub fn note_first_send(&mut self, account_id: &str, channel: Channel, at: DateTime<Utc>) {
-        let c = self.channel_mut(account_id, channel);
-        c.first_send = Some(c.first_send.map_or(at, |f| f.min(at)));
+        ensure(&mut self.accounts, account_id);
+        if let Some(channels) = self.accounts.get_mut(account_id) {
+            let c = slot_mut(channels, channel);
+            c.first_send = Some(c.first_send.map_or(at, |f| f.min(at)));
+        }
     }
 
-    /// Appends without keeping order (`from_records` sorts at the end).
-    fn push(&mut self, send: &SendRecord) {
-        let (c, recipient) = self.entries(send);
-        c.times.push(send.at);
-        if send.action == LinkedInAction::Invite {
-            c.invites.push(send.at);
-        }
-        if let Some((lead_list, number_list, entry)) = recipient {
-            lead_list.push(entry);
-            if let Some(list) = number_list {
-                list.push(entry);
+    /// Adds a send to every list it belongs to; `sorted`: keep the lists sorted (else the
+    /// caller sorts them at the end). Keys are copied only when first seen.
+    fn add(&mut self, send: &SendRecord, sorted: bool) {
+        ensure(&mut self.accounts, &send.account_id);
+        if let Some(channels) = self.accounts.get_mut(send.account_id.as_str()) {
+            let c = slot_mut(channels, send.channel);
+            put(&mut c.times, send.at, sorted, |t| *t);
+            if send.action == LinkedInAction::Invite {
+                put(&mut c.invites, send.at, sorted, |t| *t);
             }
         }
-    }
-
-    #[allow(clippy::type_complexity)]
-    fn entries(
-        &mut self,
-        send: &SendRecord,
-    ) -> (
-        &mut ChannelSends,
-        Option<(
-            &mut Vec<RecipientSend>,
-            Option<&mut Vec<RecipientSend>>,
-            RecipientSend,
-        )>,
-    ) {
-        let next_id = u32::try_from(self.leads.len()).unwrap_or(u32::MAX);
-        let channels = self
-            .accounts
-            .entry(Box::from(send.account_id.as_str()))
-            .or_default();
-        let c = slot_mut(channels, send.channel);
         if send.purpose != Purpose::Marketing {
-            return (c, None);
+            return;
         }
-        let lead = self
-            .leads
-            .entry(Box::from(send.lead_id.as_str()))
-            .or_insert_with(|| LeadSends {
-                id: next_id,
-                sends: Vec::new(),
-            });
+        if !self.leads.contains_key(send.lead_id.as_str()) {
+            let id = u32::try_from(self.leads.len()).unwrap_or(u32::MAX);
+            self.leads.insert(
+                Box::from(send.lead_id.as_str()),
+                LeadSends {
+                    id,
+                    sends: Vec::new(),
+                },
+            );
+        }
+        let Some(lead) = self.leads.get_mut(send.lead_id.as_str()) else {
+            return;
+        };
         let entry = RecipientSend {
             at: send.at,
             channel: send.channel,
             lead: lead.id,
         };
-        let number = send
+        put(&mut lead.sends, entry, sorted, |s| s.at);
+        if let Some(number) = send
             .recipient
             .as_deref()
             .filter(|_| send.channel.is_telephone())
-            .map(|n| self.numbers.entry(Box::from(n)).or_default());
-        (c, Some((&mut lead.sends, number, entry)))
-    }
-
-    fn channel_mut(&mut self, account_id: &str, channel: Channel) -> &mut ChannelSends {
-        slot_mut(
-            self.accounts.entry(Box::from(account_id)).or_default(),
-            channel,
-        )
+        {
+            ensure(&mut self.numbers, number);
+            if let Some(list) = self.numbers.get_mut(number) {
+                put(list, entry, sorted, |s| s.at);
+            }
+        }
     }
 
     /// The account's sends on `channel`.

@@ -202,7 +202,11 @@ pub fn resolve_place(lead: &Lead, channel: Channel, default_zone: Tz) -> Recipie
         }
         if let Some(s) = loc.subdivision {
             place.add_subdivision(s);
-            if let Some(sub) = crate::regions::subdivision(s) {
+            // The number's own plan gives the country (+1: US or CA; a territory also adds
+            // US above); look the subdivision up only when it does not.
+            if loc.country.is_none()
+                && let Some(sub) = crate::regions::subdivision(s)
+            {
                 place.add_country(sub.country);
             }
         }

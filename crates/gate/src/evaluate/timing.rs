@@ -1,7 +1,7 @@
 //! When: blackouts, the account's own window and the rule packs' windows, in every candidate
 //! zone of the recipient.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::{Evaluation, rfc3339};
@@ -13,43 +13,14 @@ use crate::quiet_hours::{Schedule, describe_local};
 use crate::reason::Reason;
 use crate::rule_packs::Rule;
 
-/// Wall clocks of the candidate zones at `now`, looked up once per zone.
-struct Walls {
-    zones: Vec<(Tz, Option<NaiveDateTime>)>,
+/// The first candidate zone where the account's window is closed, if any.
+struct AccountClosed {
+    window: Window,
+    zone: Tz,
 }
 
-impl Walls {
-    fn of(zones: &[Tz], now: DateTime<Utc>) -> Walls {
-        Walls {
-            zones: zones
-                .iter()
-                .map(|z| (*z, crate::instant::wall(*z, now)))
-                .collect(),
-        }
-    }
-
-    /// The first zone whose wall clock the schedule does not allow (a wall clock outside
-    /// chrono's range allows nothing: fail safe).
-    fn first_closed(&self, schedule: &Schedule) -> Option<Tz> {
-        self.zones
-            .iter()
-            .find(|(_, w)| !w.is_some_and(|w| schedule.allows_local(w)))
-            .map(|(z, _)| *z)
-    }
-}
-
-/// The account's window in every candidate zone, and the first zone where it is closed.
-struct AccountWindows<'f> {
-    window: Option<Window>,
-    windows: Vec<TimeConstraint<'f>>,
-    closed: Option<Tz>,
-}
-
-/// The rule packs' windows, and the first rule (and zone) that does not allow now.
-struct RuleWindows<'f> {
-    windows: Vec<TimeConstraint<'f>>,
-    failing: Option<(Tz, Schedule, &'static Rule)>,
-}
+/// The first rule (and zone) that does not allow now.
+type RuleClosed = (Tz, Schedule, &'static Rule);
 
 impl<'f> Evaluation<'_, 'f> {
     /// Blackout, the account's window, the rule packs' windows.
@@ -61,22 +32,20 @@ impl<'f> Evaluation<'_, 'f> {
             self.pass(Check::QuietHours);
             return;
         }
-        let walls = Walls::of(&self.place.zones, self.now);
-        let account = self.account_windows(&walls);
-        let legal = self.rule_windows(&walls, rules);
-        // Both families of windows open together or not at all: a failing one passes when
-        // every window (the account's, unless waived, and the rule packs') is open.
-        let waived = self.waivers.waives(Check::AccountQuietHours);
-        let opens = if account.closed.is_some() || legal.failing.is_some() {
-            let mut all: Vec<TimeConstraint<'f>> = legal.windows.clone();
-            if !waived {
-                all.extend(account.windows.iter().cloned());
-            }
-            earliest_all_pass(&all, self.now)
+        // Every window goes to the retry search (the account's unless waived); both families
+        // open together or not at all, so a failing one passes when every window is open.
+        let start = self.time.len();
+        let account = self.account_windows();
+        let legal = self.rule_windows(rules);
+        let opens = if account.as_ref().is_some_and(|a| a.1.is_some()) || legal.is_some() {
+            earliest_all_pass(self.time.get(start..).unwrap_or_default(), self.now)
         } else {
             None
         };
-        self.report_account_window(account, opens);
+        self.report_account_window(
+            account.and_then(|(w, z)| z.map(|zone| AccountClosed { window: w, zone })),
+            opens,
+        );
         self.report_rule_windows(legal, opens);
     }
 
@@ -151,37 +120,29 @@ impl<'f> Evaluation<'_, 'f> {
         );
     }
 
-    fn account_windows(&self, walls: &Walls) -> AccountWindows<'f> {
+    /// Pushes the account's window in every candidate zone (unless waived); returns the
+    /// window and the first zone where it is closed now.
+    fn account_windows(&mut self) -> Option<(Window, Option<Tz>)> {
         let window = self
             .facts
             .account
             .quiet_hours
-            .window_for(self.touch.channel);
-        let Some(window) = window else {
-            return AccountWindows {
-                window: None,
-                windows: Vec::new(),
-                closed: None,
-            };
-        };
+            .window_for(self.touch.channel)?;
         let schedule = Schedule::daily(window);
-        AccountWindows {
-            window: Some(window),
-            windows: self
-                .place
-                .zones
-                .iter()
-                .map(|&zone| TimeConstraint::Window { zone, schedule })
-                .collect(),
-            closed: walls.first_closed(&schedule),
+        if !self.waivers.waives(Check::AccountQuietHours) {
+            for &zone in &self.place.zones {
+                self.time.push(TimeConstraint::Window { zone, schedule });
+            }
         }
+        Some((window, self.walls.first_closed(&schedule)))
     }
 
-    fn report_account_window(&mut self, account: AccountWindows<'f>, opens: Option<DateTime<Utc>>) {
-        for c in account.windows {
-            self.constrain(Check::AccountQuietHours, c);
-        }
-        let (Some(window), Some(zone)) = (account.window, account.closed) else {
+    fn report_account_window(
+        &mut self,
+        closed: Option<AccountClosed>,
+        opens: Option<DateTime<Utc>>,
+    ) {
+        let Some(AccountClosed { window, zone }) = closed else {
             self.pass(Check::AccountQuietHours);
             return;
         };
@@ -195,10 +156,11 @@ impl<'f> Evaluation<'_, 'f> {
         );
     }
 
-    fn rule_windows(&self, walls: &Walls, rules: &[&'static Rule]) -> RuleWindows<'f> {
+    /// Pushes every rule's window (in the candidate zones, or the zone its statute names);
+    /// returns the first rule that does not allow now.
+    fn rule_windows(&mut self, rules: &[&'static Rule]) -> Option<RuleClosed> {
         let now = self.now;
-        let mut windows: Vec<TimeConstraint<'f>> = Vec::new();
-        let mut failing: Option<(Tz, Schedule, &'static Rule)> = None;
+        let mut failing: Option<RuleClosed> = None;
         for rule in rules {
             let Some(schedule) = rule.schedule else {
                 continue;
@@ -208,30 +170,26 @@ impl<'f> Evaluation<'_, 'f> {
                     if failing.is_none() && !schedule.allows(zone, now) {
                         failing = Some((zone, schedule, rule));
                     }
-                    windows.push(TimeConstraint::Window { zone, schedule });
+                    self.time.push(TimeConstraint::Window { zone, schedule });
                 }
                 None => {
                     if failing.is_none()
-                        && let Some(zone) = walls.first_closed(&schedule)
+                        && let Some(zone) = self.walls.first_closed(&schedule)
                     {
                         failing = Some((zone, schedule, rule));
                     }
-                    windows.extend(
-                        self.place
-                            .zones
-                            .iter()
-                            .map(|&zone| TimeConstraint::Window { zone, schedule }),
-                    );
+                    for &zone in &self.place.zones {
+                        self.time.push(TimeConstraint::Window { zone, schedule });
+                    }
                 }
             }
         }
-        RuleWindows { windows, failing }
+        failing
     }
 
-    fn report_rule_windows(&mut self, legal: RuleWindows<'f>, opens: Option<DateTime<Utc>>) {
+    fn report_rule_windows(&mut self, failing: Option<RuleClosed>, opens: Option<DateTime<Utc>>) {
         let now = self.now;
-        self.time.extend(legal.windows);
-        let Some((zone, schedule, rule)) = legal.failing else {
+        let Some((zone, schedule, rule)) = failing else {
             self.pass(Check::QuietHours);
             return;
         };

@@ -16,13 +16,13 @@
 //! every marketing touch, consent or not: stricter, never looser. [`Rule::consent_exemption`]
 //! records what each statute says, for the day a workspace wants the narrower reading.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use chrono::{Datelike, NaiveDate};
 
 use crate::channel::Channel;
 use crate::facts::Purpose;
+use crate::fnv::FnvMap;
 use crate::quiet_hours::Schedule;
 use crate::timezone::RecipientPlace;
 
@@ -153,13 +153,13 @@ type Ranked = (usize, &'static Rule);
 
 /// The rules of each jurisdiction (built once).
 struct Index {
-    by_key: HashMap<JurisdictionKey, Vec<Ranked>>,
+    by_key: FnvMap<JurisdictionKey, Vec<Ranked>>,
 }
 
 fn index() -> &'static Index {
     static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut by_key: HashMap<JurisdictionKey, Vec<Ranked>> = HashMap::new();
+        let mut by_key: FnvMap<JurisdictionKey, Vec<Ranked>> = FnvMap::default();
         for (i, r) in all_rules().enumerate() {
             let key = match r.jurisdiction {
                 Jurisdiction::Country(c) => (c, None),
