@@ -2,30 +2,35 @@
 //! semantics, quiet hours (account windows, rule packs, multi-zone numbers), caps, the
 //! combined `retry_after`, the check report and the permit.
 //!
-//! Reason-code coverage is guaranteed by construction: [`scenario`] is an exhaustive `match`
-//! over [`Reason`] (a new reason code does not compile until it has a scenario), and
+//! Reason-code coverage is guaranteed by construction: `common::scenario` is an exhaustive
+//! `match` over [`Reason`] (a new reason code does not compile until it has a scenario), and
 //! [`every_reason_code_is_produced`] evaluates every scenario of `Reason::ALL` and checks that
-//! it produces its reason. The focused tests below reuse those scenarios:
+//! it produces its reason. The focused tests (here and in `evaluate_v2.rs`, "v2") reuse them:
 //!
-//! | reason                         | tests                                                        |
-//! |--------------------------------|--------------------------------------------------------------|
-//! | account_paused                 | account_paused_and_suspended                                 |
-//! | channel_paused                 | channel_paused                                               |
-//! | invalid_recipient              | invalid_recipient_*                                          |
-//! | litigation_hold                | litigation_hold_*                                            |
-//! | dnc_listed                     | dnc_*                                                        |
-//! | consent_missing                | consent_*                                                    |
-//! | dlt_not_registered             | dlt_not_registered                                           |
-//! | dlt_template_mismatch          | dlt_template_mismatch                                        |
-//! | template_unapproved            | template_unapproved                                          |
-//! | whatsapp_template_unapproved   | whatsapp_template_pending_paused_or_unknown                  |
-//! | whatsapp_window_closed         | whatsapp_window_*                                            |
-//! | quiet_hours                    | quiet_hours_*, multi_zone_*, retry_after_*                   |
-//! | min_gap                        | min_gap, retry_after_*                                       |
-//! | hourly_limit                   | hourly_limit, zero_cap_is_permanent                          |
-//! | daily_limit                    | daily_limit                                                  |
-//! | weekly_limit                   | weekly_limit_counts_invitations_only                         |
-//! | recipient_frequency            | recipient_frequency_*                                        |
+//! | reason                          | tests                                                       |
+//! |---------------------------------|-------------------------------------------------------------|
+//! | account_paused                  | account_paused_and_suspended                                |
+//! | channel_paused                  | channel_paused; v2 sender_health_pause_*                    |
+//! | sender_unauthenticated          | v2 sender_lookup_failure_snoozes_five_minutes               |
+//! | invalid_recipient               | invalid_recipient_*                                         |
+//! | litigation_hold                 | litigation_hold_*; v2 litigator_listing_*                   |
+//! | dnc_listed                      | dnc_*; v2 national_listing_*, state_list_*, business_*      |
+//! | registry_stale                  | v2 registry_stale_snoozes_hourly                            |
+//! | consent_missing                 | consent_*; v2 reassigned_number_*, stored_revocation_*      |
+//! | dlt_not_registered              | dlt_not_registered                                          |
+//! | dlt_template_mismatch           | dlt_template_mismatch; v2 dlt_typed_tags_*                  |
+//! | template_unapproved             | template_unapproved                                         |
+//! | whatsapp_template_unapproved    | whatsapp_template_pending_paused_or_unknown                 |
+//! | whatsapp_marketing_restricted   | v2 whatsapp_marketing_templates_*                           |
+//! | whatsapp_window_closed          | whatsapp_window_*                                           |
+//! | blackout                        | v2 blackout_*                                               |
+//! | quiet_hours                     | quiet_hours_*, multi_zone_*, retry_after_*; v2 zone tests   |
+//! | min_gap                         | min_gap, retry_after_*                                      |
+//! | hourly_limit                    | hourly_limit, zero_cap_is_permanent                         |
+//! | daily_limit                     | daily_limit; v2 warmup_ramp_*                               |
+//! | weekly_limit                    | weekly_limit_counts_invitations_only                        |
+//! | recipient_frequency             | recipient_frequency_*; v2 legal_cap_*, maine_*              |
+//! | recipient_cap                   | v2 recipient_cap_*                                          |
 
 // Test helpers outside `#[test]` functions unwrap and panic on malformed fixtures.
 #![allow(
