@@ -56,25 +56,14 @@ pub struct SendLog {
 /// One account's lists, one per channel.
 type PerChannel = [ChannelSends; 5];
 
-fn slot(channels: &PerChannel, channel: Channel) -> &ChannelSends {
-    let [email, sms, call, linkedin, whatsapp] = channels;
+/// A channel's position in [`PerChannel`].
+fn slot(channel: Channel) -> usize {
     match channel {
-        Channel::Email => email,
-        Channel::Sms => sms,
-        Channel::Call => call,
-        Channel::Linkedin => linkedin,
-        Channel::Whatsapp => whatsapp,
-    }
-}
-
-fn slot_mut(channels: &mut PerChannel, channel: Channel) -> &mut ChannelSends {
-    let [email, sms, call, linkedin, whatsapp] = channels;
-    match channel {
-        Channel::Email => email,
-        Channel::Sms => sms,
-        Channel::Call => call,
-        Channel::Linkedin => linkedin,
-        Channel::Whatsapp => whatsapp,
+        Channel::Email => 0,
+        Channel::Sms => 1,
+        Channel::Call => 2,
+        Channel::Linkedin => 3,
+        Channel::Whatsapp => 4,
     }
 }
 
@@ -137,8 +126,11 @@ impl SendLog {
     /// so the ramp is never higher than it should be.
     pub fn note_first_send(&mut self, account_id: &str, channel: Channel, at: DateTime<Utc>) {
         ensure(&mut self.accounts, account_id);
-        if let Some(channels) = self.accounts.get_mut(account_id) {
-            let c = slot_mut(channels, channel);
+        if let Some(c) = self
+            .accounts
+            .get_mut(account_id)
+            .and_then(|c| c.get_mut(slot(channel)))
+        {
             c.first_send = Some(c.first_send.map_or(at, |f| f.min(at)));
         }
     }
@@ -147,8 +139,11 @@ impl SendLog {
     /// caller sorts them at the end). Keys are copied only when first seen.
     fn add(&mut self, send: &SendRecord, sorted: bool) {
         ensure(&mut self.accounts, &send.account_id);
-        if let Some(channels) = self.accounts.get_mut(send.account_id.as_str()) {
-            let c = slot_mut(channels, send.channel);
+        if let Some(c) = self
+            .accounts
+            .get_mut(send.account_id.as_str())
+            .and_then(|c| c.get_mut(slot(send.channel)))
+        {
             put(&mut c.times, send.at, sorted, |t| *t);
             if send.action == LinkedInAction::Invite {
                 put(&mut c.invites, send.at, sorted, |t| *t);
@@ -190,7 +185,9 @@ impl SendLog {
 
     /// The account's sends on `channel`.
     pub(crate) fn channel(&self, account_id: &str, channel: Channel) -> Option<&ChannelSends> {
-        self.accounts.get(account_id).map(|c| slot(c, channel))
+        self.accounts
+            .get(account_id)
+            .and_then(|c| c.get(slot(channel)))
     }
 
     /// The marketing sends to a lead and to its number (for telephone channels).

@@ -10,9 +10,11 @@
     clippy::indexing_slicing
 )]
 
+mod common;
 mod scenario;
 
 use chrono::{DateTime, Utc};
+use common::Fx;
 use gate::{
     Account, AccountStatus, Blackout, BlackoutPurpose, Channel, ChannelLimits, ChannelScope,
     Consent, ConsentVoid, ContentTemplate, DltRegistration, DltTemplate, DncEntry, Email,
@@ -443,16 +445,19 @@ fn arbitrary_scenario() -> impl Strategy<Value = (Scenario, Waivers)> {
                 (
                     Scenario {
                         now,
-                        policy,
-                        account,
-                        lead,
-                        dnc,
-                        sends,
-                        listings,
-                        national_as_of,
-                        blackouts,
-                        sender,
-                        touch,
+                        fx: Fx {
+                            policy,
+                            account,
+                            lead,
+                            dnc,
+                            sends,
+                            first_sends: Vec::new(),
+                            listings,
+                            national_as_of,
+                            blackouts,
+                            sender,
+                            touch,
+                        },
                     },
                     waivers.into_iter().collect::<Waivers>(),
                 )

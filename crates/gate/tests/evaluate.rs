@@ -1525,19 +1525,13 @@ fn mississippi_hours_hold_under_both_readings_of_central_standard_time() {
     // Wednesday 2026-07-15, 08:30 CDT = 13:30Z = 07:30 CST: the literal reading binds.
     let d = fx.eval(utc("2026-07-15T13:30:00Z"));
     assert_eq!(d.reason, Some(Reason::QuietHours));
-    assert_eq!(
-        d.check(Check::QuietHours).and_then(|c| c.rule.as_deref()),
-        Some("us-ms-tsa-hours-cst")
-    );
+    assert_eq!(rule_of(&d, Check::QuietHours), Some("us-ms-tsa-hours-cst"));
     // 09:00 CDT = 14:00Z: open under both.
     assert_eq!(d.retry_after, Some(utc("2026-07-15T14:00:00Z")));
     assert_allowed(&mut fx.eval(utc("2026-07-15T14:00:00Z")));
     // 20:30 CDT = 01:30Z next day = 19:30 CST: the local reading binds.
     let d = fx.eval(utc("2026-07-16T01:30:00Z"));
-    assert_eq!(
-        d.check(Check::QuietHours).and_then(|c| c.rule.as_deref()),
-        Some("us-ms-tsa-hours")
-    );
+    assert_eq!(rule_of(&d, Check::QuietHours), Some("us-ms-tsa-hours"));
     // In winter both readings agree: 08:00 CST opens.
     assert_allowed(&mut fx.eval(utc("2026-01-14T14:00:00Z")));
 }

@@ -63,6 +63,14 @@ fn to_number(at: DateTime<Utc>, account: &str, lead: &str, number: &str) -> Send
     }
 }
 
+/// The account's quiet hours: `window` on every channel (`None`: no account window at all).
+fn every_channel(window: Option<gate::Window>) -> QuietHours {
+    QuietHours {
+        default: Some(window),
+        channels: BTreeMap::new(),
+    }
+}
+
 fn detail(d: &gate::Decision, check: Check) -> String {
     d.check(check)
         .and_then(|c| c.detail.clone())
@@ -80,10 +88,7 @@ fn florida_number_stored_in_chicago_is_judged_in_both_zones() {
     let mut fx = Fx::new().with_phone(MIAMI_PHONE);
     fx.lead.timezone = Some(chrono_tz::America::Chicago);
     let mut d = fx.eval(utc("2026-11-19T01:30:00Z")); // 20:30 EST, 19:30 CST
-    assert_eq!(
-        d.check(Check::QuietHours).and_then(|c| c.rule.as_deref()),
-        Some("us-fl-ftsa-hours")
-    );
+    assert_eq!(rule_of(&d, Check::QuietHours), Some("us-fl-ftsa-hours"));
     assert_blocked(
         &mut d,
         Reason::QuietHours,
@@ -112,10 +117,7 @@ fn san_francisco_number_stored_in_kolkata_waits_for_the_overlap() {
         Some(utc("2026-11-19T02:30:00Z")), // 08:00 IST, 18:30 PST
     );
     assert_allowed(&mut fx.eval(utc("2026-11-19T04:59:00Z")));
-    fx.account.quiet_hours = QuietHours {
-        default: Some(Some(window(9, 0, 17, 0))),
-        channels: BTreeMap::new(),
-    };
+    fx.account.quiet_hours = every_channel(Some(window(9, 0, 17, 0)));
     assert_blocked(
         &mut fx.eval(utc("2026-11-18T07:00:00Z")),
         Reason::QuietHours,
@@ -145,13 +147,10 @@ fn puerto_rico_number_follows_the_federal_hours() {
     let mut fx = Fx::new().with_phone(PUERTO_RICO);
     fx.lead.country = None;
     // No account window: only the rule packs bind.
-    fx.account.quiet_hours = QuietHours {
-        default: Some(None),
-        channels: BTreeMap::new(),
-    };
+    fx.account.quiet_hours = every_channel(None);
     let mut d = fx.eval(utc("2026-11-19T02:30:00Z")); // 22:30 AST
     assert_eq!(
-        d.check(Check::QuietHours).and_then(|c| c.rule.as_deref()),
+        rule_of(&d, Check::QuietHours),
         Some("us-tcpa-calling-hours")
     );
     assert_blocked(
@@ -590,8 +589,7 @@ fn legal_cap_counts_sends_to_the_number_from_any_lead() {
     ];
     let mut d = fx.eval(at);
     assert_eq!(
-        d.check(Check::RecipientFrequency)
-            .and_then(|c| c.rule.as_deref()),
+        rule_of(&d, Check::RecipientFrequency),
         Some("us-fl-ftsa-cap")
     );
     assert_blocked(
@@ -685,10 +683,7 @@ fn whatsapp_marketing_templates_are_restricted_by_country() {
     let mut india = fx.clone();
     india.lead.whatsapp = Some(phone(INDIA_PHONE));
     let ist_noon = utc("2026-11-18T06:30:00Z"); // 12:00 IST, 22:30 PST
-    india.account.quiet_hours = QuietHours {
-        default: Some(None),
-        channels: BTreeMap::new(),
-    };
+    india.account.quiet_hours = every_channel(None);
     india.touch.purpose = gate::Purpose::Transactional;
     assert_allowed(&mut india.eval(ist_noon));
     // ...and restricted when the workspace lists India.
@@ -711,10 +706,7 @@ fn automated_touches_follow_the_adad_pack_too() {
     assert_allowed(&mut fx.eval(at));
     fx.touch.automated = true;
     let mut d = fx.eval(at);
-    assert_eq!(
-        d.check(Check::QuietHours).and_then(|c| c.rule.as_deref()),
-        Some("us-ok-adad-hours")
-    );
+    assert_eq!(rule_of(&d, Check::QuietHours), Some("us-ok-adad-hours"));
     assert_blocked(
         &mut d,
         Reason::QuietHours,
@@ -744,8 +736,7 @@ fn maine_automated_calls_weekdays_only_and_one_per_eight_hours() {
     }];
     let mut d = fx.eval(now());
     assert_eq!(
-        d.check(Check::RecipientFrequency)
-            .and_then(|c| c.rule.as_deref()),
+        rule_of(&d, Check::RecipientFrequency),
         Some("us-me-adad-hours")
     );
     assert_blocked(
@@ -803,13 +794,10 @@ fn waiving_the_account_window_never_waives_a_rule_pack() {
     assert_allowed(&mut d);
     // Marketing: the TCPA window still binds, and the retry ignores the waived window.
     let mut m = Fx::new();
-    m.account.quiet_hours = QuietHours {
-        default: Some(Some(window(12, 0, 13, 0))),
-        channels: BTreeMap::new(),
-    };
+    m.account.quiet_hours = every_channel(Some(window(12, 0, 13, 0)));
     let mut d = m.eval_waiving(at, waivers);
     assert_eq!(
-        d.check(Check::QuietHours).and_then(|c| c.rule.as_deref()),
+        rule_of(&d, Check::QuietHours),
         Some("us-tcpa-calling-hours")
     );
     assert_blocked(

@@ -21,12 +21,14 @@
     clippy::indexing_slicing
 )]
 
+mod common;
 mod scenario;
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use chrono_tz::Tz;
+use common::Fx;
 use gate::quiet_hours::Schedule;
 use gate::timezone::resolve_place;
 use gate::{
@@ -462,22 +464,25 @@ fn build(
         .collect();
     Scenario {
         now,
-        policy: Policy {
-            default_timezone: default_tz,
-            recipient_caps: RecipientCaps {
-                marketing_per_week: spec_touch.recipient_cap,
+        fx: Fx {
+            policy: Policy {
+                default_timezone: default_tz,
+                recipient_caps: RecipientCaps {
+                    marketing_per_week: spec_touch.recipient_cap,
+                },
+                ..Policy::default()
             },
-            ..Policy::default()
+            account,
+            lead,
+            dnc,
+            sends,
+            first_sends: Vec::new(),
+            listings: Vec::new(),
+            national_as_of: None,
+            blackouts,
+            sender: SenderAuth::NotRequired,
+            touch,
         },
-        account,
-        lead,
-        dnc,
-        sends,
-        listings: Vec::new(),
-        national_as_of: None,
-        blackouts,
-        sender: SenderAuth::NotRequired,
-        touch,
     }
 }
 

@@ -119,6 +119,25 @@ impl<'f> Evaluation<'_, 'f> {
         }
     }
 
+    /// When a block by DNC `rows` lifts: when the last of them expires, if no registry listing
+    /// holds too (a listing holds until the list changes). Joins the retry search.
+    fn rows_expire(
+        &mut self,
+        check: Check,
+        rows: &[&DncEntry],
+        no_listing: bool,
+    ) -> Option<DateTime<Utc>> {
+        let until = if no_listing {
+            dnc::lifted_at(rows)
+        } else {
+            None
+        };
+        if let Some(at) = until {
+            self.constrain(check, TimeConstraint::NotBefore(at));
+        }
+        until
+    }
+
     /// The lead's numbers a `litigators` listing may name (every channel is held).
     fn is_leads_number(&self, number: &str) -> bool {
         let lead = self.facts.lead;
@@ -137,15 +156,7 @@ impl<'f> Evaluation<'_, 'f> {
             self.pass(Check::LitigationHold);
             return;
         }
-        // A listing is held until the list changes; rows may expire.
-        let until = if litigators.is_empty() {
-            dnc::lifted_at(holds)
-        } else {
-            None
-        };
-        if let Some(at) = until {
-            self.constrain(Check::LitigationHold, TimeConstraint::NotBefore(at));
-        }
+        let until = self.rows_expire(Check::LitigationHold, holds, litigators.is_empty());
         let detail = match (holds.first(), litigators.first()) {
             (Some(row), _) => format!(
                 "DNC entry {} ({}) holds this lead",
@@ -203,14 +214,7 @@ impl<'f> Evaluation<'_, 'f> {
             self.pass(Check::Dnc);
             return;
         }
-        let until = if listed.is_empty() {
-            dnc::lifted_at(rows)
-        } else {
-            None
-        };
-        if let Some(at) = until {
-            self.constrain(Check::Dnc, TimeConstraint::NotBefore(at));
-        }
+        let until = self.rows_expire(Check::Dnc, rows, listed.is_empty());
         let mut detail = String::new();
         if let Some(first) = rows.first() {
             let _ = write!(

@@ -33,59 +33,64 @@ const fn window(start_h: u16, end_h: u16) -> Window {
 
 const NOTES: &str = "/work/shared/design/regulations.md § 7 (project research notes)";
 
+/// An ADAD rule known only from the project's research notes: hours in the recipient's local
+/// time, statute text not read, effective date unknown (enforced from 2000-01-01).
+const fn from_notes(
+    id: &'static str,
+    code: &'static str,
+    title: &'static str,
+    citation: &'static str,
+    schedule: Schedule,
+) -> Rule {
+    Rule {
+        id,
+        jurisdiction: us(code),
+        title,
+        citation,
+        source: NOTES,
+        effective_from: (2000, 1, 1),
+        verification: Verification::Secondary(
+            "hours from the project's regulations notes; statute text not read; effective date not verified (enforced from 2000-01-01)",
+        ),
+        coverage: AUTOMATED_MARKETING,
+        schedule: Some(schedule),
+        recipient_cap: None,
+        fixed_zone: None,
+        consent_exemption: ConsentExemption::Unknown,
+    }
+}
+
 /// Oklahoma: automatic dialing-announcing devices only 9 a.m.–9 p.m.
-const US_OK_ADAD: Rule = Rule {
-    id: "us-ok-adad-hours",
-    jurisdiction: us("OK"),
-    title: "Oklahoma: automatic dialing-announcing device calls only 9 a.m.–9 p.m.",
-    citation: "Okla. Stat. tit. 15, § 755.1",
-    source: NOTES,
-    effective_from: (2000, 1, 1),
-    verification: Verification::Secondary(
-        "hours from the project's regulations notes; statute text not read; effective date not verified (enforced from 2000-01-01)",
-    ),
-    coverage: AUTOMATED_MARKETING,
-    schedule: Some(Schedule::daily(window(9, 21))),
-    recipient_cap: None,
-    fixed_zone: None,
-    consent_exemption: ConsentExemption::Unknown,
-};
+const US_OK_ADAD: Rule = from_notes(
+    "us-ok-adad-hours",
+    "OK",
+    "Oklahoma: automatic dialing-announcing device calls only 9 a.m.–9 p.m.",
+    "Okla. Stat. tit. 15, § 755.1",
+    Schedule::daily(window(9, 21)),
+);
 
 /// Nevada: automated (ADAD) calls only 9 a.m.–9 p.m. (Vendor tables give 9 a.m.–8 p.m. for
 /// Nevada without naming a statute; not encoded, see RULE_PACKS.md.)
-const US_NV_ADAD: Rule = Rule {
-    id: "us-nv-adad-hours",
-    jurisdiction: us("NV"),
-    title: "Nevada: automatic dialing-announcing device calls only 9 a.m.–9 p.m.",
-    citation: "NRS 597.814(2)",
-    source: NOTES,
-    effective_from: (2000, 1, 1),
-    verification: Verification::Secondary(
-        "hours from the project's regulations notes; statute text not read; effective date not verified (enforced from 2000-01-01)",
-    ),
-    coverage: AUTOMATED_MARKETING,
-    schedule: Some(Schedule::daily(window(9, 21))),
-    recipient_cap: None,
-    fixed_zone: None,
-    consent_exemption: ConsentExemption::Unknown,
-};
+const US_NV_ADAD: Rule = from_notes(
+    "us-nv-adad-hours",
+    "NV",
+    "Nevada: automatic dialing-announcing device calls only 9 a.m.–9 p.m.",
+    "NRS 597.814(2)",
+    Schedule::daily(window(9, 21)),
+);
 
 /// South Dakota: automatic telephone dialing systems on weekdays only, 9 a.m.–9 p.m.
 const US_SD_ADAD: Rule = Rule {
-    id: "us-sd-adad-hours",
-    jurisdiction: us("SD"),
-    title: "South Dakota: automatic dialing systems only on weekdays, 9 a.m.–9 p.m.",
-    citation: "S.D. Codified Laws § 37-30-28 (as cited in the project's notes)",
-    source: NOTES,
-    effective_from: (2000, 1, 1),
     verification: Verification::Secondary(
         "weekday-only 9 a.m.–9 p.m. from the project's regulations notes; statute text and section number not verified; effective date not verified (enforced from 2000-01-01)",
     ),
-    coverage: AUTOMATED_MARKETING,
-    schedule: Some(Schedule::weekly(Some(window(9, 21)), None, None)),
-    recipient_cap: None,
-    fixed_zone: None,
-    consent_exemption: ConsentExemption::Unknown,
+    ..from_notes(
+        "us-sd-adad-hours",
+        "SD",
+        "South Dakota: automatic dialing systems only on weekdays, 9 a.m.–9 p.m.",
+        "S.D. Codified Laws § 37-30-28 (as cited in the project's notes)",
+        Schedule::weekly(Some(window(9, 21)), None, None),
+    )
 };
 
 /// Maine: a permitted use of an automated telephone calling device for solicitation calls
@@ -115,22 +120,13 @@ const US_ME_ADAD: Rule = Rule {
 
 /// Kentucky: automated calls only 8 a.m.–9 p.m. (looser than the 10 a.m. start of the
 /// general Kentucky rule, which still binds).
-const US_KY_ADAD: Rule = Rule {
-    id: "us-ky-adad-hours",
-    jurisdiction: us("KY"),
-    title: "Kentucky: automated calls only 8 a.m.–9 p.m.",
-    citation: "KRS 367.461",
-    source: NOTES,
-    effective_from: (2000, 1, 1),
-    verification: Verification::Secondary(
-        "hours from the project's regulations notes; statute text not read; effective date not verified (enforced from 2000-01-01)",
-    ),
-    coverage: AUTOMATED_MARKETING,
-    schedule: Some(Schedule::daily(window(8, 21))),
-    recipient_cap: None,
-    fixed_zone: None,
-    consent_exemption: ConsentExemption::Unknown,
-};
+const US_KY_ADAD: Rule = from_notes(
+    "us-ky-adad-hours",
+    "KY",
+    "Kentucky: automated calls only 8 a.m.–9 p.m.",
+    "KRS 367.461",
+    Schedule::daily(window(8, 21)),
+);
 
 /// Minnesota's ADAD law (Minn. Stat. §§ 325E.26–.31): an ADAD may deliver a message only
 /// with the subscriber's consent (§ 325E.27, read in the Attorney General's memorandum), and

@@ -588,3 +588,8 @@ pub fn assert_allowed(d: &mut Decision) {
 pub fn passed(d: &Decision, check: Check) -> bool {
     d.check(check).is_some_and(|c| c.passed)
 }
+
+/// The rule a check names (rule-pack checks).
+pub fn rule_of(d: &Decision, check: Check) -> Option<&str> {
+    d.check(check).and_then(|c| c.rule.as_deref())
+}

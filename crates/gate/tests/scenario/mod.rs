@@ -13,14 +13,15 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use gate::{
-    Account, Blackout, Channel, Check, Decision, DncEntry, DncReason, Facts, Lead, LinkedInAction,
-    Phone, Policy, Purpose, QuietHours, RegistryFacts, RegistryListing, SendLog, SendRecord,
-    SenderAuth, TimeOfDay, Touch, Waivers, Window, evaluate_send_waiving,
+    Channel, Check, Decision, DncReason, LinkedInAction, Phone, Purpose, QuietHours, TimeOfDay,
+    Window,
 };
 use proptest::collection::btree_map;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::TestCaseError;
+
+use crate::common::Fx;
 
 /// Zones with every kind of offset change: both hemispheres' DST (Santiago, Sydney, Lord Howe's
 /// half hour, Chatham, Auckland), quarter- and half-hour offsets, zones without DST.
@@ -140,43 +141,25 @@ pub fn phone(s: &str) -> Phone {
     Phone::parse(s, None).expect("valid phone")
 }
 
-/// Every fact of one decision, owned.
+/// Every fact of one decision, owned (the `evaluate` tests' fixture), and the instant to
+/// decide at.
 #[derive(Clone, Debug)]
 pub struct Scenario {
     pub now: DateTime<Utc>,
-    pub policy: Policy,
-    pub account: Account,
-    pub lead: Lead,
-    pub dnc: Vec<DncEntry>,
-    pub sends: Vec<SendRecord>,
-    pub listings: Vec<RegistryListing>,
-    pub national_as_of: Option<NaiveDate>,
-    pub blackouts: Vec<Blackout>,
-    pub sender: SenderAuth,
-    pub touch: Touch,
+    pub fx: Fx,
 }
 
-impl Scenario {
-    pub fn eval(&self, at: DateTime<Utc>) -> Decision {
-        self.eval_waiving(at, Waivers::NONE)
-    }
+impl std::ops::Deref for Scenario {
+    type Target = Fx;
 
-    pub fn eval_waiving(&self, at: DateTime<Utc>, waivers: Waivers) -> Decision {
-        let log = SendLog::from_records(&self.sends);
-        let facts = Facts {
-            policy: &self.policy,
-            account: &self.account,
-            lead: &self.lead,
-            dnc: &self.dnc,
-            sends: &log,
-            registry: RegistryFacts {
-                listings: &self.listings,
-                national_as_of: self.national_as_of,
-            },
-            blackouts: &self.blackouts,
-            sender: &self.sender,
-        };
-        evaluate_send_waiving(&self.touch, &facts, at, waivers)
+    fn deref(&self) -> &Fx {
+        &self.fx
+    }
+}
+
+impl std::ops::DerefMut for Scenario {
+    fn deref_mut(&mut self) -> &mut Fx {
+        &mut self.fx
     }
 }
 
