@@ -195,14 +195,18 @@ pub struct Lead {
     pub email: Option<Email>,
     pub linkedin: Option<LinkedInId>,
     pub whatsapp: Option<Phone>,
+    /// The stored zone: one candidate zone among the others (state, number prefixes); it never
+    /// hides the number's own zone.
     pub timezone: Option<Tz>,
-    /// ISO 3166 alpha-2, upper case.
+    /// ISO 3166 alpha-2, upper case (a US territory also counts as `US`).
     pub country: Option<String>,
-    /// US state / Canadian province, two letters or full name.
+    /// US state, DC, US territory or Canadian province, two letters or full name: its zones are
+    /// candidate zones and its rules and lists apply.
     pub state: Option<String>,
     pub consents: Vec<Consent>,
     /// When the phone number was (last) reassigned to a new subscriber: consent granted
-    /// before this instant was given by somebody else and is void.
+    /// before this instant was given by somebody else and is void (the same mechanism as
+    /// `consent_voids`, kept for every channel's consents).
     pub number_reassigned_at: Option<DateTime<Utc>>,
     pub last_inbound_whatsapp_at: Option<DateTime<Utc>>,
     pub relationships: Vec<Relationship>,

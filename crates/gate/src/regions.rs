@@ -178,7 +178,11 @@ pub const SUBDIVISIONS: &[Subdivision] = &[
 /// The subdivision with this two-letter code (any case).
 pub fn subdivision(code: &str) -> Option<&'static Subdivision> {
     static BY_CODE: OnceLock<FnvMap<[u8; 2], &'static Subdivision>> = OnceLock::new();
-    let [a, b] = <[u8; 2]>::try_from(code.trim().as_bytes()).ok()?;
+    let bytes = match code.as_bytes() {
+        two @ [_, _] => two,
+        _ => code.trim().as_bytes(),
+    };
+    let [a, b] = <[u8; 2]>::try_from(bytes).ok()?;
     let index = BY_CODE.get_or_init(|| {
         SUBDIVISIONS
             .iter()

@@ -103,11 +103,15 @@ impl<'f> Evaluation<'_, 'f> {
         window: Duration,
         label: &str,
     ) {
-        let used = count_after(times, minus(self.now, window));
-        let Some(limit) = limit.filter(|l| used >= *l) else {
+        let Some(limit) = limit else {
             self.pass(check);
             return;
         };
+        let used = count_after(times, minus(self.now, window));
+        if used < limit {
+            self.pass(check);
+            return;
+        }
         let c = TimeConstraint::rolling(Cow::Borrowed(times), window, limit);
         let next = c.next_pass(self.now);
         self.constrain(check, c);
@@ -186,9 +190,14 @@ impl<'f> Evaluation<'_, 'f> {
     /// The jurisdictions' per-recipient caps (FL, OK, MD: 3 per 24 h; ME automated: 1 per
     /// 8 h), counted per lead and per number, on the channels each rule covers.
     fn recipient_frequency(&mut self, rules: &[&'static Rule]) {
-        let capped = rules
+        let mut capped = rules
             .iter()
-            .filter_map(|r| r.recipient_cap.map(|c| (*r, c)));
+            .filter_map(|r| r.recipient_cap.map(|c| (*r, c)))
+            .peekable();
+        if capped.peek().is_none() {
+            self.pass(Check::RecipientFrequency);
+            return;
+        }
         let sends = self.recipient_sends();
         let mut failing: Option<CheckOutcome> = None;
         for (rule, cap) in capped {

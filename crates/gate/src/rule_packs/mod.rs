@@ -22,7 +22,6 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::channel::Channel;
 use crate::facts::Purpose;
-use crate::fnv::FnvMap;
 use crate::quiet_hours::Schedule;
 use crate::timezone::RecipientPlace;
 
@@ -145,28 +144,49 @@ pub fn all_rules() -> impl Iterator<Item = &'static Rule> {
     .flatten()
 }
 
-/// A jurisdiction as the index keys it: country, and subdivision code if any.
-type JurisdictionKey = (&'static str, Option<&'static str>);
+/// A jurisdiction as the index keys it: the country's two letters, then the subdivision's
+/// (zero for a whole country), packed in a number.
+fn key(country: &str, subdivision: Option<&str>) -> u32 {
+    let two = |s: &str| match s.as_bytes() {
+        [a, b] => (u32::from(*a) << 8) | u32::from(*b),
+        _ => 0,
+    };
+    (two(country) << 16) | subdivision.map_or(0, two)
+}
 
 /// A rule and its position in [`all_rules`].
 type Ranked = (usize, &'static Rule);
 
-/// The rules of each jurisdiction (built once).
+/// The rules of each jurisdiction, sorted by key (built once).
 struct Index {
-    by_key: FnvMap<JurisdictionKey, Vec<Ranked>>,
+    by_key: Vec<(u32, Vec<Ranked>)>,
+}
+
+impl Index {
+    fn get(&self, key: u32) -> Option<&[Ranked]> {
+        self.by_key
+            .binary_search_by_key(&key, |(k, _)| *k)
+            .ok()
+            .and_then(|i| self.by_key.get(i))
+            .map(|(_, rules)| rules.as_slice())
+    }
 }
 
 fn index() -> &'static Index {
     static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut by_key: FnvMap<JurisdictionKey, Vec<Ranked>> = FnvMap::default();
+        let mut by_key: Vec<(u32, Vec<Ranked>)> = Vec::new();
         for (i, r) in all_rules().enumerate() {
-            let key = match r.jurisdiction {
-                Jurisdiction::Country(c) => (c, None),
-                Jurisdiction::Subdivision { country, code } => (country, Some(code)),
+            let k = match r.jurisdiction {
+                Jurisdiction::Country(c) => key(c, None),
+                Jurisdiction::Subdivision { country, code } => key(country, Some(code)),
             };
-            by_key.entry(key).or_default().push((i, r));
+            match by_key.iter_mut().find(|(x, _)| *x == k) {
+                Some((_, rules)) => rules.push((i, r)),
+                None => by_key.push((k, vec![(i, r)])),
+            }
         }
+        by_key.sort_unstable_by_key(|(k, _)| *k);
         Index { by_key }
     })
 }
@@ -185,7 +205,7 @@ pub fn applicable(
     let today = (today.year(), today.month(), today.day());
     let mut found: Vec<Ranked> = Vec::new();
     let mut take = |key| {
-        if let Some(rules) = index.by_key.get(&key) {
+        if let Some(rules) = index.get(key) {
             found.extend(
                 rules
                     .iter()
@@ -194,16 +214,16 @@ pub fn applicable(
         }
     };
     for c in &place.countries {
-        take((*c, None));
+        take(key(c, None));
         for s in &place.subdivisions {
-            take((*c, Some(*s)));
+            take(key(c, Some(s)));
         }
     }
     if place.countries.is_empty() {
         // A subdivision alone: its own country's rules for it.
         for s in &place.subdivisions {
             if let Some(sub) = crate::regions::subdivision(s) {
-                take((sub.country, Some(*s)));
+                take(key(sub.country, Some(s)));
             }
         }
     }
