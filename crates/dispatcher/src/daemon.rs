@@ -71,6 +71,7 @@ pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), S
         metrics: metrics.clone(),
         node_id,
         unsubscribe,
+        registries: registries.clone(),
     };
     Ok((
         AppState {
@@ -268,7 +269,13 @@ pub async fn serve(
         std::fs::write(&tmp, bound.to_string())?;
         std::fs::rename(&tmp, &path)?;
     }
-    crate::server::serve(listener, router, state.config.server.limits(), shutdown_signal()).await
+    crate::server::serve(
+        listener,
+        router,
+        state.config.server.limits(),
+        shutdown_signal(),
+    )
+    .await
 }
 
 async fn shutdown_signal() {

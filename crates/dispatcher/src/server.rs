@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -72,7 +72,10 @@ struct IpSlot {
 
 impl PerIp {
     fn take(table: &Arc<PerIp>, ip: IpAddr, max: usize) -> Option<IpSlot> {
-        let mut open = table.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut open = table
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let n = open.entry(ip).or_insert(0);
         if *n >= max {
             return None;
@@ -137,7 +140,16 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let conn = connection(stream, remote, router.clone(), limits);
+        let with_remote = move |mut req: hyper::Request<Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(remote));
+            req
+        };
+        let service = TowerToHyperService::new(router.clone().map_request(with_remote));
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout())
+            .keep_alive(true)
+            .serve_connection(TokioIo::new(stream), service);
         let conn = graceful.watch(conn);
         tokio::spawn(hold(conn, permit, slot));
     }
@@ -157,31 +169,4 @@ async fn hold(
     }
     drop(permit);
     drop(slot);
-}
-
-fn connection(
-    stream: tokio::net::TcpStream,
-    remote: SocketAddr,
-    router: Router,
-    limits: ServerLimits,
-) -> hyper::server::conn::http1::UpgradeableConnection<
-    TokioIo<tokio::net::TcpStream>,
-    TowerToHyperService<
-        tower::util::MapRequest<
-            Router,
-            impl Fn(hyper::Request<Incoming>) -> hyper::Request<Incoming> + Clone,
-        >,
-    >,
-> {
-    let with_remote = move |mut req: hyper::Request<Incoming>| {
-        req.extensions_mut().insert(ConnectInfo(remote));
-        req
-    };
-    let service = TowerToHyperService::new(router.map_request(with_remote));
-    hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout())
-        .keep_alive(true)
-        .serve_connection(TokioIo::new(stream), service)
-        .with_upgrades()
 }

@@ -49,7 +49,7 @@ pub struct RegistryList {
     ),
     security(("bearer" = []))
 )]
-pub async fn list(State(state): State<AppState>, Service(_): Service) -> Json<RegistryList> {
+pub async fn list(State(state): State<AppState>, Service(_caller): Service) -> Json<RegistryList> {
     let now = state.clock.now();
     let set = state.registries.snapshot();
     Json(RegistryList {
@@ -96,9 +96,9 @@ pub async fn import(
 ) -> Result<Response, ApiError> {
     let mode = match params.take("mode")? {
         None => registry::ImportMode::Full,
-        Some(m) => m
-            .parse()
-            .map_err(|e: registry::UnknownImportMode| ApiError::bad_request("mode", e.to_string()))?,
+        Some(m) => m.parse().map_err(|e: registry::UnknownImportMode| {
+            ApiError::bad_request("mode", e.to_string())
+        })?,
     };
     let as_of = params
         .take("as_of")?
@@ -119,7 +119,11 @@ pub async fn import(
         .await;
     let summary = result.map_err(|e| import_error(e, request.max_bytes))?;
     if state.registries.needs_merge(&request.name) {
-        let (registries, clock, name) = (state.registries.clone(), state.clock.clone(), request.name.clone());
+        let (registries, clock, name) = (
+            state.registries.clone(),
+            state.clock.clone(),
+            request.name.clone(),
+        );
         state.background.spawn(async move {
             if let Err(e) = registries.merge(&name, &clock).await {
                 tracing::warn!(registry = %name, error = %crate::logging::chain(&e), "registry merge failed; the deltas stay in force");
@@ -159,12 +163,15 @@ fn import_error(e: ImportError, limit: u64) -> ApiError {
 )]
 pub async fn imports(
     State(state): State<AppState>,
-    Service(_): Service,
+    Service(_caller): Service,
     mut params: Params,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let limit = params
         .take("limit")?
-        .map(|l| l.parse::<i64>().map_err(|e| ApiError::bad_request("limit", e.to_string())))
+        .map(|l| {
+            l.parse::<i64>()
+                .map_err(|e| ApiError::bad_request("limit", e.to_string()))
+        })
         .transpose()?
         .unwrap_or(50);
     params.finish()?;

@@ -79,7 +79,9 @@ pub async fn run(config: &Config, command: RegistryCommand) -> Result<()> {
             }
             let max = config.registries.max_import_bytes();
             if total > max {
-                bail!("the files hold {total} bytes, over [registries] max_import_bytes ({max}); nothing was applied");
+                bail!(
+                    "the files hold {total} bytes, over [registries] max_import_bytes ({max}); nothing was applied"
+                );
             }
             let bar = if std::io::stderr().is_terminal() {
                 let bar = ProgressBar::new(total);

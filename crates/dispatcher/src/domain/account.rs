@@ -116,6 +116,8 @@ impl AccountBody {
             dlt: self.dlt.clone(),
             whatsapp_templates: self.whatsapp_templates.clone(),
             templates: self.templates.clone(),
+            // Sender-health pauses live beside the document (the store adds them).
+            health_pauses: std::collections::BTreeMap::new(),
         })
     }
 }

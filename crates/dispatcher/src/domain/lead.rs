@@ -1,7 +1,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use gate::{Channel, Consent, Email, Lead, LinkedInId, Phone, Purpose};
+use gate::{
+    Channel, Consent, Email, Lead, LinkedInId, Phone, Purpose, Relationship, RelationshipKind,
+};
 
 use super::account::subdivision_code;
 use super::{FieldError, time};
@@ -33,6 +35,20 @@ pub struct LeadBody {
         with = "time::rfc3339_opt"
     )]
     pub number_reassigned_at: Option<DateTime<Utc>>,
+    /// Established business relationships (a purchase lifts registry listings for 18 months,
+    /// an inquiry for 3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub relationships: Vec<RelationshipBody>,
+}
+
+/// An established business relationship, as a client sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelationshipBody {
+    pub kind: RelationshipKind,
+    #[serde(with = "time::rfc3339")]
+    pub at: DateTime<Utc>,
 }
 
 /// A recorded consent to be contacted on one channel for one purpose, as a client sends it
@@ -177,6 +193,16 @@ impl LeadBody {
             consents: copy.consents.iter().map(ConsentBody::to_facts).collect(),
             number_reassigned_at: copy.number_reassigned_at,
             last_inbound_whatsapp_at,
+            relationships: copy
+                .relationships
+                .iter()
+                .map(|r| Relationship {
+                    kind: r.kind,
+                    at: r.at,
+                })
+                .collect(),
+            // Consent voids live beside the document (the facts loader adds them).
+            consent_voids: Vec::new(),
         })
     }
 }

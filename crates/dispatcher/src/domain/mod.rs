@@ -4,12 +4,14 @@
 //! file per document; [`time`] is how every client-supplied instant is read.
 
 mod account;
+mod blackout;
 mod dnc;
 mod lead;
 pub mod time;
 mod touch;
 
 pub use account::{AccountBody, StoredAccount, normalise_sender, subdivision_code};
+pub use blackout::BlackoutBody;
 pub use dnc::{DncBody, canonical_contact};
 pub use lead::{ConsentBody, LeadBody, LeadContacts, StoredLead};
 pub use touch::{Content, TouchBody};

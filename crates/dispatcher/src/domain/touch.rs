@@ -45,6 +45,10 @@ pub struct TouchBody {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub action: Option<LinkedInAction>,
+    /// A call placed by an autodialer or carrying a prerecorded or artificial voice, or a text
+    /// sent by an autodialer: the automated-contact rule packs apply too.
+    #[serde(default)]
+    pub automated: Option<bool>,
 }
 
 impl TouchBody {
@@ -101,6 +105,7 @@ impl TouchBody {
             template: self.template.clone(),
             body: self.content.as_ref().and_then(|c| c.body.clone()),
             action: self.action.unwrap_or_default(),
+            automated: self.automated.unwrap_or(false),
         }
     }
 }

@@ -64,10 +64,11 @@ pub enum ImportError {
     Busy,
     #[error("the input is over {limit} bytes; nothing was applied")]
     TooLarge { limit: u64 },
-    #[error(
-        "no valid line in a full import ({rejected} rejected): the list in force is kept"
-    )]
-    NothingValid { rejected: u64, summary: Box<ImportSummary> },
+    #[error("no valid line in a full import ({rejected} rejected): the list in force is kept")]
+    NothingValid {
+        rejected: u64,
+        summary: Box<ImportSummary>,
+    },
     #[error("reading the input failed: {0}")]
     Input(String),
     #[error(transparent)]
@@ -165,7 +166,13 @@ impl Registries {
         let mut summary = summarise(req, &outcome.report, 0);
         if req.mode == registry::ImportMode::Full && outcome.report.accepted() == 0 {
             self.store
-                .record_import(&record(req, &summary, started, clock.now(), Some("no valid line")))
+                .record_import(&record(
+                    req,
+                    &summary,
+                    started,
+                    clock.now(),
+                    Some("no valid line"),
+                ))
                 .await?;
             return Err(ImportError::NothingValid {
                 rejected: summary.rejected_count,
@@ -177,14 +184,15 @@ impl Registries {
         let old_view = current
             .as_ref()
             .map_or_else(registry::Registry::empty, |l| l.view.clone());
-        let new_view = old_view
-            .apply(segment.clone())
-            .map_err(|source| RegistryError::Segment {
-                name: req.name.clone(),
-                seq: 0,
-                source,
-            })?;
-        summary.entries = u64::try_from(new_view.len()).unwrap_or(u64::MAX);
+        let new_view =
+            old_view
+                .apply(segment.clone())
+                .map_err(|source| RegistryError::Segment {
+                    name: req.name.clone(),
+                    seq: 0,
+                    source,
+                })?;
+        summary.entries = new_view.len();
 
         let seq = self.store.next_segment_seq(&req.name).await?;
         let now = clock.now();

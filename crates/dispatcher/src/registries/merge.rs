@@ -62,7 +62,11 @@ impl Registries {
         row.head_seq = seq;
         self.install(Loaded { row, view });
         self.store.sweep_segments(name).await?;
-        tracing::info!(registry = name, deltas = current.view.delta_count(), "registry merged into a new base");
+        tracing::info!(
+            registry = name,
+            deltas = current.view.delta_count(),
+            "registry merged into a new base"
+        );
         Ok(true)
     }
 }

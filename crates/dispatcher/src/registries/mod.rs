@@ -107,13 +107,18 @@ pub struct Registries {
 impl Registries {
     /// Loads every list in force.
     pub async fn load(store: Store, node: &str) -> Result<Registries, RegistryError> {
-        let r = Registries {
+        let r = Registries::empty(store, node);
+        r.refresh().await?;
+        Ok(r)
+    }
+
+    /// None loaded yet (the next [`Registries::refresh`] loads them).
+    pub fn empty(store: Store, node: &str) -> Registries {
+        Registries {
             store,
             current: Arc::new(ArcSwap::from_pointee(RegistrySet::default())),
             node: node.to_owned(),
-        };
-        r.refresh().await?;
-        Ok(r)
+        }
     }
 
     /// What is in force now (cheap: an `Arc`).
@@ -126,9 +131,11 @@ impl Registries {
         let rows = self.store.registries().await?;
         let old = self.snapshot();
         let same = rows.len() == old.lists.len()
-            && rows
-                .iter()
-                .all(|r| old.lists.get(&r.name).is_some_and(|l| l.row.version == r.version));
+            && rows.iter().all(|r| {
+                old.lists
+                    .get(&r.name)
+                    .is_some_and(|l| l.row.version == r.version)
+            });
         if same {
             return Ok(false);
         }
@@ -144,7 +151,12 @@ impl Registries {
                 }
                 _ => {
                     let view = self
-                        .extend(&row.name, registry::Registry::empty(), row.base_seq - 1, row.head_seq)
+                        .extend(
+                            &row.name,
+                            registry::Registry::empty(),
+                            row.base_seq - 1,
+                            row.head_seq,
+                        )
                         .await?;
                     Loaded { row, view }
                 }

@@ -159,10 +159,12 @@ impl Store {
     }
 
     pub async fn release_registry_lock(&self, holder: &str) -> Result<()> {
-        sqlx::query("UPDATE registry_lock SET holder = NULL, until = 0 WHERE id = 1 AND holder = $1")
-            .bind(holder)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE registry_lock SET holder = NULL, until = 0 WHERE id = 1 AND holder = $1",
+        )
+        .bind(holder)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -283,18 +285,21 @@ impl Store {
     /// Deletes the segments of `name` that are not in force: before its base, and after its
     /// head (left by failed or interrupted imports). Called under the import lease.
     pub async fn sweep_segments(&self, name: &str) -> Result<u64> {
-        let Some(row) = self.registries().await?.into_iter().find(|r| r.name == name) else {
+        let Some(row) = self
+            .registries()
+            .await?
+            .into_iter()
+            .find(|r| r.name == name)
+        else {
             return Ok(0);
         };
         let mut tx = self.write_tx().await?;
-        sqlx::query(
-            "DELETE FROM registry_chunks WHERE registry = $1 AND (seq < $2 OR seq > $3)",
-        )
-        .bind(name)
-        .bind(row.base_seq)
-        .bind(row.head_seq)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("DELETE FROM registry_chunks WHERE registry = $1 AND (seq < $2 OR seq > $3)")
+            .bind(name)
+            .bind(row.base_seq)
+            .bind(row.head_seq)
+            .execute(&mut *tx)
+            .await?;
         let n = sqlx::query(
             "DELETE FROM registry_segments WHERE registry = $1 AND (seq < $2 OR seq > $3)",
         )
@@ -331,7 +336,9 @@ impl Store {
                     added: r.try_get("added")?,
                     removed: r.try_get("removed")?,
                     rejected_count: r.try_get("rejected_count")?,
-                    rejected: parse_json(&rejected, || format!("registry import {id} rejected lines"))?,
+                    rejected: parse_json(&rejected, || {
+                        format!("registry import {id} rejected lines")
+                    })?,
                     outcome: r.try_get("outcome")?,
                     error: r.try_get("error")?,
                     actor: r.try_get("actor")?,
