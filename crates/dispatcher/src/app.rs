@@ -30,6 +30,8 @@ pub struct AppState {
     pub webhook_secret: Option<workers::Secret>,
     /// The registries in force on this node (kept in step with the database).
     pub registries: crate::registries::Registries,
+    /// Records every check-API answer, in batches.
+    pub check_log: crate::check::CheckLog,
     /// Work a request started and did not wait for (the opt-out confirmation).
     pub background: Background,
     /// Wakes the dispatch loop when a touch becomes due now (created, or a clock jump).

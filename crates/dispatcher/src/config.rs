@@ -53,6 +53,8 @@ pub struct Config {
     #[serde(default)]
     pub whatsapp: WhatsappConfig,
     #[serde(default)]
+    pub alerts: crate::alerts::AlertsConfig,
+    #[serde(default)]
     pub channels: BTreeMap<String, toml::Value>,
     /// Every workspace's settings, built once from this configuration on first use.
     #[serde(skip)]
@@ -189,6 +191,20 @@ pub struct WorkspaceConfig {
     /// What an opt-out reply covers: `all` channels (default) or the `channel` it came on.
     #[serde(default)]
     pub opt_out_scope: Option<OptOutScope>,
+    /// What a reply from a lead stops: its pending marketing touches of the `campaign` it
+    /// answers (default), `all` of them, or nothing (`off`).
+    #[serde(default)]
+    pub stop_on_reply: Option<StopOnReply>,
+}
+
+/// `stop_on_reply`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopOnReply {
+    #[default]
+    Campaign,
+    All,
+    Off,
 }
 
 /// `opt_out_scope`.
@@ -344,6 +360,7 @@ impl RegistriesConfig {
 pub struct WorkspaceSettings {
     pub default_region: String,
     pub opt_out_scope: OptOutScope,
+    pub stop_on_reply: StopOnReply,
     pub policy: gate::Policy,
     pub opt_out: gate::OptOutConfig,
 }
@@ -461,6 +478,10 @@ impl Config {
             opt_out_scope: w
                 .and_then(|c| c.opt_out_scope)
                 .or(d.opt_out_scope)
+                .unwrap_or_default(),
+            stop_on_reply: w
+                .and_then(|c| c.stop_on_reply)
+                .or(d.stop_on_reply)
                 .unwrap_or_default(),
             policy: gate::Policy {
                 require_consent,

@@ -52,6 +52,7 @@ pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), S
     let (tokens, generated) = tokens(&config)?;
     let node_id = uuid::Uuid::now_v7().to_string();
     let registries = crate::registries::Registries::load(store.clone(), &node_id).await?;
+    let check_log = crate::check::CheckLog::start(store.clone());
     let transports = Transports::from_config(&config.channels)?;
     let unsubscribe = Signer::new(&store.secret("unsubscribe_key").await?);
     let webhook_secret = config
@@ -83,6 +84,7 @@ pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), S
             tokens: Arc::new(tokens),
             webhook_secret,
             background: crate::app::Background::default(),
+            check_log,
             registries,
             wake: Arc::new(Notify::new()),
         },
@@ -233,6 +235,21 @@ pub async fn dispatch_loop(state: AppState) {
     }
 }
 
+/// Keeps this node's registries in step with the database: an import on any node is in
+/// force here within [`crate::registries::REFRESH_EVERY`] (plus the time to load it).
+pub async fn registry_loop(registries: crate::registries::Registries) {
+    let mut tick = tokio::time::interval(crate::registries::REFRESH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match registries.refresh().await {
+            Ok(true) => info!("registries reloaded: an import or merge landed"),
+            Ok(false) => {}
+            Err(e) => warn!(error = %crate::logging::chain(&e), "cannot reload the registries; the versions in force stay"),
+        }
+    }
+}
+
 /// How often the dispatch loop checks for due touches that no job picked up.
 const BACKSTOP: StdDuration = StdDuration::from_secs(2);
 
@@ -263,6 +280,8 @@ pub async fn serve(
     if state.config.dispatcher.enabled {
         tokio::spawn(dispatch_loop(state.clone()));
     }
+    tokio::spawn(registry_loop(state.registries.clone()));
+    tokio::spawn(crate::alerts::delivery_loop(state.clone()));
     if let Some(path) = std::env::var_os("TOUCHGATE_ADDRESS_FILE") {
         let path = std::path::PathBuf::from(path);
         let tmp = path.with_extension("tmp");

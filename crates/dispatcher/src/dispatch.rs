@@ -16,7 +16,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::decide::decide;
 use crate::metrics::Metrics;
-use crate::store::{Store, StoreError, TouchRow};
+use crate::store::{NewAlert, Store, StoreError, TouchRow};
 use crate::touch::{BlockCause, Outcome, ReviewCause, SnoozeCause, TouchReason, TouchStatus};
 use crate::unsubscribe::Signer;
 use workers::registry::Transports;
@@ -98,6 +98,14 @@ pub fn spread(
         ))
         .unwrap_or(at);
     if spread < deadline { spread } else { at }
+}
+
+/// The detail of a failed litigation check: a hold was hit (an alert is raised).
+pub fn litigation_hold(decision: &gate::Decision) -> Option<&str> {
+    decision
+        .check(gate::Check::LitigationHold)
+        .filter(|c| !c.passed)
+        .map(|c| c.detail.as_deref().unwrap_or("litigation hold"))
 }
 
 /// Exponential backoff for transient provider errors: 30 s, 60 s, 120 s … capped at 1 h.
@@ -242,12 +250,24 @@ impl Dispatcher {
             None
         };
         let recipient = permit.as_ref().map(|p| p.recipient().to_owned());
+        let contact = facts
+            .lead
+            .as_ref()
+            .and_then(|l| l.facts.contact_for(touch.channel));
+        let alert = litigation_hold(&decision).map(|detail| NewAlert {
+            workspace: &touch.workspace,
+            kind: "litigation_hold",
+            contact,
+            touch_id: Some(&touch.id),
+            detail,
+        });
         tx.commit(
             now,
             &decision,
             &outcome,
             recipient.as_deref(),
             missing.as_deref(),
+            alert.as_ref(),
         )
         .await?;
         let label = match outcome.to {

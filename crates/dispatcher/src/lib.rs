@@ -1,7 +1,9 @@
 //! The touchgate daemon: storage, dispatcher, HTTP API, audit.
 
+pub mod alerts;
 pub mod api;
 pub mod app;
+pub mod check;
 pub mod clock;
 pub mod config;
 pub mod daemon;
@@ -15,6 +17,7 @@ pub mod logging;
 pub mod metrics;
 pub mod queue;
 pub mod registries;
+pub mod scrub;
 pub mod server;
 pub mod signing;
 pub mod store;

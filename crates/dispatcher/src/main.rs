@@ -49,6 +49,8 @@ enum Command {
         #[command(subcommand)]
         command: TouchesCommand,
     },
+    /// Scrub a CSV of numbers before upload: approved and rejected rows in two files.
+    Scrub(cli::scrub::ScrubArgs),
     /// Registries: national and state Do-Not-Call lists, litigators, reassigned numbers.
     Registry {
         #[command(subcommand)]
@@ -180,6 +182,7 @@ async fn main() -> Result<()> {
         }
         Command::Dnc { command } => dnc(&config, command).await?,
         Command::Registry { command } => cli::registry::run(&config, command).await?,
+        Command::Scrub(args) => cli::scrub::run(&config, args).await?,
         Command::Touches {
             command:
                 TouchesCommand::List {

@@ -495,6 +495,7 @@ async fn sending_touches_recover_to_needs_review(store: Store) {
         &dispatcher::touch::Outcome::sending(),
         Some("+14155550105"),
         None,
+        None,
     )
     .await
     .expect("commit");

@@ -13,7 +13,7 @@ use super::auth::Service;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::app::AppState;
-use crate::inbound::{self, InboundError, kind_matches};
+use crate::inbound::{self, Inbound, InboundError, kind_matches};
 
 /// An inbound message.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -31,6 +31,10 @@ pub struct InboundBody {
     pub body: Option<String>,
     #[serde(default)]
     pub subject: Option<String>,
+    /// The provider's id of the message: a repeated one is answered as the first time and
+    /// changes nothing.
+    #[serde(default)]
+    pub message_id: Option<String>,
     /// Default now (a future instant counts as now).
     #[serde(default, with = "crate::domain::time::rfc3339_opt")]
     #[schema(value_type = Option<String>)]
@@ -64,15 +68,25 @@ pub async fn inbound(
             format!("is not a {} sender", msg.channel),
         ));
     }
+    let to = msg
+        .to
+        .as_deref()
+        .map(|t| crate::domain::canonical_contact(t, &ws.default_region, "to"))
+        .transpose()?;
     let outcome = inbound::process(
         &state,
         &p.workspace,
-        msg.channel,
-        &contact,
-        msg.body.as_deref().unwrap_or(""),
-        msg.subject.as_deref(),
-        &[],
-        msg.received_at,
+        &Inbound {
+            channel: msg.channel,
+            from: &contact,
+            to: to.as_deref(),
+            body: msg.body.as_deref().unwrap_or(""),
+            subject: msg.subject.as_deref(),
+            headers: &[],
+            received_at: msg.received_at,
+            message_id: msg.message_id.as_deref(),
+            in_reply_to: &[],
+        },
     )
     .await?;
     Ok(Json(outcome.to_json()))

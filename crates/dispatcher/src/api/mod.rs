@@ -6,6 +6,8 @@
 //! `{"error": {"code", "message", "field"?}}`.
 
 pub mod accounts;
+pub mod blackouts;
+pub mod check;
 pub mod auth;
 pub mod dnc;
 pub mod error;
@@ -17,6 +19,7 @@ pub mod leads;
 pub mod openapi;
 pub mod ops;
 pub mod registries;
+pub mod scrub;
 pub mod strict_json;
 pub mod touches;
 pub mod unsubscribe;
@@ -52,10 +55,15 @@ pub fn router(state: AppState) -> Router {
     let limits = state.config.server.limits();
     // Streamed bodies (registry imports): bounded by `[registries] max_import_bytes` and the
     // pause between reads, not by `max_body_bytes` or the whole-request timeout.
-    let streamed = Router::new().route(
-        "/v1/registries/{name}/imports",
-        post(registries::import).layer(DefaultBodyLimit::disable()),
-    );
+    let streamed = Router::new()
+        .route(
+            "/v1/registries/{name}/imports",
+            post(registries::import).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/v1/scrub",
+            post(scrub::scrub).layer(DefaultBodyLimit::disable()),
+        );
     Router::new()
         .route(
             "/v1/accounts/{id}",
@@ -93,6 +101,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/dnc", post(dnc::add_dnc).get(dnc::list_dnc))
         .route("/v1/dnc/{id}", get(dnc::get_dnc).delete(dnc::remove_dnc))
+        .route("/v1/check", get(check::check_contact))
+        .route("/v1/alerts", get(check::alerts))
+        .route("/v1/scrubs", get(scrub::scrubs))
+        .route("/v1/blackouts", post(blackouts::add).get(blackouts::list))
+        .route("/v1/blackouts/{id}", axum::routing::delete(blackouts::remove))
         .route("/v1/registries", get(registries::list))
         .route("/v1/registries/imports", get(registries::imports))
         .route("/v1/dispatch/drain", post(ops::drain))

@@ -7,9 +7,10 @@ use utoipa::{Modify, OpenApi};
 
 use super::error::ApiError;
 use super::{
-    accounts, dnc, error, evaluate, health, inbound, leads, ops, touches, unsubscribe, webhooks,
+    accounts, blackouts, check, dnc, error, evaluate, health, inbound, leads, ops, registries,
+    scrub, touches, unsubscribe, webhooks,
 };
-use crate::domain::{AccountBody, Content, DncBody, LeadBody, TouchBody};
+use crate::domain::{AccountBody, BlackoutBody, Content, DncBody, LeadBody, TouchBody};
 
 /// The API's OpenAPI description.
 #[derive(OpenApi)]
@@ -41,6 +42,16 @@ use crate::domain::{AccountBody, Content, DncBody, LeadBody, TouchBody};
         dnc::list_dnc,
         dnc::get_dnc,
         dnc::remove_dnc,
+        blackouts::add,
+        blackouts::list,
+        blackouts::remove,
+        check::check_contact,
+        check::alerts,
+        scrub::scrub,
+        scrub::scrubs,
+        registries::list,
+        registries::import,
+        registries::imports,
         ops::drain,
         ops::set_clock,
         health::healthz,
@@ -65,6 +76,12 @@ use crate::domain::{AccountBody, Content, DncBody, LeadBody, TouchBody};
         dnc::DncList,
         ops::Drained,
         ops::ClockBody,
+        BlackoutBody,
+        crate::check::CheckAnswer,
+        crate::check::ListingAnswer,
+        blackouts::BlackoutList,
+        registries::RegistryInfo,
+        registries::RegistryList,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -75,6 +92,8 @@ use crate::domain::{AccountBody, Content, DncBody, LeadBody, TouchBody};
         (name = "inbound", description = "Replies, opt-outs and one-click unsubscribe links"),
         (name = "webhooks", description = "Provider webhooks (no bearer token; each verifies its provider's signature)"),
         (name = "dnc", description = "Do-not-contact list (operator)"),
+        (name = "blackouts", description = "Region-wide suspensions (operator)"),
+        (name = "registries", description = "National and state Do-Not-Call lists, litigators, reassigned numbers (installation-wide; imports need an admin token)"),
         (name = "operations", description = "Operator tools"),
         (name = "health", description = "Health and metrics (no auth)"),
     )

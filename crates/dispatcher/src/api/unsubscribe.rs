@@ -148,15 +148,16 @@ pub async fn unsubscribe_post(
     if created {
         state
             .store
-            .log_inbound(
-                &touch.workspace,
-                now,
-                gate::Channel::Email.as_str(),
-                &email,
-                "List-Unsubscribe=One-Click",
-                "opt_out",
-                Some("one_click_unsubscribe"),
-            )
+            .log_inbound(&crate::store::InboundRecord {
+                workspace: &touch.workspace,
+                at: now,
+                channel: gate::Channel::Email,
+                sender: &email,
+                body: "List-Unsubscribe=One-Click",
+                intent: "opt_out",
+                matched: Some("one_click_unsubscribe"),
+                message_id: None,
+            })
             .await?;
     }
     info!(workspace = %touch.workspace, touch_id = %touch.id, dnc_id = %row.id, created, "one-click unsubscribe");

@@ -1,3 +1,4 @@
 //! Operator commands of the `touchgate` binary, one file per command group.
 
 pub mod registry;
+pub mod scrub;

@@ -135,8 +135,8 @@ impl Dispatch {
     }
 
     /// Records the gate's decision and applies `outcome` (for `sending`: the cap reservation
-    /// and `recipient`, the contact the permit names, kept when the lead changes later), then
-    /// commits — all or nothing.
+    /// and `recipient`, the contact the permit names, kept when the lead changes later), and
+    /// raises `alert` (a litigation hold hit), then commits — all or nothing.
     pub async fn commit(
         mut self,
         now: DateTime<Utc>,
@@ -144,7 +144,11 @@ impl Dispatch {
         outcome: &Outcome,
         recipient: Option<&str>,
         detail: Option<&str>,
+        alert: Option<&NewAlert<'_>>,
     ) -> Result<()> {
+        if let Some(a) = alert {
+            raise_alert(&mut self.tx, a, now).await?;
+        }
         let t = &self.touch;
         let checks = serde_json::to_string(&decision.checks).unwrap_or_else(|_| "[]".to_owned());
         let reason = decision.reason.map(|r| r.as_str());

@@ -3,6 +3,28 @@ use sqlx::Row;
 
 use super::*;
 
+/// One inbound message, as logged.
+#[derive(Debug, Clone, Copy)]
+pub struct InboundRecord<'a> {
+    pub workspace: &'a str,
+    pub at: DateTime<Utc>,
+    pub channel: gate::Channel,
+    pub sender: &'a str,
+    pub body: &'a str,
+    pub intent: &'a str,
+    pub matched: Option<&'a str>,
+    pub message_id: Option<&'a str>,
+}
+
+/// What the first receipt of a message said.
+#[derive(Debug, Clone)]
+pub struct SeenInbound {
+    pub received_at: DateTime<Utc>,
+    pub intent: String,
+    pub matched: Option<String>,
+    pub dnc_id: Option<String>,
+}
+
 impl Store {
     pub async fn record_inbound(
         &self,
@@ -29,30 +51,62 @@ impl Store {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub async fn log_inbound(
+    /// Logs an inbound message; `None` when its provider message id was taken before (the
+    /// partial unique index `inbound_messages_once` decides between concurrent deliveries).
+    /// Returns the row's number.
+    pub async fn log_inbound(&self, m: &InboundRecord<'_>) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "INSERT INTO inbound_messages (workspace, received_at, channel, sender, body, intent, matched, message_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (workspace, channel, message_id) WHERE message_id IS NOT NULL DO NOTHING RETURNING seq",
+        )
+        .bind(m.workspace)
+        .bind(ms(m.at))
+        .bind(m.channel.as_str())
+        .bind(m.sender)
+        .bind(m.body)
+        .bind(m.intent)
+        .bind(m.matched)
+        .bind(m.message_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok(r.try_get("seq")?)).transpose()
+    }
+
+    /// The first receipt of message `message_id` on `channel`, if it was taken.
+    pub async fn inbound_seen(
         &self,
         ws: &str,
-        at: DateTime<Utc>,
-        channel: &str,
-        sender: &str,
-        body: &str,
-        intent: &str,
-        matched: Option<&str>,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO inbound_messages (workspace, received_at, channel, sender, body, intent, matched) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        channel: gate::Channel,
+        message_id: &str,
+    ) -> Result<Option<SeenInbound>> {
+        let row = sqlx::query(
+            "SELECT received_at, intent, matched, dnc_id FROM inbound_messages \
+             WHERE workspace = $1 AND channel = $2 AND message_id = $3",
         )
         .bind(ws)
-        .bind(ms(at))
-        .bind(channel)
-        .bind(sender)
-        .bind(body)
-        .bind(intent)
-        .bind(matched)
-        .execute(&self.pool)
+        .bind(channel.as_str())
+        .bind(message_id)
+        .fetch_optional(&self.pool)
         .await?;
+        row.map(|r| {
+            Ok(SeenInbound {
+                received_at: from_ms(r.try_get("received_at")?),
+                intent: r.try_get("intent")?,
+                matched: r.try_get("matched")?,
+                dnc_id: r.try_get("dnc_id")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Links the DNC row an inbound message wrote (or reused) to it.
+    pub async fn link_inbound_dnc(&self, seq: i64, dnc_id: &str) -> Result<()> {
+        sqlx::query("UPDATE inbound_messages SET dnc_id = $1 WHERE seq = $2")
+            .bind(dnc_id)
+            .bind(seq)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

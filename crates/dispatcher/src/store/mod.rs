@@ -15,6 +15,7 @@
 //! [`inbound`], [`confirmation`] (the opt-out confirmation touch), [`recovery`] (touches
 //! interrupted mid-send) and [`installation`] (secrets and counts shared by every node).
 
+mod alerts;
 mod blackouts;
 mod confirmation;
 mod dispatch;
@@ -31,7 +32,9 @@ mod templates;
 mod touches;
 
 pub use crate::touch::TouchStatus;
+pub use alerts::{AlertRow, CheckRecord, NewAlert, ScrubRow};
 pub use blackouts::BlackoutRow;
+pub use inbound::{InboundRecord, SeenInbound};
 pub use dispatch::Dispatch;
 pub use facts::{FactsKey, RECIPIENT_SEND_HORIZON, TouchFacts, account_send_horizon};
 pub use registries::{CHUNK_BYTES, ImportRecord, RegistryRow, SegmentRow};
@@ -49,6 +52,7 @@ use sqlx::{AnyPool, Executor};
 use crate::domain::{
     AccountBody, DncBody, LeadBody, LeadContacts, StoredAccount, StoredLead, TouchBody,
 };
+use alerts::raise_alert;
 use blackouts::{active_blackouts, audit};
 use dnc::dnc_for_conn;
 use documents::{parse_account, parse_lead};

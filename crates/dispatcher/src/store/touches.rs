@@ -230,6 +230,82 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+
+    /// The workspace's touch whose provider message id is one of `ids` (an email's
+    /// `In-Reply-To`/`References`, with or without angle brackets), newest first.
+    pub async fn touch_by_message_ids(&self, ws: &str, ids: &[String]) -> Result<Option<TouchRow>> {
+        let mut wanted: Vec<String> = Vec::new();
+        for id in ids.iter().take(50) {
+            let bare = id.trim().trim_start_matches('<').trim_end_matches('>');
+            wanted.push(bare.to_owned());
+            wanted.push(format!("<{bare}>"));
+        }
+        if wanted.is_empty() {
+            return Ok(None);
+        }
+        let list = (0..wanted.len())
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut q = sqlx::query(safe!(
+            "SELECT {TOUCH_COLUMNS} FROM touches WHERE workspace = $1 AND provider_message_id IN ({list}) \
+             ORDER BY created_at DESC, id DESC LIMIT 1"
+        ))
+        .bind(ws);
+        for w in &wanted {
+            q = q.bind(w.as_str());
+        }
+        let row = q.fetch_optional(&self.pool).await?;
+        row.map(|r| touch_from_row(&r)).transpose()
+    }
+
+    /// The most recent touch sent (or possibly sent) to `contact` on `channel`.
+    pub async fn latest_sent_touch_to(
+        &self,
+        ws: &str,
+        contact: &str,
+        channel: gate::Channel,
+    ) -> Result<Option<TouchRow>> {
+        let row = sqlx::query(safe!(
+            "SELECT {TOUCH_COLUMNS} FROM touches WHERE workspace = $1 AND recipient = $2 AND channel = $3 \
+             AND status IN ({}) ORDER BY decided_at DESC, id DESC LIMIT 1",
+            TouchStatus::sql_list(&[TouchStatus::Sending, TouchStatus::Sent, TouchStatus::NeedsReview])
+        ))
+        .bind(ws)
+        .bind(contact)
+        .bind(channel.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| touch_from_row(&r)).transpose()
+    }
+
+    /// The waiting marketing touches of `leads` (of `campaign` only, when given).
+    pub async fn pending_marketing_touches(
+        &self,
+        ws: &str,
+        leads: &[String],
+        campaign: Option<&str>,
+    ) -> Result<Vec<TouchRow>> {
+        if leads.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = (0..leads.len())
+            .map(|i| format!("${}", i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut q = sqlx::query(safe!(
+            "SELECT {TOUCH_COLUMNS} FROM touches WHERE workspace = $1 AND ($2 IS NULL OR campaign_id = $2) \
+             AND purpose = 'marketing' AND status IN ({}) AND lead_id IN ({list}) ORDER BY id",
+            TouchStatus::sql_list(&TouchStatus::WAITING)
+        ))
+        .bind(ws)
+        .bind(campaign);
+        for l in leads {
+            q = q.bind(l.as_str());
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(touch_from_row).collect()
+    }
 }
 
 pub(super) async fn workspace_of(

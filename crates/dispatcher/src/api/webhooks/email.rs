@@ -41,18 +41,29 @@ pub async fn email_inbound(
         "From",
     )?;
     let pairs = mail.header_pairs();
+    let replied: Vec<String> = mail
+        .in_reply_to
+        .iter()
+        .chain(&mail.references)
+        .cloned()
+        .collect();
     let mut outcomes = Vec::new();
     for ws in contact_workspaces(&state, &contact).await? {
         outcomes.push(
             inbound::process(
                 &state,
                 &ws,
-                gate::Channel::Email,
-                &contact,
-                &mail.text,
-                mail.subject.as_deref(),
-                &pairs,
-                None,
+                &inbound::Inbound {
+                    channel: gate::Channel::Email,
+                    from: &contact,
+                    to: None,
+                    body: &mail.text,
+                    subject: mail.subject.as_deref(),
+                    headers: &pairs,
+                    received_at: None,
+                    message_id: mail.message_id.as_deref(),
+                    in_reply_to: &replied,
+                },
             )
             .await?,
         );

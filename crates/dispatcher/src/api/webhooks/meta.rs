@@ -130,7 +130,8 @@ pub async fn meta_whatsapp(
                 continue;
             }
             for m in arr(value, "messages") {
-                meta_message(&state, &ws, m).await?;
+                let to = str_at(value, &["metadata", "display_phone_number"]).map(wa_phone);
+                meta_message(&state, &ws, m, to.as_deref()).await?;
                 counts.0 += 1;
             }
             for s in arr(value, "statuses") {
@@ -191,7 +192,12 @@ fn wa_phone(id: &str) -> String {
     }
 }
 
-async fn meta_message(state: &AppState, ws: &str, m: &Value) -> Result<(), ApiError> {
+async fn meta_message(
+    state: &AppState,
+    ws: &str,
+    m: &Value,
+    to: Option<&str>,
+) -> Result<(), ApiError> {
     let Some(from) = m.get("from").and_then(Value::as_str) else {
         warn!("meta message without a sender; ignored");
         return Ok(());
@@ -209,12 +215,17 @@ async fn meta_message(state: &AppState, ws: &str, m: &Value) -> Result<(), ApiEr
         let outcome = inbound::process(
             state,
             &ws,
-            gate::Channel::Whatsapp,
-            &contact,
-            meta_text(m),
-            None,
-            &[],
-            unix_seconds(m.get("timestamp")),
+            &inbound::Inbound {
+                channel: gate::Channel::Whatsapp,
+                from: &contact,
+                to,
+                body: meta_text(m),
+                subject: None,
+                headers: &[],
+                received_at: unix_seconds(m.get("timestamp")),
+                message_id: Some(message_id).filter(|id| !id.is_empty()),
+                in_reply_to: &[],
+            },
         )
         .await?;
         debug!(

@@ -87,9 +87,25 @@ pub async fn twilio_sms(
     };
     let contact = sender(&state, &webhook_workspace(&state), channel, from, "From")?;
     let body = param(&params, "Body").unwrap_or("");
+    // The number it was sent to: the opt-out confirmation comes from it when nothing else does.
+    let to = param(&params, "To").map(|t| t.trim_start_matches("whatsapp:").to_owned());
     for ws in contact_workspaces(&state, &contact).await? {
-        let outcome =
-            inbound::process(&state, &ws, channel, &contact, body, None, &[], None).await?;
+        let outcome = inbound::process(
+            &state,
+            &ws,
+            &inbound::Inbound {
+                channel,
+                from: &contact,
+                to: to.as_deref(),
+                body,
+                subject: None,
+                headers: &[],
+                received_at: None,
+                message_id: param(&params, "MessageSid"),
+                in_reply_to: &[],
+            },
+        )
+        .await?;
         debug!(workspace = %ws, message_sid = param(&params, "MessageSid").unwrap_or(""), intent = outcome.intent, "twilio inbound message");
     }
     Ok(twiml())
