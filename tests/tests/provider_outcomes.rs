@@ -14,13 +14,16 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use touchgate_tests::providers::twilio_messages_path;
-use touchgate_tests::seed::Lead;
+use touchgate_tests::providers::{Providers, twilio_messages_path};
+use touchgate_tests::seed::{Lead, PHONE, sms};
 use touchgate_tests::{Daemon, Database, OP, SVC};
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-touchgate_tests::both_databases!(each_provider_answer_becomes_the_right_touch_state);
+touchgate_tests::both_databases!(
+    each_provider_answer_becomes_the_right_touch_state,
+    an_opt_out_during_the_pacing_wait_stops_the_send,
+);
 
 async fn start(db: &Database, provider: &str) -> Daemon {
     Daemon::builder(db)
@@ -132,4 +135,85 @@ async fn each_provider_answer_becomes_the_right_touch_state(db: &Database) {
             .collect();
         assert_eq!(kinds, ["gate", "provider"], "{t}");
     }
+}
+
+/// The last check, end to end: a touch allowed by the gate waits for its sender's pacing slot;
+/// an opt-out arrives during the wait; the transport's last check (after the wait, right
+/// before the provider call) stops it: `blocked` / `dnc_listed`, and the provider never sees
+/// it (without the last check the touch is `sent`: this test fails).
+///
+/// The wait lasts up to a second, the slowest pacing `rate_per_second` can express; the STOP
+/// is answered 40–200 ms after the first message took the slot (measured here, on a busy
+/// machine). A gate decision that allowed the touch shows the STOP came after the claim.
+async fn an_opt_out_during_the_pacing_wait_stops_the_send(db: &Database) {
+    let provider = Providers::start().await;
+    // One message per second per sender: the second message waits for its turn.
+    let d = Daemon::builder(db)
+        .config("[dispatcher]\nenabled = false\nspread_seconds = 0\n")
+        .twilio_sms(&provider.uri(), "rate_per_second = 1\n")
+        .start()
+        .await;
+    d.seed().await;
+    let other = Lead::in_los_angeles().phone("+14155550188").consent("sms");
+    d.seed_lead(SVC, "lead-8", &other).await;
+
+    // The first message takes the sender's slot.
+    let mut first = sms("first");
+    first["lead_id"] = json!("lead-8");
+    let first = d.send(first).await;
+    assert_eq!(first["status"], "sent", "{first}");
+
+    // The second, to Ana, is allowed and waits for the next slot (`sending`, a positive event
+    // to wait for); her STOP is posted then, while the drain is still waiting.
+    let mut waiting = sms("waiting");
+    waiting["content"]["body"] = json!("Paced hello");
+    let (s, waiting) = d.create(waiting).await;
+    assert_eq!(s, StatusCode::CREATED, "{waiting}");
+    let id = waiting["id"].as_str().unwrap();
+    let opt_out = async {
+        d.wait_for_touch(id, "waiting for its slot", |t| t["status"] == "sending")
+            .await;
+        let (s, v) = d
+            .post(
+                "/v1/inbound",
+                SVC,
+                json!({"channel": "sms", "from": PHONE, "body": "STOP"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["opt_out"], true, "{v}");
+    };
+    let (processed, ()) = tokio::join!(d.drain(), opt_out);
+    assert_eq!(processed, 1);
+
+    let t = d.touch(id).await;
+    assert_eq!(
+        (t["status"].as_str(), t["reason"].as_str()),
+        (Some("blocked"), Some("dnc_listed")),
+        "{t}"
+    );
+    let gate = t["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "gate")
+        .unwrap();
+    assert_eq!(
+        gate["allowed"], true,
+        "the gate allowed it before the STOP: {t}"
+    );
+    // Ana's number got the opt-out's confirmation, and nothing else.
+    let to_ana: Vec<String> = provider
+        .twilio_messages_to(PHONE)
+        .await
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    assert!(
+        to_ana.iter().all(|form| !form.contains("Paced")),
+        "the provider saw the stopped touch: {to_ana:?}"
+    );
+    assert_eq!(to_ana.len(), 1, "{to_ana:?}");
+    assert!(to_ana[0].contains("unsubscribed"), "{to_ana:?}");
+    assert_eq!(provider.twilio_messages().await.len(), 2);
 }
