@@ -314,6 +314,14 @@ async fn the_confirmation_in(d: &Daemon, op: &str, lead: &str, channel: &str) ->
     found[0].clone()
 }
 
+/// After a repeated opt-out from Ana and once its background work has settled: still one DNC
+/// row and one confirmation on `channel`.
+async fn assert_still_one_opt_out(d: &Daemon, channel: &str) {
+    d.drain().await;
+    assert_eq!(d.dnc(PHONE).await.len(), 1);
+    assert_eq!(confirmations(d, channel).await.len(), 1);
+}
+
 /// Lead `lead-7`'s opt-out confirmation on `channel` (exactly one).
 async fn the_confirmation(d: &Daemon, channel: &str) -> Value {
     the_confirmation_in(d, OP, "lead-7", channel).await
@@ -414,9 +422,7 @@ async fn twilio_stop_writes_dnc_blocks_email_and_is_confirmed_once(db: &Database
         ])
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    d.drain().await;
-    assert_eq!(d.dnc(PHONE).await.len(), 1);
-    assert_eq!(confirmations(&d, "sms").await.len(), 1);
+    assert_still_one_opt_out(&d, "sms").await;
     assert_eq!(d.provider.twilio_messages().await.len(), 2);
 
     // The opt-out covers every channel: the next email is blocked.
@@ -698,9 +704,7 @@ async fn api_inbound_stop_on_whatsapp_is_confirmed_once(db: &Database) {
     // The same person says STOP again through Meta's webhook: nothing more is sent.
     let (s, _) = d.meta_signed(&meta_message("14155550123", "STOP")).await;
     assert_eq!(s, StatusCode::OK);
-    d.drain().await;
-    assert_eq!(d.dnc(PHONE).await.len(), 1);
-    assert_eq!(confirmations(&d, "whatsapp").await.len(), 1);
+    assert_still_one_opt_out(&d, "whatsapp").await;
     assert_eq!(d.provider.meta_messages().await.len(), 2);
     // And the ordinary gate still blocks every other touch.
     assert_blocked(&d, wa_template("wa-after"), "dnc_listed").await;
