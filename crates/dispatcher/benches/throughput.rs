@@ -243,10 +243,8 @@ async fn end_to_end_on(db: &Db, kind: &str, nodes: usize, plan: &Plan) -> Result
     }
 
     // The daemons, as `touchgate` starts them.
-    let config = Config {
-        database_url: Some(db.url.clone()),
-        ..Config::default()
-    };
+    let mut config = Config::default();
+    config.database_url = Some(db.url.clone());
     let mut states: Vec<AppState> = Vec::new();
     for _ in 0..nodes {
         let (state, _) = daemon::build_state(config.clone()).await?;

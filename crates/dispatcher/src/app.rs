@@ -28,6 +28,8 @@ pub struct AppState {
     pub tokens: Arc<Vec<(String, Principal)>>,
     /// The shared webhook secret (`[webhooks] secret_env`), read once at start.
     pub webhook_secret: Option<workers::Secret>,
+    /// The registries in force on this node (kept in step with the database).
+    pub registries: crate::registries::Registries,
     /// Work a request started and did not wait for (the opt-out confirmation).
     pub background: Background,
     /// Wakes the dispatch loop when a touch becomes due now (created, or a clock jump).

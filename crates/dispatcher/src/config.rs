@@ -49,7 +49,21 @@ pub struct Config {
     #[serde(default)]
     pub opt_out_confirmation: OptOutConfirmationConfig,
     #[serde(default)]
+    pub registries: RegistriesConfig,
+    #[serde(default)]
+    pub whatsapp: WhatsappConfig,
+    #[serde(default)]
     pub channels: BTreeMap<String, toml::Value>,
+    /// Every workspace's settings, built once from this configuration on first use.
+    #[serde(skip)]
+    settings: std::sync::OnceLock<Settings>,
+}
+
+/// The resolved settings of the configured workspaces, and of every other workspace.
+#[derive(Debug, Clone)]
+struct Settings {
+    named: BTreeMap<String, std::sync::Arc<WorkspaceSettings>>,
+    others: std::sync::Arc<WorkspaceSettings>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -60,6 +74,38 @@ pub struct ServerConfig {
     /// Largest accepted request body, bytes (default 1 MiB).
     #[serde(default)]
     pub max_body_bytes: Option<usize>,
+    /// A connection's whole request head within this (an idle keep-alive connection is
+    /// closed after it too). Default 10 000.
+    #[serde(default)]
+    pub header_timeout_ms: Option<u64>,
+    /// The longest pause between two reads of a request body. Default 10 000.
+    #[serde(default)]
+    pub body_timeout_ms: Option<u64>,
+    /// A whole request, body and answer (streamed imports and scrubs excepted). Default 60 000.
+    #[serde(default)]
+    pub request_timeout_ms: Option<u64>,
+    /// Open connections at most (one more is closed at once). Default 1 024.
+    #[serde(default)]
+    pub max_connections: Option<usize>,
+    /// Open connections from one address at most. Default 256.
+    #[serde(default)]
+    pub max_connections_per_ip: Option<usize>,
+}
+
+impl ServerConfig {
+    /// The server's limits, defaults filled in.
+    pub fn limits(&self) -> crate::server::ServerLimits {
+        let d = crate::server::ServerLimits::default();
+        crate::server::ServerLimits {
+            header_timeout_ms: self.header_timeout_ms.unwrap_or(d.header_timeout_ms),
+            body_timeout_ms: self.body_timeout_ms.unwrap_or(d.body_timeout_ms),
+            request_timeout_ms: self.request_timeout_ms.unwrap_or(d.request_timeout_ms),
+            max_connections: self.max_connections.unwrap_or(d.max_connections),
+            max_connections_per_ip: self
+                .max_connections_per_ip
+                .unwrap_or(d.max_connections_per_ip),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -133,6 +179,34 @@ pub struct WorkspaceConfig {
     /// Extra opt-out keywords (whole-message) for sms/whatsapp.
     #[serde(default)]
     pub opt_out_keywords: Vec<String>,
+    /// Marketing calls and texts to US numbers need a national registry at most 31 days old
+    /// (default false).
+    #[serde(default)]
+    pub require_registry: Option<bool>,
+    /// Cross-campaign caps per recipient: `{marketing_per_week = N}`.
+    #[serde(default)]
+    pub recipient_caps: Option<gate::RecipientCaps>,
+    /// What an opt-out reply covers: `all` channels (default) or the `channel` it came on.
+    #[serde(default)]
+    pub opt_out_scope: Option<OptOutScope>,
+}
+
+/// `opt_out_scope`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptOutScope {
+    #[default]
+    All,
+    Channel,
+}
+
+/// `[whatsapp]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhatsappConfig {
+    /// Countries where marketing templates are not delivered (default `["US"]`).
+    #[serde(default)]
+    pub marketing_blocked_countries: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -156,8 +230,25 @@ pub const DEFAULT_WORKSPACE: &str = "default";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// Enqueue touches, post inbound messages, evaluate.
     Service,
+    /// All of that, plus settings, DNC changes, audit, exports.
     Operator,
+    /// An operator of its workspace who may also change what the whole installation shares
+    /// (registry imports).
+    Admin,
+}
+
+impl Role {
+    /// Whether this role may do what `needed` may.
+    pub fn includes(self, needed: Role) -> bool {
+        let rank = |r: Role| match r {
+            Role::Service => 0,
+            Role::Operator => 1,
+            Role::Admin => 2,
+        };
+        rank(self) >= rank(needed)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -233,9 +324,26 @@ fn default_dispositions() -> Vec<String> {
 }
 
 /// A workspace's effective settings.
+/// `[registries]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistriesConfig {
+    /// The largest import body or file read (default 16 GiB).
+    #[serde(default)]
+    pub max_import_bytes: Option<u64>,
+}
+
+impl RegistriesConfig {
+    pub fn max_import_bytes(&self) -> u64 {
+        self.max_import_bytes
+            .unwrap_or(crate::api::registries::DEFAULT_MAX_IMPORT_BYTES)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct WorkspaceSettings {
     pub default_region: String,
+    pub opt_out_scope: OptOutScope,
     pub policy: gate::Policy,
     pub opt_out: gate::OptOutConfig,
 }
@@ -318,7 +426,20 @@ impl Config {
             .unwrap_or_else(|| format!("http://{}", self.listen()))
     }
 
-    pub fn workspace(&self, name: &str) -> WorkspaceSettings {
+    /// The settings of workspace `name` (built once per configuration load).
+    pub fn workspace(&self, name: &str) -> std::sync::Arc<WorkspaceSettings> {
+        let settings = self.settings.get_or_init(|| Settings {
+            named: self
+                .workspaces
+                .keys()
+                .map(|n| (n.clone(), std::sync::Arc::new(self.resolve_workspace(n))))
+                .collect(),
+            others: std::sync::Arc::new(self.resolve_workspace("")),
+        });
+        settings.named.get(name).unwrap_or(&settings.others).clone()
+    }
+
+    fn resolve_workspace(&self, name: &str) -> WorkspaceSettings {
         let d = &self.workspace_defaults;
         let w = self.workspaces.get(name);
         let pick = |f: fn(&WorkspaceConfig) -> Option<String>| w.and_then(f).or_else(|| f(d));
@@ -334,11 +455,29 @@ impl Config {
         if let Some(w) = w {
             keywords.extend(w.opt_out_keywords.iter().cloned());
         }
+        let defaults = gate::Policy::default();
         WorkspaceSettings {
             default_region: region,
+            opt_out_scope: w
+                .and_then(|c| c.opt_out_scope)
+                .or(d.opt_out_scope)
+                .unwrap_or_default(),
             policy: gate::Policy {
                 require_consent,
                 default_timezone: tz,
+                require_registry: w
+                    .and_then(|c| c.require_registry)
+                    .or(d.require_registry)
+                    .unwrap_or(defaults.require_registry),
+                whatsapp_marketing_blocked_countries: self
+                    .whatsapp
+                    .marketing_blocked_countries
+                    .clone()
+                    .unwrap_or(defaults.whatsapp_marketing_blocked_countries),
+                recipient_caps: w
+                    .and_then(|c| c.recipient_caps)
+                    .or(d.recipient_caps)
+                    .unwrap_or(defaults.recipient_caps),
             },
             opt_out: keywords.iter().fold(gate::OptOutConfig::default(), |c, k| {
                 c.with_opt_out_keyword(k)

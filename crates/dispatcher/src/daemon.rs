@@ -34,6 +34,8 @@ pub enum StartError {
     TokenEnv(String),
     #[error("channel transports")]
     Transports(#[from] workers::config::ConfigError),
+    #[error("registries")]
+    Registries(#[from] crate::registries::RegistryError),
 }
 
 /// Everything `serve` needs, built from configuration and environment.
@@ -48,6 +50,8 @@ pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), S
         Err(_) => Clock::System,
     };
     let (tokens, generated) = tokens(&config)?;
+    let node_id = uuid::Uuid::now_v7().to_string();
+    let registries = crate::registries::Registries::load(store.clone(), &node_id).await?;
     let transports = Transports::from_config(&config.channels)?;
     let unsubscribe = Signer::new(&store.secret("unsubscribe_key").await?);
     let webhook_secret = config
@@ -65,8 +69,9 @@ pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), S
         clock: clock.clone(),
         transports: Arc::new(transports),
         metrics: metrics.clone(),
-        node_id: uuid::Uuid::now_v7().to_string(),
+        node_id,
         unsubscribe,
+        registries: registries.clone(),
     };
     Ok((
         AppState {
@@ -78,6 +83,7 @@ pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), S
             tokens: Arc::new(tokens),
             webhook_secret,
             background: crate::app::Background::default(),
+            registries,
             wake: Arc::new(Notify::new()),
         },
         generated,
@@ -115,11 +121,12 @@ fn tokens(config: &Config) -> Result<(TokenTable, Option<String>), StartError> {
         .filter(|s| !s.is_empty());
     let mut generated = None;
     if let Some(op) = &op {
+        // The environment's operator token is the installation's: an admin (contract v2).
         out.push((
             op.clone(),
             Principal {
                 workspace: DEFAULT_WORKSPACE.to_owned(),
-                role: Role::Operator,
+                role: Role::Admin,
             },
         ));
     }
@@ -181,7 +188,7 @@ pub async fn dispatch_loop(state: AppState) {
         match DispatchQueue::start(state.dispatcher.clone(), &url, opts).await {
             Ok(q) => break q,
             Err(e) => {
-                error!(error = ?e, "cannot start the dispatch queue; retrying");
+                error!(error = %crate::logging::chain(&e), "cannot start the dispatch queue; retrying");
                 tokio::time::sleep(retry).await;
                 retry = (retry * 2).min(StdDuration::from_secs(30));
             }
@@ -192,7 +199,7 @@ pub async fn dispatch_loop(state: AppState) {
         let kicker = kicker.clone();
         async move {
             if let Err(e) = kicker.kick_now().await {
-                warn!(error = ?e, why, "cannot push a dispatch job; the backstop will retry");
+                warn!(error = %crate::logging::chain(&e), why, "cannot push a dispatch job; the backstop will retry");
             }
         }
     };
@@ -213,12 +220,12 @@ pub async fn dispatch_loop(state: AppState) {
                 match state.store.next_due_at().await {
                     Ok(Some(t)) if t <= now => kick("backstop").await,
                     Ok(_) => {}
-                    Err(e) => error!(error = ?e, "cannot read the next due instant"),
+                    Err(e) => error!(error = %crate::logging::chain(&e), "cannot read the next due instant"),
                 }
                 if now - last_sweep > chrono::Duration::seconds(30) {
                     last_sweep = now;
                     if let Err(e) = recover(&state, false).await {
-                        error!(error = ?e, "stale-sending sweep failed");
+                        error!(error = %crate::logging::chain(&e), "stale-sending sweep failed");
                     }
                 }
             }
@@ -262,9 +269,13 @@ pub async fn serve(
         std::fs::write(&tmp, bound.to_string())?;
         std::fs::rename(&tmp, &path)?;
     }
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    crate::server::serve(
+        listener,
+        router,
+        state.config.server.limits(),
+        shutdown_signal(),
+    )
+    .await
 }
 
 async fn shutdown_signal() {

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::WorkspaceSettings;
 use crate::domain::{FieldError, TouchBody};
+use crate::registries::RegistrySet;
 use crate::store::{FactsKey, Store, StoreError, TouchFacts};
 
 #[derive(Debug, thiserror::Error)]
@@ -16,13 +17,38 @@ pub enum EvaluateError {
     Store(#[from] StoreError),
 }
 
+/// What a decision needs besides the stored facts: the workspace's settings, the registries
+/// in force, the sender's authentication verdict, and any waivers an operator gave.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub settings: &'a WorkspaceSettings,
+    pub registries: &'a RegistrySet,
+    pub sender: &'a gate::SenderAuth,
+    pub waivers: gate::Waivers,
+}
+
+/// The registry listings of the lead's numbers.
+pub fn listings(lead: &gate::Lead, registries: &RegistrySet) -> Vec<gate::RegistryListing> {
+    let mut out = Vec::new();
+    let numbers = [lead.phone.as_ref(), lead.whatsapp.as_ref()];
+    for (i, phone) in numbers.iter().enumerate() {
+        let Some(p) = phone else { continue };
+        // The WhatsApp number is often the phone: look it up once.
+        if i == 1 && numbers.first().copied().flatten() == Some(p) {
+            continue;
+        }
+        out.extend(registries.listings(p.as_str()));
+    }
+    out
+}
+
 /// The gate's decision for `touch` from `facts`, and — when the account or the lead does not
 /// exist — the explanation: a missing account decides as a suspended one (blocked for good), a
 /// missing lead as one with no contact (no valid recipient).
 pub fn decide(
     touch: &gate::Touch,
     facts: &TouchFacts,
-    settings: &WorkspaceSettings,
+    cx: Context<'_>,
     now: DateTime<Utc>,
 ) -> (gate::Decision, Option<String>) {
     let missing_account;
@@ -48,17 +74,25 @@ pub fn decide(
             &missing_lead
         }
     };
-    let decision = gate::evaluate_send(
-        touch,
-        &gate::Facts {
-            policy: &settings.policy,
-            account,
-            lead,
-            dnc: &facts.dnc,
-            recent_sends: &facts.sends,
+    let mut sends = gate::SendLog::from_records(&facts.sends);
+    if let Some(first) = facts.first_send {
+        sends.note_first_send(&touch.account_id, touch.channel, first);
+    }
+    let listings = listings(lead, cx.registries);
+    let gate_facts = gate::Facts {
+        policy: &cx.settings.policy,
+        account,
+        lead,
+        dnc: &facts.dnc,
+        sends: &sends,
+        registry: gate::RegistryFacts {
+            listings: &listings,
+            national_as_of: cx.registries.national_as_of(),
         },
-        now,
-    );
+        blackouts: &facts.blackouts,
+        sender: cx.sender,
+    };
+    let decision = gate::evaluate_send_waiving(touch, &gate_facts, now, cx.waivers);
     let missing = match (&facts.account, &facts.lead) {
         (None, _) => Some(format!("account {} does not exist", touch.account_id)),
         (_, None) => Some(format!("lead {} does not exist", touch.lead_id)),
@@ -72,7 +106,7 @@ pub fn decide(
 pub async fn evaluate(
     store: &Store,
     workspace: &str,
-    settings: &WorkspaceSettings,
+    cx: Context<'_>,
     touch: &TouchBody,
     at: DateTime<Utc>,
 ) -> Result<gate::Decision, EvaluateError> {
@@ -91,5 +125,5 @@ pub async fn evaluate(
     if facts.lead.is_none() {
         return Err(FieldError::new("lead_id", format!("no lead `{}`", touch.lead_id)).into());
     }
-    Ok(decide(&touch.to_facts("dry-run"), &facts, settings, at).0)
+    Ok(decide(&touch.to_facts("dry-run"), &facts, cx, at).0)
 }

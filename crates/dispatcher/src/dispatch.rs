@@ -69,6 +69,8 @@ pub struct Dispatcher {
     pub node_id: String,
     /// Signs the one-click unsubscribe link of every email.
     pub unsubscribe: Signer,
+    /// The registries in force (listings, the national list's date).
+    pub registries: crate::registries::Registries,
 }
 
 /// When a window opens (08:00 local for every lead in a zone), every touch snoozed to it would
@@ -217,9 +219,15 @@ impl Dispatcher {
         }
         let settings = self.config.workspace(&touch.workspace);
         let facts = tx.load_facts(now).await?;
+        let registries = self.registries.snapshot();
+        let cx = crate::decide::Context {
+            settings: &settings,
+            registries: &registries,
+            sender: &gate::SenderAuth::NotRequired,
+            waivers: gate::Waivers::NONE,
+        };
         let started = Instant::now();
-        let (mut decision, missing) =
-            decide(&touch.request.to_facts(&touch.id), &facts, &settings, now);
+        let (mut decision, missing) = decide(&touch.request.to_facts(&touch.id), &facts, cx, now);
         self.metrics.gate_time(started.elapsed());
 
         let outcome = gate_outcome(

@@ -7,9 +7,10 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::app::AppState;
+use crate::config::OptOutScope;
 use crate::domain::{Content, DncBody, TouchBody};
 use crate::store::{DncRow, NewTouch, StoreError};
 use crate::touch::{BlockCause, Event, Outcome, ReviewCause, TimelineKind, TouchReason};
@@ -105,24 +106,51 @@ pub async fn process(
     );
 
     let store = &state.store;
-    let (intent_name, matched, dnc) = match &intent {
+    let intent_name = intent.as_str();
+    let matched = intent.matched().map(str::to_owned);
+    let dnc = match &intent {
         gate::Intent::OptOut(o) => {
+            // `opt_out_scope = "channel"`: a reply stops the channel it came on only.
+            let scope = match ws.opt_out_scope {
+                OptOutScope::All => o.scope,
+                OptOutScope::Channel => gate::ChannelScope::Only(channel),
+            };
             let wanted = WantedDnc {
                 contact: &contact,
-                scope: o.scope,
+                scope,
                 reason: gate::DncReason::OptOutReply,
                 source: format!("inbound_{channel}"),
                 added_by: "touchgate inbound".to_owned(),
             };
             let (row, created) = ensure_dnc(state, workspace, &wanted, now).await?;
             if created {
-                info!(workspace, dnc_id = %row.id, channel = %channel, scope = %o.scope, "opt-out reply: DNC entry added");
+                info!(workspace, dnc_id = %row.id, channel = %channel, scope = %scope, "opt-out reply: DNC entry added");
             }
-            ("opt_out", Some(o.matched.clone()), Some((row, created)))
+            Some((row, created))
         }
-        gate::Intent::OptIn { matched } => ("opt_in", Some(matched.clone()), None),
-        gate::Intent::Help { matched } => ("help", Some(matched.clone()), None),
-        gate::Intent::None => ("none", None, None),
+        gate::Intent::WrongNumber(_) => {
+            // Whoever consented at this number is not the person who answers it: every
+            // consent for the contact up to now is void, and the number is not contacted.
+            let wanted = WantedDnc {
+                contact: &contact,
+                scope: gate::ChannelScope::All,
+                reason: gate::DncReason::WrongNumber,
+                source: format!("inbound_{channel}"),
+                added_by: "touchgate inbound".to_owned(),
+            };
+            let (row, created) = ensure_dnc(state, workspace, &wanted, now).await?;
+            store
+                .void_consents(workspace, &contact, at, "wrong_number", now)
+                .await?;
+            if created {
+                info!(workspace, dnc_id = %row.id, channel = %channel, "wrong-number reply: DNC entry added, consents void");
+            }
+            Some((row, created))
+        }
+        gate::Intent::OptIn { .. }
+        | gate::Intent::Help { .. }
+        | gate::Intent::AutoReply { .. }
+        | gate::Intent::None => None,
     };
 
     let leads = store.leads_with_contact(workspace, &contact).await?;
@@ -140,7 +168,7 @@ pub async fn process(
             matched.as_deref(),
         )
         .await?;
-    info!(workspace, channel = %channel, intent = intent_name, leads = leads.len(), "inbound message");
+    debug!(workspace, channel = %channel, intent = intent_name, leads = leads.len(), "inbound message");
 
     let dnc_created = dnc.as_ref().is_some_and(|(_, c)| *c);
     if let Some((row, true)) = &dnc
@@ -303,6 +331,7 @@ pub async fn confirm_opt_out(
         campaign_id: None,
         step: None,
         action: None,
+        automated: None,
     };
     let touch_id = uuid::Uuid::now_v7().to_string();
     let new = NewTouch {
@@ -380,7 +409,7 @@ pub async fn confirm_opt_out(
                 )
                 .await?;
             state.metrics.event(Event::ProviderAccepted);
-            info!(workspace = ws, dnc_id = %job.dnc_id, touch_id = %touch.id, channel = %job.channel, "opt-out confirmation sent");
+            debug!(workspace = ws, dnc_id = %job.dnc_id, touch_id = %touch.id, channel = %job.channel, "opt-out confirmation sent");
             Ok(Confirmed::Sent { touch_id: touch.id })
         }
         Err(e) => {

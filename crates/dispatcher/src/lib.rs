@@ -14,6 +14,8 @@ pub mod inbound;
 pub mod logging;
 pub mod metrics;
 pub mod queue;
+pub mod registries;
+pub mod server;
 pub mod signing;
 pub mod store;
 pub mod touch;

@@ -5,6 +5,8 @@
 
 use std::io::Read;
 
+mod cli;
+
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use clap::{Parser, Subcommand};
@@ -46,6 +48,11 @@ enum Command {
     Touches {
         #[command(subcommand)]
         command: TouchesCommand,
+    },
+    /// Registries: national and state Do-Not-Call lists, litigators, reassigned numbers.
+    Registry {
+        #[command(subcommand)]
+        command: cli::registry::RegistryCommand,
     },
 }
 
@@ -149,16 +156,30 @@ async fn main() -> Result<()> {
             let mut value: serde_json::Value =
                 serde_json::from_str(&input).context("stdin is not JSON")?;
             let at = match value.as_object_mut().and_then(|o| o.remove("at")) {
-                Some(v) => serde_json::from_value(v).context("`at` is not an RFC 3339 instant")?,
+                Some(serde_json::Value::String(v)) => dispatcher::domain::time::parse_instant(&v)
+                    .map_err(anyhow::Error::msg)
+                    .context("`at`")?,
+                Some(_) => bail!("`at` is not an RFC 3339 instant"),
                 None => Utc::now(),
             };
-            let touch: TouchBody = serde_json::from_value(value).context("not a touch")?;
+            let touch: TouchBody = dispatcher::api::strict_json::from_value(&value)
+                .map_err(|e| anyhow::anyhow!("not a touch: {}", e.body().error.message))?;
             let ws = config.workspace(&workspace);
-            let decision =
-                dispatcher::decide::evaluate(&store, &workspace, &ws, &touch, at).await?;
+            let registries = dispatcher::registries::Registries::load(store.clone(), "cli")
+                .await
+                .context("loading the registries")?
+                .snapshot();
+            let cx = dispatcher::decide::Context {
+                settings: &ws,
+                registries: &registries,
+                sender: &gate::SenderAuth::NotRequired,
+                waivers: gate::Waivers::NONE,
+            };
+            let decision = dispatcher::decide::evaluate(&store, &workspace, cx, &touch, at).await?;
             println!("{}", serde_json::to_string_pretty(&decision)?);
         }
         Command::Dnc { command } => dnc(&config, command).await?,
+        Command::Registry { command } => cli::registry::run(&config, command).await?,
         Command::Touches {
             command:
                 TouchesCommand::List {

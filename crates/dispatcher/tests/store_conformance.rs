@@ -184,6 +184,7 @@ fn dispatcher_with(store: &Store, clock: &Clock, node: &str, config: Config) -> 
         metrics: Metrics::new(),
         node_id: node.to_owned(),
         unsubscribe: dispatcher::unsubscribe::Signer::new(b"test-key"),
+        registries: dispatcher::registries::Registries::empty(store.clone(), node),
     }
 }
 
@@ -482,17 +483,11 @@ async fn sending_touches_recover_to_needs_review(store: Store) {
         .map(|a| a.facts.clone())
         .expect("acc");
     let lead = facts.lead.as_ref().map(|l| l.facts.clone()).expect("lead");
-    let decision = gate::evaluate_send(
-        &tx.touch.request.to_facts(&id),
-        &gate::Facts {
-            policy: &gate::Policy::default(),
-            account: &account,
-            lead: &lead,
-            dnc: &facts.dnc,
-            recent_sends: &facts.sends,
-        },
-        noon(),
-    );
+    let policy = gate::Policy::default();
+    let sends = gate::SendLog::from_records(&facts.sends);
+    let mut gate_facts = gate::Facts::new(&policy, &account, &lead, &sends);
+    gate_facts.dnc = &facts.dnc;
+    let decision = gate::evaluate_send(&tx.touch.request.to_facts(&id), &gate_facts, noon());
     assert!(decision.allowed);
     tx.commit(
         noon(),

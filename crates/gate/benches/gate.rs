@@ -1,6 +1,12 @@
 //! `evaluate_send` with realistic facts: 20 DNC rows, 200 recent sends over 7 days for the
-//! account and the lead, a multi-zone number (+1 208 200 …: America/Boise and
-//! America/Los_Angeles), account limits on the channel, consent present.
+//! account and the lead (indexed once in a `SendLog`, as the dispatcher does per batch), a
+//! multi-zone number (+1 208 200 …: America/Boise and America/Los_Angeles) of a lead stored in
+//! Idaho, account limits on the channel, consent present.
+//!
+//! `allowed_v2_facts` adds what Contract v2 brings: registry listings of other numbers and a
+//! national list date under `require_registry`, blackouts elsewhere and a future one, a business
+//! relationship, consent voids of another contact, a cross-campaign recipient cap and a warm-up
+//! ramp. `send_log_from_200_records` is the cost of indexing the sends once.
 //!
 //! Run: `cargo bench -p gate --bench gate -- --warm-up-time 1 --measurement-time 3`.
 //! Throughput is reported in elements (evaluations) per second.
@@ -14,9 +20,10 @@ use std::hint::black_box;
 use chrono::{DateTime, Duration, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gate::{
-    Account, AccountStatus, Channel, ChannelLimits, ChannelScope, Consent, DncEntry, DncReason,
-    Email, Facts, Lead, LinkedInAction, LinkedInId, Phone, Policy, Purpose, SendRecord, Touch,
-    evaluate_send,
+    Account, AccountStatus, Blackout, BlackoutPurpose, Channel, ChannelLimits, ChannelScope,
+    Consent, ConsentVoid, DncEntry, DncReason, Email, Facts, Lead, LinkedInAction, LinkedInId,
+    Phone, Policy, Purpose, RecipientCaps, Registry, RegistryFacts, RegistryListing, Relationship,
+    RelationshipKind, SendLog, SendRecord, SenderAuth, Touch, Warmup, evaluate_send,
 };
 
 const ACCOUNT: &str = "sdr-1";
@@ -29,6 +36,11 @@ struct Fixture {
     lead: Lead,
     dnc: Vec<DncEntry>,
     sends: Vec<SendRecord>,
+    log: SendLog,
+    listings: Vec<RegistryListing>,
+    national_as_of: Option<chrono::NaiveDate>,
+    blackouts: Vec<Blackout>,
+    sender: SenderAuth,
     touch: Touch,
 }
 
@@ -39,8 +51,74 @@ impl Fixture {
             account: &self.account,
             lead: &self.lead,
             dnc: &self.dnc,
-            recent_sends: &self.sends,
+            sends: &self.log,
+            registry: RegistryFacts {
+                listings: &self.listings,
+                national_as_of: self.national_as_of,
+            },
+            blackouts: &self.blackouts,
+            sender: &self.sender,
         }
+    }
+
+    /// The same fixture with every Contract v2 fact that does not block it.
+    fn with_v2_facts(mut self, now: DateTime<Utc>) -> Fixture {
+        self.policy.require_registry = true;
+        self.policy.recipient_caps = RecipientCaps {
+            marketing_per_week: Some(100),
+        };
+        self.national_as_of = Some((now - Duration::days(10)).date_naive());
+        self.listings = (0..6)
+            .map(|i| RegistryListing {
+                registry: [
+                    Registry::National,
+                    Registry::State("ID"),
+                    Registry::Reassigned,
+                ]
+                .get(i % 3)
+                .copied()
+                .unwrap_or(Registry::National),
+                number: format!("+1208555{i:04}"),
+                listed_on: Some((now - Duration::days(400)).date_naive()),
+            })
+            .collect();
+        self.blackouts = ["US-LA", "+1504", "CA", "US"]
+            .iter()
+            .enumerate()
+            .map(|(i, region)| {
+                let starts = if *region == "US" {
+                    now + Duration::days(20)
+                } else {
+                    now - Duration::hours(1)
+                };
+                Blackout {
+                    id: format!("bo-{i}"),
+                    region: region.parse().expect("valid region"),
+                    starts_at: starts,
+                    ends_at: starts + Duration::days(2),
+                    channels: vec![ChannelScope::All],
+                    purpose: BlackoutPurpose::Marketing,
+                    reason: "state of emergency".into(),
+                }
+            })
+            .collect();
+        self.lead.relationships = vec![Relationship {
+            kind: RelationshipKind::Purchase,
+            at: now - Duration::days(30),
+        }];
+        self.lead.consent_voids = vec![ConsentVoid {
+            contact: "old@example.com".into(),
+            at: now - Duration::days(90),
+        }];
+        if let Some(l) = self.account.limits.get_mut(&Channel::Sms) {
+            l.warmup = Some(Warmup {
+                start_per_day: 50,
+                increase_per_day: 50,
+            });
+        }
+        self.log
+            .note_first_send(ACCOUNT, Channel::Sms, now - Duration::days(60));
+        self
     }
 }
 
@@ -78,6 +156,8 @@ fn fixture(now: DateTime<Utc>, with_expired_match: bool) -> Fixture {
             .collect(),
         number_reassigned_at: None,
         last_inbound_whatsapp_at: Some(now - Duration::days(3)),
+        relationships: Vec::new(),
+        consent_voids: Vec::new(),
     };
     let account = Account {
         id: ACCOUNT.into(),
@@ -89,6 +169,7 @@ fn fixture(now: DateTime<Utc>, with_expired_match: bool) -> Fixture {
                 hourly: Some(100),
                 daily: Some(1_000),
                 weekly_invites: None,
+                warmup: None,
             },
         )]),
         ..Account::default()
@@ -126,7 +207,7 @@ fn fixture(now: DateTime<Utc>, with_expired_match: bool) -> Fixture {
     // 200 sends over the trailing 7 days: the account's sms to many leads, plus the lead's own
     // touches on every channel from this and other accounts. The latest is 5 minutes ago.
     let channels = Channel::ALL;
-    let sends = (0..200i64)
+    let sends: Vec<SendRecord> = (0..200i64)
         .map(|i| {
             let at = now - Duration::minutes(5) - Duration::seconds(i * 3_000);
             let to_lead = i % 5 == 0;
@@ -142,6 +223,11 @@ fn fixture(now: DateTime<Utc>, with_expired_match: bool) -> Fixture {
                 } else {
                     format!("lead-{}", 200 + i)
                 },
+                recipient: Some(if to_lead {
+                    PHONE.into()
+                } else {
+                    format!("+1208555{:04}", 2000 + i)
+                }),
                 channel: if to_lead {
                     channels
                         .get(usize::try_from(i / 5).unwrap_or(0) % channels.len())
@@ -165,13 +251,20 @@ fn fixture(now: DateTime<Utc>, with_expired_match: bool) -> Fixture {
         template: None,
         body: Some("Hi Ana, quick question about your fleet".into()),
         action: LinkedInAction::Message,
+        automated: false,
     };
+    let log = SendLog::from_records(&sends);
     Fixture {
         policy: Policy::default(),
         account,
         lead,
         dnc,
         sends,
+        log,
+        listings: Vec::new(),
+        national_as_of: None,
+        blackouts: Vec::new(),
+        sender: SenderAuth::NotRequired,
         touch,
     }
 }
@@ -186,6 +279,11 @@ fn bench(c: &mut Criterion) {
         ("allowed", fixture(day, false), day),
         ("allowed_expired_dnc_match", fixture(day, true), day),
         ("blocked_quiet_hours", fixture(night, false), night),
+        (
+            "allowed_v2_facts",
+            fixture(day, false).with_v2_facts(day),
+            day,
+        ),
     ];
     for (name, fx, at) in &cases {
         let d = evaluate_send(&fx.touch, &fx.facts(), *at);
@@ -205,6 +303,10 @@ fn bench(c: &mut Criterion) {
             b.iter(|| evaluate_send(black_box(&fx.touch), black_box(&facts), black_box(*at)));
         });
     }
+    let fx = fixture(day, false);
+    group.bench_function("send_log_from_200_records", |b| {
+        b.iter(|| SendLog::from_records(black_box(&fx.sends)));
+    });
     group.finish();
 }
 

@@ -1,11 +1,12 @@
-//! `detect_opt_out` on a 160-character SMS that is not an opt-out, on `STOP`, and on a quoted
-//! email reply of about 1.5 KB.
+//! `detect_opt_out` on a 160-character SMS that is not an opt-out, on `STOP`, on a misspelt
+//! request, and on a quoted email reply of about 1.5 KB; `out_of_office_return` on an
+//! out-of-office reply.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use gate::Channel;
-use gate::opt_out::{InboundMessage, detect_opt_out};
+use gate::opt_out::{InboundMessage, detect_opt_out, out_of_office_return};
 
 /// 160 characters, an ordinary reply that mentions "stop" and "end" in passing.
 const SMS_160: &str = "Hi Sam, thanks for the note. We can't stop by Tuesday, but end of week works. \
@@ -71,6 +72,12 @@ fn bench(c: &mut Criterion) {
             ("In-Reply-To", "<xyz@acme.example>"),
         ],
     };
+    let typo = InboundMessage::text("Pls unsuscribe me, I never signed up for this!!");
+    let ooo = "Thank you for your email. I am out of the office with limited access to email \
+and will be back on Monday, 14 December. For urgent matters please contact Bob.";
+    let received = chrono::DateTime::from_timestamp(1_795_510_800, 0).unwrap_or_default();
+    assert!(detect_opt_out(Channel::Sms, &typo).is_some());
+    assert!(out_of_office_return(ooo, received, chrono_tz::Europe::Paris).is_some());
     assert!(detect_opt_out(Channel::Sms, &sms).is_none());
     assert!(detect_opt_out(Channel::Sms, &stop).is_some());
     assert!(detect_opt_out(Channel::Email, &email).is_none());
@@ -85,7 +92,19 @@ fn bench(c: &mut Criterion) {
     g.bench_function("email_quoted_reply_1_5kb", |b| {
         b.iter(|| detect_opt_out(black_box(Channel::Email), black_box(&email)))
     });
+    g.bench_function("sms_misspelt_request", |b| {
+        b.iter(|| detect_opt_out(black_box(Channel::Sms), black_box(&typo)))
+    });
     g.finish();
+    c.bench_function("out_of_office_return", |b| {
+        b.iter(|| {
+            out_of_office_return(
+                black_box(ooo),
+                black_box(received),
+                chrono_tz::Europe::Paris,
+            )
+        })
+    });
 }
 
 criterion_group!(benches, bench);

@@ -2,16 +2,24 @@
 //! Every value here is already parsed (phones are E.164, channels are `Channel`, …).
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
+use crate::blackout::Blackout;
 use crate::channel::{Channel, ChannelScope};
 use crate::contact::{Email, LinkedInId, Phone};
 use crate::error::ParseError;
+use crate::registry::RegistryFacts;
+use crate::sends::SendLog;
+
+pub use crate::templates::{
+    ContentTemplate, DltRegistration, DltTemplate, TemplateStatus, WhatsappCategory,
+    WhatsappTemplate,
+};
+pub use crate::windows::{BUILT_IN_TELEPHONE_WINDOW, QuietHours, TimeOfDay, Window};
 
 /// Why a touch is sent: marketing touches on telephone channels are "telephone solicitations"
 /// and need consent and the jurisdiction rule packs; transactional ones follow only the
@@ -56,6 +64,9 @@ pub struct Touch {
     pub template: Option<TemplateRef>,
     pub body: Option<String>,
     pub action: LinkedInAction,
+    /// Placed by an autodialer or with a prerecorded or artificial voice (or a text sent by
+    /// an autodialer): the automated-contact rule packs apply too.
+    pub automated: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -80,171 +91,27 @@ pub struct ChannelLimits {
     /// LinkedIn invitations in the trailing 7 days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weekly_invites: Option<u32>,
+    /// A ramp for a new sender: the daily cap grows from the account's first send on the
+    /// channel (applied together with `daily`; the lower one binds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<Warmup>,
 }
 
-/// A time of day as minutes after local midnight, 0..=1440 (`24:00` ends a day).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TimeOfDay(u16);
-
-impl TimeOfDay {
-    pub const MIDNIGHT: TimeOfDay = TimeOfDay(0);
-    pub const END_OF_DAY: TimeOfDay = TimeOfDay(1440);
-
-    pub const fn hm(hour: u16, minute: u16) -> TimeOfDay {
-        TimeOfDay(hour * 60 + minute)
-    }
-
-    pub fn minutes(self) -> u32 {
-        u32::from(self.0)
-    }
-}
-
-impl fmt::Display for TimeOfDay {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)
-    }
-}
-
-impl FromStr for TimeOfDay {
-    type Err = ParseError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || ParseError::InvalidTimeOfDay(s.to_owned());
-        let (h, m) = s.split_once(':').ok_or_else(bad)?;
-        if h.len() != 2 || m.len() != 2 {
-            return Err(bad());
-        }
-        let h: u16 = h.parse().map_err(|_| bad())?;
-        let m: u16 = m.parse().map_err(|_| bad())?;
-        if m >= 60 || h > 24 || (h == 24 && m != 0) {
-            return Err(bad());
-        }
-        Ok(TimeOfDay::hm(h, m))
-    }
-}
-
-impl Serialize for TimeOfDay {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for TimeOfDay {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-/// An allowed window in the recipient's local time, `[start, end)`. `start > end` wraps past
-/// midnight (22:00–06:00); `start == end` is rejected at parse time by the API layer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Warm-up: `start_per_day` sends in the first 24 hours after the account's first send on
+/// the channel, `increase_per_day` more in each following 24 hours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Window {
-    pub start: TimeOfDay,
-    pub end: TimeOfDay,
+pub struct Warmup {
+    pub start_per_day: u32,
+    pub increase_per_day: u32,
 }
 
-impl Window {
-    pub const fn new(start: TimeOfDay, end: TimeOfDay) -> Window {
-        Window { start, end }
+impl Warmup {
+    /// The cap on day `day` (0 = the first 24 hours).
+    pub fn cap_on_day(self, day: u32) -> u32 {
+        self.start_per_day
+            .saturating_add(self.increase_per_day.saturating_mul(day))
     }
-}
-
-impl fmt::Display for Window {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.start, self.end)
-    }
-}
-
-/// The account's quiet-hours setting, as in the contract: absent means the built-in
-/// defaults (08:00–21:00 on call, sms and whatsapp; none on email and linkedin); a `default`
-/// key sets unlisted channels (`null`: none); a channel key sets that channel (`null`: none).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct QuietHours {
-    /// `None`: key absent (built-in defaults); `Some(None)`: no window; `Some(Some(w))`: `w`.
-    pub default: Option<Option<Window>>,
-    pub channels: BTreeMap<Channel, Option<Window>>,
-}
-
-/// 47 CFR 64.1200(c)(1): no telephone solicitation before 8 a.m. or after 9 p.m. local time.
-pub const BUILT_IN_TELEPHONE_WINDOW: Window =
-    Window::new(TimeOfDay::hm(8, 0), TimeOfDay::hm(21, 0));
-
-impl QuietHours {
-    /// The account's allowed window for `channel`, or `None` when the channel has none.
-    pub fn window_for(&self, channel: Channel) -> Option<Window> {
-        if let Some(w) = self.channels.get(&channel) {
-            return *w;
-        }
-        match self.default {
-            Some(w) => w,
-            None if channel.is_telephone() => Some(BUILT_IN_TELEPHONE_WINDOW),
-            None => None,
-        }
-    }
-}
-
-/// Review status of a content or WhatsApp template.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TemplateStatus {
-    Approved,
-    Pending,
-    Rejected,
-    Paused,
-    Disabled,
-}
-
-impl TemplateStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TemplateStatus::Approved => "approved",
-            TemplateStatus::Pending => "pending",
-            TemplateStatus::Rejected => "rejected",
-            TemplateStatus::Paused => "paused",
-            TemplateStatus::Disabled => "disabled",
-        }
-    }
-}
-
-/// A content template under review (`templates` in the account).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContentTemplate {
-    pub id: String,
-    #[serde(default)]
-    pub channel: Option<Channel>,
-    pub status: TemplateStatus,
-}
-
-/// A WhatsApp message template as Meta reports it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WhatsappTemplate {
-    pub name: String,
-    pub language: String,
-    pub status: TemplateStatus,
-}
-
-/// India DLT registration (TRAI TCCCPR 2018): principal entity, headers, content templates.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DltRegistration {
-    pub entity_id: String,
-    #[serde(default)]
-    pub headers: Vec<String>,
-    #[serde(default)]
-    pub templates: Vec<DltTemplate>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DltTemplate {
-    pub id: String,
-    pub header: String,
-    /// The registered body; `{#var#}` stands for one variable.
-    pub body: String,
 }
 
 /// The sending account's settings.
@@ -258,6 +125,17 @@ pub struct Account {
     pub dlt: Option<DltRegistration>,
     pub whatsapp_templates: Vec<WhatsappTemplate>,
     pub templates: Vec<ContentTemplate>,
+    /// Channels paused by sender health (bounce or complaint rates), apart from the
+    /// operator's `paused_channels`; lifted by an operator.
+    pub health_pauses: BTreeMap<Channel, HealthPause>,
+}
+
+/// Why and since when sender health paused a channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HealthPause {
+    pub since: DateTime<Utc>,
+    /// E.g. "complaint rate 0.50% over the last 500 sends exceeds 0.30%".
+    pub why: String,
 }
 
 /// A recorded consent to be contacted on one channel for one purpose.
@@ -273,6 +151,42 @@ pub struct Consent {
     pub source: Option<String>,
 }
 
+/// An established business relationship (47 CFR 64.1200(f)(5)): it lifts national and state
+/// registry listings for 18 months after a purchase and 3 months after an inquiry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Relationship {
+    pub kind: RelationshipKind,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationshipKind {
+    Purchase,
+    Inquiry,
+}
+
+impl RelationshipKind {
+    /// How long after `at` the relationship lifts a registry listing.
+    pub fn months(self) -> u32 {
+        match self {
+            RelationshipKind::Purchase => 18,
+            RelationshipKind::Inquiry => 3,
+        }
+    }
+}
+
+/// A stored revocation instant for one contact (a wrong-number reply, a reassigned number):
+/// every consent for the channels reaching `contact` granted before `at` is void, whenever it
+/// was recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsentVoid {
+    /// Canonical contact (E.164 phone, lower-cased email).
+    pub contact: String,
+    pub at: DateTime<Utc>,
+}
+
 /// The person being contacted.
 #[derive(Clone, Debug, Default)]
 pub struct Lead {
@@ -281,16 +195,23 @@ pub struct Lead {
     pub email: Option<Email>,
     pub linkedin: Option<LinkedInId>,
     pub whatsapp: Option<Phone>,
+    /// The stored zone: one candidate zone among the others (state, number prefixes); it never
+    /// hides the number's own zone.
     pub timezone: Option<Tz>,
-    /// ISO 3166 alpha-2, upper case.
+    /// ISO 3166 alpha-2, upper case (a US territory also counts as `US`).
     pub country: Option<String>,
-    /// US state / Canadian province, two letters or full name.
+    /// US state, DC, US territory or Canadian province, two letters or full name: its zones are
+    /// candidate zones and its rules and lists apply.
     pub state: Option<String>,
     pub consents: Vec<Consent>,
     /// When the phone number was (last) reassigned to a new subscriber: consent granted
-    /// before this instant was given by somebody else and is void.
+    /// before this instant was given by somebody else and is void (the same mechanism as
+    /// `consent_voids`, kept for every channel's consents).
     pub number_reassigned_at: Option<DateTime<Utc>>,
     pub last_inbound_whatsapp_at: Option<DateTime<Utc>>,
+    pub relationships: Vec<Relationship>,
+    /// Revocation instants per contact (see [`ConsentVoid`]).
+    pub consent_voids: Vec<ConsentVoid>,
 }
 
 impl Lead {
@@ -304,6 +225,27 @@ impl Lead {
         ]
         .into_iter()
         .flatten()
+    }
+
+    /// The number a touch on `channel` rings: the phone for sms and call, the WhatsApp number
+    /// (else the phone) for WhatsApp, none for email and LinkedIn.
+    pub fn phone_for(&self, channel: Channel) -> Option<&Phone> {
+        match channel {
+            Channel::Sms | Channel::Call => self.phone.as_ref(),
+            Channel::Whatsapp => self.whatsapp.as_ref().or(self.phone.as_ref()),
+            Channel::Email | Channel::Linkedin => None,
+        }
+    }
+
+    /// The canonical contact a touch on `channel` goes to (what a permit names).
+    pub fn contact_for(&self, channel: Channel) -> Option<&str> {
+        match channel {
+            Channel::Email => self.email.as_ref().map(Email::as_str),
+            Channel::Linkedin => self.linkedin.as_ref().map(LinkedInId::as_str),
+            Channel::Sms | Channel::Call | Channel::Whatsapp => {
+                self.phone_for(channel).map(Phone::as_str)
+            }
+        }
     }
 }
 
@@ -319,10 +261,16 @@ pub enum DncReason {
     LitigationHold,
     OptOutReply,
     ProviderUnsubscribed,
+    /// The person answering said the number is not the lead's.
+    WrongNumber,
+    /// A permanent delivery failure (RFC 3464 5.x.x) for the email address.
+    HardBounce,
+    /// A spam complaint (RFC 5965 ARF feedback report).
+    Complaint,
 }
 
 impl DncReason {
-    pub const ALL: [DncReason; 7] = [
+    pub const ALL: [DncReason; 10] = [
         DncReason::CustomerRequest,
         DncReason::NationalDnc,
         DncReason::StateDnc,
@@ -330,6 +278,9 @@ impl DncReason {
         DncReason::LitigationHold,
         DncReason::OptOutReply,
         DncReason::ProviderUnsubscribed,
+        DncReason::WrongNumber,
+        DncReason::HardBounce,
+        DncReason::Complaint,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -341,11 +292,15 @@ impl DncReason {
             DncReason::LitigationHold => "litigation_hold",
             DncReason::OptOutReply => "opt_out_reply",
             DncReason::ProviderUnsubscribed => "provider_unsubscribed",
+            DncReason::WrongNumber => "wrong_number",
+            DncReason::HardBounce => "hard_bounce",
+            DncReason::Complaint => "complaint",
         }
     }
 
     /// Registry listings (national or state) yield to the recipient's own prior express
-    /// consent (47 CFR 64.1200(c)(2)(ii)); a person's own request never does.
+    /// consent (47 CFR 64.1200(c)(2)(ii)) or an established business relationship; the
+    /// company's own rows (every other reason) never do.
     pub fn lifted_by_consent(self) -> bool {
         matches!(self, DncReason::NationalDnc | DncReason::StateDnc)
     }
@@ -383,6 +338,9 @@ pub struct SendRecord {
     pub at: DateTime<Utc>,
     pub account_id: String,
     pub lead_id: String,
+    /// The canonical contact it went to (E.164 for telephone channels): per-number caps
+    /// count every send to a number, whichever lead or account it went through.
+    pub recipient: Option<String>,
     pub channel: Channel,
     pub purpose: Purpose,
     pub action: LinkedInAction,
@@ -395,6 +353,14 @@ pub struct Policy {
     pub require_consent: bool,
     /// Zone used when nothing about the lead locates it.
     pub default_timezone: Tz,
+    /// Marketing calls, texts and WhatsApp to US numbers need a national registry no older
+    /// than 31 days (47 CFR 64.1200(c)(2)(i)(D)); default false.
+    pub require_registry: bool,
+    /// Countries (ISO 3166-1) where WhatsApp marketing templates are not delivered; default
+    /// `["US"]` (Meta's policy since 2025-04-01). US territories count as `US`.
+    pub whatsapp_marketing_blocked_countries: Vec<String>,
+    /// Cross-campaign caps per recipient (business rules, waivable).
+    pub recipient_caps: RecipientCaps,
 }
 
 impl Default for Policy {
@@ -402,18 +368,80 @@ impl Default for Policy {
         Policy {
             require_consent: true,
             default_timezone: chrono_tz::America::New_York,
+            require_registry: false,
+            whatsapp_marketing_blocked_countries: vec!["US".to_owned()],
+            recipient_caps: RecipientCaps::default(),
         }
     }
 }
 
+/// `[workspace_defaults] recipient_caps`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecipientCaps {
+    /// Marketing touches to one lead in the trailing 7 days, any channel, any account (for
+    /// telephone channels also to its number, whichever lead it belongs to).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marketing_per_week: Option<u32>,
+}
+
+/// The sender-authentication verdict for an email touch, computed by the dispatcher (DMARC
+/// record of the From domain, DKIM selector against the configured key).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum SenderAuth {
+    /// `require_dmarc` is off, or the touch is not an email.
+    #[default]
+    NotRequired,
+    Authenticated,
+    /// A permanent verdict: no DMARC record, or the selector does not match the key.
+    Unauthenticated {
+        detail: String,
+    },
+    /// DNS failed or timed out: not a verdict; the touch is re-decided in 5 minutes.
+    LookupFailed {
+        detail: String,
+    },
+}
+
+/// The verdict used when the dispatcher has none: no authentication required.
+pub static NO_SENDER_CHECK: SenderAuth = SenderAuth::NotRequired;
+
 /// Everything `evaluate_send` needs besides the touch and `now`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Facts<'a> {
     pub policy: &'a Policy,
     pub account: &'a Account,
     pub lead: &'a Lead,
     /// DNC rows that may concern the lead (the gate re-checks that each one does).
     pub dnc: &'a [DncEntry],
-    /// Recent sends of this account and to this lead (at least the trailing 7 days).
-    pub recent_sends: &'a [SendRecord],
+    /// Sends of the account and to the lead and its numbers (at least the trailing 7 days).
+    pub sends: &'a SendLog,
+    /// Registry listings of the lead's numbers and the national list's date.
+    pub registry: RegistryFacts<'a>,
+    /// Blackouts of the workspace (the gate picks those that cover the recipient).
+    pub blackouts: &'a [Blackout],
+    /// Sender authentication, for email touches.
+    pub sender: &'a SenderAuth,
+}
+
+impl<'a> Facts<'a> {
+    /// Facts with no DNC rows, no listings (and no national list date), no blackouts and no
+    /// sender check; set the public fields for the rest.
+    pub fn new(
+        policy: &'a Policy,
+        account: &'a Account,
+        lead: &'a Lead,
+        sends: &'a SendLog,
+    ) -> Facts<'a> {
+        Facts {
+            policy,
+            account,
+            lead,
+            dnc: &[],
+            sends,
+            registry: RegistryFacts::default(),
+            blackouts: &[],
+            sender: &NO_SENDER_CHECK,
+        }
+    }
 }

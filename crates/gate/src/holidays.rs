@@ -46,6 +46,40 @@ pub enum HolidayCalendar {
     /// clerks. Leaves out the local days of R.S. 1:55 (Inauguration Day in Baton Rouge,
     /// Saturdays in some parishes) and holidays the Governor proclaims (e.g. July 3, 2023).
     Louisiana,
+    /// Utah's legal holidays, Utah Code § 63G-1-301 (as in force from 2025-05-07, and the
+    /// 2026-05-06 version that adds Good Friday): New Year's Day, Independence Day, Pioneer Day
+    /// (July 24), Veterans Day and Christmas, each observed on the preceding Friday when on a
+    /// Saturday and the following Monday when on a Sunday; Dr. Martin Luther King, Jr. Day
+    /// (third Monday in January); Washington and Lincoln Day / Presidents' Day (third Monday in
+    /// February); Memorial Day (last Monday in May); Labor Day; Columbus Day (second Monday in
+    /// October); Thanksgiving (fourth Thursday in November); Easter Sunday; Juneteenth National
+    /// Freedom Day (June 19, from 2022), observed on the preceding Monday when it falls
+    /// Tuesday–Friday and on the following Monday when it falls on a weekend; Good Friday (from
+    /// 2027: the 2026 version adds it "subject to Subsection (6)", a condition not read, so the
+    /// gate counts it); and every Sunday (the Utah rule closes Sundays by itself).
+    ///
+    /// Leaves out days the President or the Governor proclaims.
+    Utah,
+    /// The legal holidays of Pennsylvania's telemarketing holiday ban, 73 P.S. § 2245(a)(10)
+    /// (Act 73 of 2019): New Year's Day, Martin Luther King, Jr. Day (third Monday in January),
+    /// Presidents' Day (third Monday in February), Good Friday, Memorial Day (last Monday in
+    /// May), Flag Day (June 14), Independence Day, Labor Day, Columbus Day (second Monday in
+    /// October), Election Day (the Tuesday after the first Monday in November: Pennsylvania
+    /// votes every November), Veterans Day (November 11), Thanksgiving (fourth Thursday in
+    /// November), Christmas Day. A fixed-date holiday on a Sunday also counts on the following
+    /// Monday (Pennsylvania's general rule for legal holidays, assumed here: fail safe).
+    Pennsylvania,
+    /// Rhode Island's § 5-61-3.6 closes "a state or federal holiday": the state holidays of
+    /// R.I. Gen. Laws § 25-1-1 — New Year's Day, Independence Day, Veterans' Day and Christmas
+    /// (a Saturday or Sunday date observed the following Monday), Dr. Martin Luther King, Jr.'s
+    /// Birthday (third Monday in January), Washington's Birthday (third Monday in February),
+    /// Rhode Island Independence Day (May 4; on a Sunday, the Monday after), Memorial Day (last
+    /// Monday in May), Victory Day (second Monday in August), Labor Day, Columbus Day (second
+    /// Monday in October), election day (the Tuesday after the first Monday in November in
+    /// even years, when state officers are elected) and Thanksgiving (a day of thanksgiving the
+    /// President appoints) — and the federal holidays of 5 U.S.C. 6103 with their federal
+    /// observance (Juneteenth included; a Saturday holiday observed on Friday).
+    RhodeIsland,
 }
 
 impl HolidayCalendar {
@@ -54,6 +88,9 @@ impl HolidayCalendar {
             HolidayCalendar::UsFederal => "US federal holidays",
             HolidayCalendar::Alabama => "Alabama state holidays",
             HolidayCalendar::Louisiana => "Louisiana legal holidays",
+            HolidayCalendar::Utah => "Utah legal holidays",
+            HolidayCalendar::Pennsylvania => "Pennsylvania legal holidays",
+            HolidayCalendar::RhodeIsland => "Rhode Island state and federal holidays",
         }
     }
 
@@ -63,6 +100,9 @@ impl HolidayCalendar {
             HolidayCalendar::UsFederal => us_federal(date),
             HolidayCalendar::Alabama => alabama(date),
             HolidayCalendar::Louisiana => louisiana(date),
+            HolidayCalendar::Utah => utah(date),
+            HolidayCalendar::Pennsylvania => pennsylvania(date),
+            HolidayCalendar::RhodeIsland => rhode_island(date),
         }
     }
 }
@@ -104,40 +144,69 @@ pub fn easter_sunday(year: i32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, u32::try_from(month).ok()?, u32::try_from(day).ok()?)
 }
 
-/// Federal observance: a holiday on Saturday is observed Friday, on Sunday, Monday.
-fn observed(d: NaiveDate) -> NaiveDate {
-    match d.weekday() {
-        Weekday::Sat => d.pred_opt().unwrap_or(d),
-        Weekday::Sun => d.succ_opt().unwrap_or(d),
-        _ => d,
-    }
+/// How a jurisdiction moves a fixed-date holiday that falls on a weekend. The calendar date
+/// itself always counts too (fail safe).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shift {
+    /// Not moved.
+    None,
+    /// Federal: Saturday → Friday, Sunday → Monday.
+    Federal,
+    /// Sunday → Monday only.
+    SundayToMonday,
+    /// Saturday or Sunday → the following Monday.
+    WeekendToMonday,
 }
 
-/// Whether `date` is one of the fixed `(month, day)` holidays, or (with `shift`) the weekday
-/// one of them is observed on. Looks at the neighbouring years too, so a Saturday New Year's
-/// Day is found on December 31 of the year before.
-fn fixed_hit(date: NaiveDate, fixed: &[(u32, u32)], shift: bool) -> bool {
+fn observed(d: NaiveDate, shift: Shift) -> NaiveDate {
+    let moved = match (shift, d.weekday()) {
+        (Shift::Federal, Weekday::Sat) => d.pred_opt(),
+        (Shift::Federal | Shift::SundayToMonday | Shift::WeekendToMonday, Weekday::Sun) => {
+            d.succ_opt()
+        }
+        (Shift::WeekendToMonday, Weekday::Sat) => d.checked_add_signed(Duration::days(2)),
+        _ => Some(d),
+    };
+    moved.unwrap_or(d)
+}
+
+/// Whether `date` is one of the fixed `(month, day)` holidays, or the day one of them is
+/// observed on. Looks at the neighbouring years too, so a Saturday New Year's Day is found on
+/// December 31 of the year before.
+fn fixed_hit(date: NaiveDate, fixed: &[(u32, u32)], shift: Shift) -> bool {
     let y = date.year();
     [y - 1, y, y + 1].into_iter().any(|year| {
         fixed.iter().any(|&(m, d)| {
             NaiveDate::from_ymd_opt(year, m, d)
-                .is_some_and(|h| h == date || (shift && observed(h) == date))
+                .is_some_and(|h| h == date || observed(h, shift) == date)
         })
     })
 }
 
-fn us_federal(date: NaiveDate) -> bool {
-    let y = date.year();
-    let fixed = [(1, 1), (6, 19), (7, 4), (11, 11), (12, 25)];
-    let floating = [
+/// The Tuesday after the first Monday in November.
+fn election_day(year: i32) -> Option<NaiveDate> {
+    nth_weekday(year, 11, Weekday::Mon, 1).and_then(|d| d.succ_opt())
+}
+
+/// The federal holidays of 5 U.S.C. 6103 that fall on a fixed weekday.
+fn federal_floating(y: i32) -> [Option<NaiveDate>; 6] {
+    [
         nth_weekday(y, 1, Weekday::Mon, 3), // Birthday of Martin Luther King, Jr.
         nth_weekday(y, 2, Weekday::Mon, 3), // Washington's Birthday
         nth_weekday(y, 5, Weekday::Mon, 0), // Memorial Day
         nth_weekday(y, 9, Weekday::Mon, 1), // Labor Day
         nth_weekday(y, 10, Weekday::Mon, 2), // Columbus Day
         nth_weekday(y, 11, Weekday::Thu, 4), // Thanksgiving Day
-    ];
-    fixed_hit(date, &fixed, true) || floating.iter().flatten().any(|h| *h == date)
+    ]
+}
+
+fn us_federal(date: NaiveDate) -> bool {
+    let fixed = [(1, 1), (6, 19), (7, 4), (11, 11), (12, 25)];
+    fixed_hit(date, &fixed, Shift::Federal)
+        || federal_floating(date.year())
+            .iter()
+            .flatten()
+            .any(|h| *h == date)
 }
 
 fn alabama(date: NaiveDate) -> bool {
@@ -154,7 +223,7 @@ fn alabama(date: NaiveDate) -> bool {
         nth_weekday(y, 10, Weekday::Mon, 2), // Columbus / Fraternal / American Indian Heritage
         nth_weekday(y, 11, Weekday::Thu, 4), // Thanksgiving (as designated by the Governor)
     ];
-    fixed_hit(date, &fixed, true) || floating.iter().flatten().any(|h| *h == date)
+    fixed_hit(date, &fixed, Shift::Federal) || floating.iter().flatten().any(|h| *h == date)
 }
 
 fn louisiana(date: NaiveDate) -> bool {
@@ -175,176 +244,70 @@ fn louisiana(date: NaiveDate) -> bool {
         nth_weekday(y, 10, Weekday::Mon, 2), // Christopher Columbus Day
         nth_weekday(y, 11, Weekday::Thu, 4), // Thanksgiving Day
     ];
-    fixed_hit(date, &shifted, true)
-        || fixed_hit(date, &unshifted, false)
+    fixed_hit(date, &shifted, Shift::Federal)
+        || fixed_hit(date, &unshifted, Shift::None)
         || floating.iter().flatten().any(|h| *h == date)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+fn utah(date: NaiveDate) -> bool {
+    let y = date.year();
+    // New Year's Day, Independence Day, Pioneer Day, Veterans Day, Christmas.
+    let fixed = [(1, 1), (7, 4), (7, 24), (11, 11), (12, 25)];
+    let easter = easter_sunday(y);
+    let good_friday = easter
+        .filter(|_| y >= 2027)
+        .and_then(|e| e.checked_sub_signed(Duration::days(2)));
+    date.weekday() == Weekday::Sun
+        || fixed_hit(date, &fixed, Shift::Federal)
+        || federal_floating(y).iter().flatten().any(|h| *h == date)
+        || [easter, good_friday].iter().flatten().any(|h| *h == date)
+        || utah_juneteenth(date)
+}
 
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
-    }
+/// June 19 (from 2022) and the Monday Utah observes it on: the preceding Monday when it
+/// falls Tuesday–Friday, the following Monday on a weekend.
+fn utah_juneteenth(date: NaiveDate) -> bool {
+    let y = date.year();
+    let Some(june19) = NaiveDate::from_ymd_opt(y, 6, 19).filter(|_| y >= 2022) else {
+        return false;
+    };
+    let observed = match june19.weekday() {
+        Weekday::Sat => june19.checked_add_signed(Duration::days(2)),
+        Weekday::Sun => june19.succ_opt(),
+        wd => june19.checked_sub_signed(Duration::days(i64::from(wd.num_days_from_monday()))),
+    };
+    date == june19 || observed == Some(date)
+}
 
-    /// Every date of `year` that `cal` marks as a holiday.
-    fn holidays_of(cal: HolidayCalendar, year: i32) -> Vec<NaiveDate> {
-        let mut out = Vec::new();
-        let mut day = d(year, 1, 1);
-        while day.year() == year {
-            if cal.is_holiday(day) {
-                out.push(day);
-            }
-            day = day.succ_opt().unwrap_or(d(year + 1, 1, 1));
-        }
-        out
-    }
+fn pennsylvania(date: NaiveDate) -> bool {
+    let y = date.year();
+    // New Year's Day, Flag Day, Independence Day, Veterans Day, Christmas.
+    let fixed = [(1, 1), (6, 14), (7, 4), (11, 11), (12, 25)];
+    let floating = [
+        nth_weekday(y, 1, Weekday::Mon, 3), // Martin Luther King, Jr. Day
+        nth_weekday(y, 2, Weekday::Mon, 3), // Presidents' Day
+        easter_sunday(y).and_then(|e| e.checked_sub_signed(Duration::days(2))), // Good Friday
+        nth_weekday(y, 5, Weekday::Mon, 0), // Memorial Day
+        nth_weekday(y, 9, Weekday::Mon, 1), // Labor Day
+        nth_weekday(y, 10, Weekday::Mon, 2), // Columbus Day
+        election_day(y),                    // Election Day
+        nth_weekday(y, 11, Weekday::Thu, 4), // Thanksgiving Day
+    ];
+    fixed_hit(date, &fixed, Shift::SundayToMonday) || floating.iter().flatten().any(|h| *h == date)
+}
 
-    #[test]
-    fn us_federal_2026() {
-        let cal = HolidayCalendar::UsFederal;
-        for h in [
-            d(2026, 1, 1),
-            d(2026, 1, 19),
-            d(2026, 2, 16),
-            d(2026, 5, 25),
-            d(2026, 6, 19),
-            d(2026, 7, 3), // July 4 is a Saturday: observed Friday
-            d(2026, 7, 4),
-            d(2026, 9, 7),
-            d(2026, 10, 12),
-            d(2026, 11, 11),
-            d(2026, 11, 26),
-            d(2026, 12, 25),
-        ] {
-            assert!(cal.is_holiday(h), "{h}");
-        }
-        assert!(!cal.is_holiday(d(2026, 11, 25)));
-        // 2028-01-01 is a Saturday: observed Friday 2027-12-31.
-        assert!(cal.is_holiday(d(2027, 12, 31)));
-    }
-
-    #[test]
-    fn easter_dates() {
-        for (y, m, day) in [
-            (2024, 3, 31),
-            (2025, 4, 20),
-            (2026, 4, 5),
-            (2027, 3, 28),
-            (2028, 4, 16),
-            (2038, 4, 25),
-            (2285, 3, 22),
-        ] {
-            assert_eq!(easter_sunday(y), Some(d(y, m, day)), "{y}");
-        }
-    }
-
-    #[test]
-    fn alabama_2026_exact() {
-        let expected = vec![
-            d(2026, 1, 1),   // New Year's Day (Thu)
-            d(2026, 1, 19),  // Lee / King
-            d(2026, 2, 16),  // Washington / Jefferson
-            d(2026, 4, 27),  // Confederate Memorial Day
-            d(2026, 5, 25),  // National Memorial Day
-            d(2026, 6, 1),   // Jefferson Davis' birthday
-            d(2026, 6, 19),  // Juneteenth (Fri)
-            d(2026, 7, 3),   // July 4 is a Saturday: the preceding day is the holiday
-            d(2026, 7, 4),   // and the day itself, failing safe
-            d(2026, 9, 7),   // Labor Day
-            d(2026, 10, 12), // Columbus / Fraternal / American Indian Heritage Day
-            d(2026, 11, 11), // Veterans' Day (Wed)
-            d(2026, 11, 26), // Thanksgiving
-            d(2026, 12, 25), // Christmas (Fri)
-        ];
-        assert_eq!(holidays_of(HolidayCalendar::Alabama, 2026), expected);
-    }
-
-    #[test]
-    fn alabama_2027_exact() {
-        let expected = vec![
-            d(2027, 1, 1),   // New Year's Day (Fri)
-            d(2027, 1, 18),  // Lee / King
-            d(2027, 2, 15),  // Washington / Jefferson
-            d(2027, 4, 26),  // Confederate Memorial Day
-            d(2027, 5, 31),  // National Memorial Day
-            d(2027, 6, 7),   // Jefferson Davis' birthday
-            d(2027, 6, 18),  // Juneteenth is a Saturday: Friday
-            d(2027, 6, 19),  // and the day itself
-            d(2027, 7, 4),   // Fourth of July is a Sunday
-            d(2027, 7, 5),   // the following day is the holiday
-            d(2027, 9, 6),   // Labor Day
-            d(2027, 10, 11), // Columbus / Fraternal / American Indian Heritage Day
-            d(2027, 11, 11), // Veterans' Day (Thu)
-            d(2027, 11, 25), // Thanksgiving
-            d(2027, 12, 24), // Christmas is a Saturday: the preceding day
-            d(2027, 12, 25), // and the day itself
-            d(2027, 12, 31), // New Year's Day 2028 is a Saturday: the preceding day
-        ];
-        assert_eq!(holidays_of(HolidayCalendar::Alabama, 2027), expected);
-    }
-
-    #[test]
-    fn louisiana_2026_exact() {
-        let expected = vec![
-            d(2026, 1, 1),   // New Year's Day
-            d(2026, 1, 8),   // Battle of New Orleans
-            d(2026, 1, 19),  // Dr. Martin Luther King, Jr.'s Birthday
-            d(2026, 2, 16),  // Washington's Birthday / Presidents' Day
-            d(2026, 2, 17),  // Mardi Gras (Easter is April 5)
-            d(2026, 4, 3),   // Good Friday
-            d(2026, 5, 25),  // National Memorial Day
-            d(2026, 7, 3),   // Independence Day is a Saturday: observed Friday
-            d(2026, 7, 4),   // Independence Day
-            d(2026, 8, 30),  // Huey P. Long Day (a Sunday: not shifted)
-            d(2026, 9, 7),   // Labor Day
-            d(2026, 10, 12), // Christopher Columbus Day
-            d(2026, 11, 1),  // All Saints' Day
-            d(2026, 11, 11), // Veterans' Day
-            d(2026, 11, 26), // Thanksgiving
-            d(2026, 12, 25), // Christmas
-        ];
-        assert_eq!(holidays_of(HolidayCalendar::Louisiana, 2026), expected);
-    }
-
-    #[test]
-    fn louisiana_2027_exact() {
-        let expected = vec![
-            d(2027, 1, 1),   // New Year's Day
-            d(2027, 1, 8),   // Battle of New Orleans
-            d(2027, 1, 18),  // Dr. Martin Luther King, Jr.'s Birthday
-            d(2027, 2, 9),   // Mardi Gras (Easter is March 28)
-            d(2027, 2, 15),  // Washington's Birthday / Presidents' Day
-            d(2027, 3, 26),  // Good Friday
-            d(2027, 5, 31),  // National Memorial Day
-            d(2027, 7, 4),   // Independence Day (Sunday)
-            d(2027, 7, 5),   // observed Monday
-            d(2027, 8, 30),  // Huey P. Long Day
-            d(2027, 9, 6),   // Labor Day
-            d(2027, 10, 11), // Christopher Columbus Day
-            d(2027, 11, 1),  // All Saints' Day
-            d(2027, 11, 11), // Veterans' Day
-            d(2027, 11, 25), // Thanksgiving
-            d(2027, 12, 24), // Christmas is a Saturday: observed Friday
-            d(2027, 12, 25), // Christmas
-            d(2027, 12, 31), // New Year's Day 2028 is a Saturday: observed Friday
-        ];
-        assert_eq!(holidays_of(HolidayCalendar::Louisiana, 2027), expected);
-    }
-
-    #[test]
-    fn calendars_differ_where_the_laws_do() {
-        // Confederate Memorial Day is Alabama's, not federal or Louisiana's.
-        assert!(HolidayCalendar::Alabama.is_holiday(d(2026, 4, 27)));
-        assert!(!HolidayCalendar::UsFederal.is_holiday(d(2026, 4, 27)));
-        assert!(!HolidayCalendar::Louisiana.is_holiday(d(2026, 4, 27)));
-        // Good Friday and All Saints' Day are Louisiana's only.
-        assert!(HolidayCalendar::Louisiana.is_holiday(d(2027, 3, 26)));
-        assert!(!HolidayCalendar::Alabama.is_holiday(d(2027, 3, 26)));
-        assert!(!HolidayCalendar::UsFederal.is_holiday(d(2027, 11, 1)));
-        // Juneteenth is not a Louisiana legal holiday under R.S. 1:55(A)(1).
-        assert!(!HolidayCalendar::Louisiana.is_holiday(d(2026, 6, 19)));
-        assert_eq!(HolidayCalendar::Alabama.name(), "Alabama state holidays");
-    }
+fn rhode_island(date: NaiveDate) -> bool {
+    let y = date.year();
+    // § 25-1-1: these four move to the Monday from a Saturday or a Sunday.
+    let weekend_to_monday = [(1, 1), (7, 4), (11, 11), (12, 25)];
+    // Rhode Island Independence Day moves from a Sunday only.
+    let sunday_to_monday = [(5, 4)];
+    let floating = [
+        nth_weekday(y, 8, Weekday::Mon, 2),               // Victory Day
+        election_day(y).filter(|_| y.rem_euclid(2) == 0), // election day (state officers)
+    ];
+    us_federal(date)
+        || fixed_hit(date, &weekend_to_monday, Shift::WeekendToMonday)
+        || fixed_hit(date, &sunday_to_monday, Shift::SundayToMonday)
+        || floating.iter().flatten().any(|h| *h == date)
 }

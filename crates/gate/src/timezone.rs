@@ -1,15 +1,21 @@
-//! Where a recipient is, in time: the candidate time zones of a lead, and the country and
-//! US state / Canadian province that the rule packs key on.
+//! Where a recipient is, in time: the candidate time zones of a lead, and the countries and
+//! US states / Canadian provinces that the rule packs and blackouts key on.
 //!
-//! Order of evidence (first that answers wins): the lead's stored time zone; the phone
-//! number's prefix (area-code level for +1, from libphonenumber's data through `namba`); the
-//! lead's country; the workspace default. When a prefix maps to several zones, every one of
-//! them is a candidate: a send is allowed only when all candidates are inside their windows.
+//! Every piece of evidence counts (Contract v2): the lead's stored time zone, the zones of its
+//! stored state, and the zones of its phone number's prefix (area-code level for +1, from
+//! libphonenumber's data through `namba`) — and of its WhatsApp number for WhatsApp touches.
+//! A send is allowed only when every candidate is inside its window: a stored zone never hides
+//! the number's own zone. The lead's country and then the workspace default are fallbacks when
+//! nothing else locates the lead. US territories (PR, VI, GU, AS, MP) are also the US.
 
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use crate::channel::Channel;
+use crate::contact::Phone;
 use crate::facts::Lead;
+pub use crate::regions::{country_zones, subdivision_code};
+use crate::regions::{is_us_territory, static_region, subdivision_named};
 
 /// A prefix that maps to more zones than this is a whole-country answer (libphonenumber maps
 /// bare `+1` to 43 zones), not evidence of where the recipient is.
@@ -37,7 +43,9 @@ impl PhoneLocation {
             zones
         };
         let country = number.region().and_then(|r| static_region(r.as_str()));
-        let subdivision = if number.calling_code().value() == 1 {
+        let subdivision = if country.is_some_and(is_us_territory) {
+            country
+        } else if number.calling_code().value() == 1 {
             namba::Location::for_number(number).and_then(|l| subdivision_code(l.as_str()))
         } else {
             None
@@ -50,12 +58,23 @@ impl PhoneLocation {
     }
 }
 
-/// Where the candidate zones came from; reported in the quiet-hours check detail.
+impl PhoneLocation {
+    /// The countries whose rules may apply to the number: its own, and `US` for a US
+    /// territory.
+    fn countries(&self) -> impl Iterator<Item = &'static str> {
+        let us = self.country.filter(|c| is_us_territory(c)).map(|_| "US");
+        self.country.into_iter().chain(us)
+    }
+}
+
+/// Where a candidate zone came from; reported in the quiet-hours check detail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ZoneSource {
     LeadTimezone,
+    LeadState,
     PhonePrefix,
+    WhatsappPrefix,
     Country,
     WorkspaceDefault,
 }
@@ -64,7 +83,9 @@ impl ZoneSource {
     pub fn as_str(self) -> &'static str {
         match self {
             ZoneSource::LeadTimezone => "lead timezone",
+            ZoneSource::LeadState => "lead state",
             ZoneSource::PhonePrefix => "phone prefix",
+            ZoneSource::WhatsappPrefix => "WhatsApp number prefix",
             ZoneSource::Country => "lead country",
             ZoneSource::WorkspaceDefault => "workspace default",
         }
@@ -74,217 +95,132 @@ impl ZoneSource {
 /// The recipient's candidate zones and the jurisdictions the rule packs consider.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecipientPlace {
+    /// Every candidate zone, once each, in order of evidence.
     pub zones: Vec<Tz>,
-    pub source: ZoneSource,
-    /// Countries whose rules may apply (from the lead's stored country and the number's plan).
+    /// Where each zone of `zones` came from (same length, same order).
+    pub zone_sources: Vec<ZoneSource>,
+    /// Countries whose rules may apply (stored country, the numbers' plans, the countries of
+    /// the candidate subdivisions; `US` for a territory).
     pub countries: Vec<&'static str>,
-    /// US states / Canadian provinces whose rules may apply (stored state and area code).
+    /// US states, DC, territories, Canadian provinces whose rules may apply (stored state and
+    /// the numbers' area codes).
     pub subdivisions: Vec<&'static str>,
 }
 
-/// Resolves the recipient's place for a touch sent to `phone` (if the channel uses one).
-pub fn resolve_place(
-    lead: &Lead,
-    phone: Option<&crate::contact::Phone>,
-    default_zone: Tz,
-) -> RecipientPlace {
-    let phone = phone.or(lead.phone.as_ref());
-    let loc = phone.map(|p| p.location());
+impl RecipientPlace {
+    /// A place in one zone (for tests and callers that know exactly where a recipient is).
+    pub fn in_zone(
+        zone: Tz,
+        countries: Vec<&'static str>,
+        subdivisions: Vec<&'static str>,
+    ) -> RecipientPlace {
+        RecipientPlace {
+            zones: vec![zone],
+            zone_sources: vec![ZoneSource::LeadTimezone],
+            countries,
+            subdivisions,
+        }
+    }
+
+    fn add_zone(&mut self, zone: Tz, source: ZoneSource) {
+        if !self.zones.contains(&zone) {
+            self.zones.push(zone);
+            self.zone_sources.push(source);
+        }
+    }
+
+    fn add_country(&mut self, c: &'static str) {
+        if !self.countries.contains(&c) {
+            self.countries.push(c);
+        }
+    }
+
+    fn add_subdivision(&mut self, s: &'static str) {
+        if !self.subdivisions.contains(&s) {
+            self.subdivisions.push(s);
+        }
+    }
+
+    /// The zones considered, for a check detail: `America/New_York (phone prefix),
+    /// America/Chicago (lead timezone)`.
+    pub fn describe_zones(&self) -> String {
+        let mut out = String::new();
+        for (i, (z, s)) in self.zones.iter().zip(&self.zone_sources).enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(z.name());
+            out.push_str(" (");
+            out.push_str(s.as_str());
+            out.push(')');
+        }
+        out
+    }
+}
+
+/// Resolves the recipient's place for a touch on `channel`.
+pub fn resolve_place(lead: &Lead, channel: Channel, default_zone: Tz) -> RecipientPlace {
+    let mut place = RecipientPlace {
+        zones: Vec::with_capacity(4),
+        zone_sources: Vec::with_capacity(4),
+        countries: Vec::with_capacity(2),
+        subdivisions: Vec::with_capacity(2),
+    };
     let lead_country = lead.country.as_deref().and_then(static_region);
-    let (zones, source) = if let Some(tz) = lead.timezone {
-        (vec![tz], ZoneSource::LeadTimezone)
-    } else if let Some(l) = loc.filter(|l| !l.zones.is_empty()) {
-        (l.zones.clone(), ZoneSource::PhonePrefix)
-    } else if let Some(z) = lead_country
-        .or(loc.and_then(|l| l.country))
-        .and_then(country_zones)
-    {
-        (z.to_vec(), ZoneSource::Country)
-    } else {
-        (vec![default_zone], ZoneSource::WorkspaceDefault)
-    };
-    let mut countries: Vec<&'static str> = Vec::new();
-    for c in [lead_country, loc.and_then(|l| l.country)]
-        .into_iter()
-        .flatten()
-    {
-        if !countries.contains(&c) {
-            countries.push(c);
+    if let Some(c) = lead_country {
+        place.add_country(c);
+        if is_us_territory(c) {
+            place.add_country("US");
         }
     }
-    let mut subdivisions: Vec<&'static str> = Vec::new();
-    let stored = lead
-        .state
-        .as_deref()
-        .and_then(|s| subdivision_code(s).or_else(|| static_subdivision(s)));
-    for s in [stored, loc.and_then(|l| l.subdivision)]
-        .into_iter()
-        .flatten()
-    {
-        if !subdivisions.contains(&s) {
-            subdivisions.push(s);
+    if let Some(tz) = lead.timezone {
+        place.add_zone(tz, ZoneSource::LeadTimezone);
+    }
+    if let Some(state) = lead.state.as_deref().and_then(subdivision_named) {
+        for z in state.zones {
+            place.add_zone(*z, ZoneSource::LeadState);
         }
+        place.add_subdivision(state.code);
+        place.add_country(state.country);
     }
-    RecipientPlace {
-        zones,
-        source,
-        countries,
-        subdivisions,
-    }
-}
-
-/// Zones that stand for a whole country when nothing finer is known. For countries spanning
-/// several zones, the populated mainland zones are all candidates (the intersection of their
-/// windows is still a usable window for 08:00–21:00-style rules).
-pub fn country_zones(country: &str) -> Option<&'static [Tz]> {
-    use chrono_tz::America as Am;
-    use chrono_tz::Asia;
-    use chrono_tz::Australia as Au;
-    use chrono_tz::Europe as Eu;
-    let zones: &'static [Tz] = match country {
-        "US" => &[
-            Am::New_York,
-            Am::Chicago,
-            Am::Denver,
-            Am::Phoenix,
-            Am::Los_Angeles,
-        ],
-        "CA" => &[
-            Am::Halifax,
-            Am::Toronto,
-            Am::Winnipeg,
-            Am::Edmonton,
-            Am::Vancouver,
-        ],
-        "MX" => &[Am::Mexico_City, Am::Tijuana],
-        "BR" => &[Am::Sao_Paulo, Am::Manaus],
-        "AU" => &[Au::Sydney, Au::Brisbane, Au::Adelaide, Au::Perth],
-        "IN" => &[Asia::Kolkata],
-        "GB" => &[Eu::London],
-        "IE" => &[Eu::Dublin],
-        "DE" => &[Eu::Berlin],
-        "FR" => &[Eu::Paris],
-        "ES" => &[Eu::Madrid],
-        "IT" => &[Eu::Rome],
-        "NL" => &[Eu::Amsterdam],
-        "BE" => &[Eu::Brussels],
-        "PT" => &[Eu::Lisbon],
-        "CH" => &[Eu::Zurich],
-        "AT" => &[Eu::Vienna],
-        "SE" => &[Eu::Stockholm],
-        "NO" => &[Eu::Oslo],
-        "DK" => &[Eu::Copenhagen],
-        "FI" => &[Eu::Helsinki],
-        "PL" => &[Eu::Warsaw],
-        "SG" => &[Asia::Singapore],
-        "JP" => &[Asia::Tokyo],
-        "AE" => &[Asia::Dubai],
-        "ZA" => &[chrono_tz::Africa::Johannesburg],
-        "NZ" => &[chrono_tz::Pacific::Auckland],
-        _ => return None,
-    };
-    Some(zones)
-}
-
-/// Interns a region code so location data can be `&'static`.
-fn static_region(code: &str) -> Option<&'static str> {
-    const KNOWN: &[&str] = &[
-        "US", "CA", "IN", "GB", "IE", "DE", "FR", "ES", "IT", "NL", "BE", "PT", "CH", "AT", "SE",
-        "NO", "DK", "FI", "PL", "MX", "BR", "AU", "NZ", "SG", "JP", "AE", "ZA", "PR", "GU", "VI",
-        "AS", "MP", "JM", "BS", "BB", "TT", "DO", "BM", "KY", "AG", "AI", "VG", "DM", "GD", "KN",
-        "LC", "VC", "MS", "TC", "SX",
+    let whatsapp = (channel == Channel::Whatsapp)
+        .then_some(lead.whatsapp.as_ref())
+        .flatten();
+    let numbers = [
+        (lead.phone.as_ref(), ZoneSource::PhonePrefix),
+        (whatsapp, ZoneSource::WhatsappPrefix),
     ];
-    let code = code.trim();
-    KNOWN.iter().copied().find(|k| k.eq_ignore_ascii_case(code))
-}
-
-/// Two-letter codes of US states (and DC) and Canadian provinces, as stored on a lead.
-fn static_subdivision(code: &str) -> Option<&'static str> {
-    let code = code.trim();
-    SUBDIVISIONS
-        .iter()
-        .map(|(_, c)| *c)
-        .find(|c| c.eq_ignore_ascii_case(code))
-}
-
-/// Maps libphonenumber's English place names (`Florida`, `Palm Beach, FL`, `Washington
-/// State`) or a full name stored on a lead to a two-letter code.
-pub fn subdivision_code(place: &str) -> Option<&'static str> {
-    let place = place.trim();
-    if let Some((_, suffix)) = place.rsplit_once(", ") {
-        return static_subdivision(suffix);
+    for (phone, source) in numbers {
+        let Some(loc) = phone.map(Phone::location) else {
+            continue;
+        };
+        for z in &loc.zones {
+            place.add_zone(*z, source);
+        }
+        for c in loc.countries() {
+            place.add_country(c);
+        }
+        if let Some(s) = loc.subdivision {
+            place.add_subdivision(s);
+            // The number's own plan gives the country (+1: US or CA; a territory also adds
+            // US above); look the subdivision up only when it does not.
+            if loc.country.is_none()
+                && let Some(sub) = crate::regions::subdivision(s)
+            {
+                place.add_country(sub.country);
+            }
+        }
     }
-    SUBDIVISIONS
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(place))
-        .map(|(_, code)| *code)
+    if place.zones.is_empty() {
+        let phone_country = lead.phone.as_ref().and_then(|p| p.location().country);
+        match lead_country.or(phone_country).and_then(country_zones) {
+            Some(zones) => {
+                for z in zones {
+                    place.add_zone(*z, ZoneSource::Country);
+                }
+            }
+            None => place.add_zone(default_zone, ZoneSource::WorkspaceDefault),
+        }
+    }
+    place
 }
-
-const SUBDIVISIONS: &[(&str, &str)] = &[
-    ("Alabama", "AL"),
-    ("Alaska", "AK"),
-    ("Arizona", "AZ"),
-    ("Arkansas", "AR"),
-    ("California", "CA"),
-    ("Colorado", "CO"),
-    ("Connecticut", "CT"),
-    ("Delaware", "DE"),
-    ("Washington D.C.", "DC"),
-    ("District of Columbia", "DC"),
-    ("Florida", "FL"),
-    ("Georgia", "GA"),
-    ("Hawaii", "HI"),
-    ("Idaho", "ID"),
-    ("Illinois", "IL"),
-    ("Indiana", "IN"),
-    ("Iowa", "IA"),
-    ("Kansas", "KS"),
-    ("Kentucky", "KY"),
-    ("Louisiana", "LA"),
-    ("Maine", "ME"),
-    ("Maryland", "MD"),
-    ("Massachusetts", "MA"),
-    ("Michigan", "MI"),
-    ("Minnesota", "MN"),
-    ("Mississippi", "MS"),
-    ("Missouri", "MO"),
-    ("Montana", "MT"),
-    ("Nebraska", "NE"),
-    ("Nevada", "NV"),
-    ("New Hampshire", "NH"),
-    ("New Jersey", "NJ"),
-    ("New Mexico", "NM"),
-    ("New York", "NY"),
-    ("North Carolina", "NC"),
-    ("North Dakota", "ND"),
-    ("Ohio", "OH"),
-    ("Oklahoma", "OK"),
-    ("Oregon", "OR"),
-    ("Pennsylvania", "PA"),
-    ("Rhode Island", "RI"),
-    ("South Carolina", "SC"),
-    ("South Dakota", "SD"),
-    ("Tennessee", "TN"),
-    ("Texas", "TX"),
-    ("Utah", "UT"),
-    ("Vermont", "VT"),
-    ("Virginia", "VA"),
-    ("Washington State", "WA"),
-    ("Washington", "WA"),
-    ("West Virginia", "WV"),
-    ("Wisconsin", "WI"),
-    ("Wyoming", "WY"),
-    ("Alberta", "AB"),
-    ("British Columbia", "BC"),
-    ("British Colombia", "BC"),
-    ("Manitoba", "MB"),
-    ("New Brunswick", "NB"),
-    ("Newfoundland and Labrador", "NL"),
-    ("Nova Scotia/Prince Edward Island", "NS"),
-    ("Nova Scotia", "NS"),
-    ("Prince Edward Island", "PE"),
-    ("Northwest Territories/Nunavut/Yukon", "NT"),
-    ("Ontario", "ON"),
-    ("Quebec", "QC"),
-    ("Saskatchewan", "SK"),
-];

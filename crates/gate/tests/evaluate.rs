@@ -2,30 +2,35 @@
 //! semantics, quiet hours (account windows, rule packs, multi-zone numbers), caps, the
 //! combined `retry_after`, the check report and the permit.
 //!
-//! Reason-code coverage is guaranteed by construction: [`scenario`] is an exhaustive `match`
-//! over [`Reason`] (a new reason code does not compile until it has a scenario), and
+//! Reason-code coverage is guaranteed by construction: `common::scenario` is an exhaustive
+//! `match` over [`Reason`] (a new reason code does not compile until it has a scenario), and
 //! [`every_reason_code_is_produced`] evaluates every scenario of `Reason::ALL` and checks that
-//! it produces its reason. The focused tests below reuse those scenarios:
+//! it produces its reason. The focused tests (here and in `evaluate_v2.rs`, "v2") reuse them:
 //!
-//! | reason                         | tests                                                        |
-//! |--------------------------------|--------------------------------------------------------------|
-//! | account_paused                 | account_paused_and_suspended                                 |
-//! | channel_paused                 | channel_paused                                               |
-//! | invalid_recipient              | invalid_recipient_*                                          |
-//! | litigation_hold                | litigation_hold_*                                            |
-//! | dnc_listed                     | dnc_*                                                        |
-//! | consent_missing                | consent_*                                                    |
-//! | dlt_not_registered             | dlt_not_registered                                           |
-//! | dlt_template_mismatch          | dlt_template_mismatch                                        |
-//! | template_unapproved            | template_unapproved                                          |
-//! | whatsapp_template_unapproved   | whatsapp_template_pending_paused_or_unknown                  |
-//! | whatsapp_window_closed         | whatsapp_window_*                                            |
-//! | quiet_hours                    | quiet_hours_*, multi_zone_*, retry_after_*                   |
-//! | min_gap                        | min_gap, retry_after_*                                       |
-//! | hourly_limit                   | hourly_limit, zero_cap_is_permanent                          |
-//! | daily_limit                    | daily_limit                                                  |
-//! | weekly_limit                   | weekly_limit_counts_invitations_only                         |
-//! | recipient_frequency            | recipient_frequency_*                                        |
+//! | reason                          | tests                                                       |
+//! |---------------------------------|-------------------------------------------------------------|
+//! | account_paused                  | account_paused_and_suspended                                |
+//! | channel_paused                  | channel_paused; v2 sender_health_pause_*                    |
+//! | sender_unauthenticated          | v2 sender_lookup_failure_snoozes_five_minutes               |
+//! | invalid_recipient               | invalid_recipient_*                                         |
+//! | litigation_hold                 | litigation_hold_*; v2 litigator_listing_*                   |
+//! | dnc_listed                      | dnc_*; v2 national_listing_*, state_list_*, business_*      |
+//! | registry_stale                  | v2 registry_stale_snoozes_hourly                            |
+//! | consent_missing                 | consent_*; v2 reassigned_number_*, stored_revocation_*      |
+//! | dlt_not_registered              | dlt_not_registered                                          |
+//! | dlt_template_mismatch           | dlt_template_mismatch; v2 dlt_typed_tags_*                  |
+//! | template_unapproved             | template_unapproved                                         |
+//! | whatsapp_template_unapproved    | whatsapp_template_pending_paused_or_unknown                 |
+//! | whatsapp_marketing_restricted   | v2 whatsapp_marketing_templates_*                           |
+//! | whatsapp_window_closed          | whatsapp_window_*                                           |
+//! | blackout                        | v2 blackout_*                                               |
+//! | quiet_hours                     | quiet_hours_*, multi_zone_*, retry_after_*; v2 zone tests   |
+//! | min_gap                         | min_gap, retry_after_*                                      |
+//! | hourly_limit                    | hourly_limit, zero_cap_is_permanent                         |
+//! | daily_limit                     | daily_limit; v2 warmup_ramp_*                               |
+//! | weekly_limit                    | weekly_limit_counts_invitations_only                        |
+//! | recipient_frequency             | recipient_frequency_*; v2 legal_cap_*, maine_*              |
+//! | recipient_cap                   | v2 recipient_cap_*                                          |
 
 // Test helpers outside `#[test]` functions unwrap and panic on malformed fixtures.
 #![allow(
@@ -35,525 +40,17 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
+use common::*;
 use gate::{
-    Account, AccountStatus, Channel, ChannelLimits, ChannelScope, Check, Consent, ContentTemplate,
-    Decision, DltRegistration, DltTemplate, DncEntry, DncReason, Email, Facts, Lead,
-    LinkedInAction, LinkedInId, PERMIT_TTL, Phone, Policy, Purpose, QuietHours, Reason, SendRecord,
-    TemplateRef, TemplateStatus, TimeOfDay, Touch, WhatsappTemplate, Window, evaluate_send,
+    AccountStatus, Channel, ChannelLimits, ChannelScope, Check, Consent, DncReason, LinkedInAction,
+    PERMIT_TTL, Phone, Policy, Purpose, QuietHours, Reason, SendRecord, TemplateRef,
+    TemplateStatus,
 };
-
-// ---------------------------------------------------------------------------------------------
-// Fixture
-// ---------------------------------------------------------------------------------------------
-
-/// Wednesday 2026-11-18 10:00 PST (13:00 EST, 11:00 MST).
-const NOW: &str = "2026-11-18T18:00:00Z";
-const SF_PHONE: &str = "+14155550123";
-const MIAMI_PHONE: &str = "+13055550123";
-/// +1 208 200 …: libphonenumber maps this prefix to America/Boise and America/Los_Angeles.
-const IDAHO_MULTI_ZONE: &str = "+12082001234";
-const INDIA_PHONE: &str = "+91 98765 43210";
-const EMAIL: &str = "ana@example.com";
-const ACCOUNT: &str = "sdr-1";
-const LEAD: &str = "lead-7";
-
-fn utc(s: &str) -> DateTime<Utc> {
-    s.parse().expect("RFC 3339 instant")
-}
-
-fn now() -> DateTime<Utc> {
-    utc(NOW)
-}
-
-fn phone(s: &str) -> Phone {
-    Phone::parse(s, None).expect("valid phone")
-}
-
-fn consent(channel: Channel, granted_at: &str) -> Consent {
-    Consent {
-        channel,
-        purpose: Purpose::Marketing,
-        granted_at: utc(granted_at),
-        revoked_at: None,
-        source: Some("web_form".into()),
-    }
-}
-
-fn window(sh: u16, sm: u16, eh: u16, em: u16) -> Window {
-    Window::new(TimeOfDay::hm(sh, sm), TimeOfDay::hm(eh, em))
-}
-
-fn dnc(
-    id: &str,
-    contact: Option<&str>,
-    lead_id: Option<&str>,
-    channel: ChannelScope,
-    reason: DncReason,
-    expires_at: Option<DateTime<Utc>>,
-) -> DncEntry {
-    DncEntry {
-        id: id.into(),
-        contact: contact.map(Into::into),
-        lead_id: lead_id.map(Into::into),
-        channel,
-        reason,
-        expires_at,
-    }
-}
-
-fn sent(at: DateTime<Utc>, account: &str, lead: &str, channel: Channel) -> SendRecord {
-    SendRecord {
-        at,
-        account_id: account.into(),
-        lead_id: lead.into(),
-        channel,
-        purpose: Purpose::Marketing,
-        action: LinkedInAction::Message,
-    }
-}
-
-/// Owns everything a decision borrows, so that a test can tweak one fact and evaluate.
-#[derive(Clone, Debug)]
-struct Fx {
-    policy: Policy,
-    account: Account,
-    lead: Lead,
-    dnc: Vec<DncEntry>,
-    sends: Vec<SendRecord>,
-    touch: Touch,
-}
-
-impl Fx {
-    /// Ana in San Francisco: phone and WhatsApp +14155550123 (America/Los_Angeles), email,
-    /// LinkedIn, marketing consent on sms, call and whatsapp; an active account without
-    /// limits; the default policy; a marketing sms touch.
-    fn new() -> Fx {
-        let lead = Lead {
-            id: LEAD.into(),
-            phone: Some(phone(SF_PHONE)),
-            email: Some(Email::parse(EMAIL).expect("valid email")),
-            linkedin: Some(LinkedInId::parse("https://www.linkedin.com/in/ana").expect("valid id")),
-            whatsapp: Some(phone(SF_PHONE)),
-            timezone: None,
-            country: Some("US".into()),
-            state: None,
-            consents: vec![
-                consent(Channel::Sms, "2026-01-01T00:00:00Z"),
-                consent(Channel::Call, "2026-01-01T00:00:00Z"),
-                consent(Channel::Whatsapp, "2026-01-01T00:00:00Z"),
-            ],
-            number_reassigned_at: None,
-            last_inbound_whatsapp_at: None,
-        };
-        let account = Account {
-            id: ACCOUNT.into(),
-            status: AccountStatus::Active,
-            ..Account::default()
-        };
-        let touch = Touch {
-            id: "touch-1".into(),
-            account_id: ACCOUNT.into(),
-            lead_id: LEAD.into(),
-            channel: Channel::Sms,
-            purpose: Purpose::Marketing,
-            template: None,
-            body: Some("Hi Ana, quick question about your fleet".into()),
-            action: LinkedInAction::Message,
-        };
-        Fx {
-            policy: Policy::default(),
-            account,
-            lead,
-            dnc: Vec::new(),
-            sends: Vec::new(),
-            touch,
-        }
-    }
-
-    fn on(mut self, channel: Channel) -> Fx {
-        self.touch.channel = channel;
-        self
-    }
-
-    fn transactional(mut self) -> Fx {
-        self.touch.purpose = Purpose::Transactional;
-        self
-    }
-
-    /// The lead's phone and WhatsApp number become `number`.
-    fn with_phone(mut self, number: &str) -> Fx {
-        self.lead.phone = Some(phone(number));
-        self.lead.whatsapp = Some(phone(number));
-        self
-    }
-
-    fn limits(mut self, channel: Channel, limits: ChannelLimits) -> Fx {
-        self.account.limits.insert(channel, limits);
-        self
-    }
-
-    fn eval(&self, at: DateTime<Utc>) -> Decision {
-        let facts = Facts {
-            policy: &self.policy,
-            account: &self.account,
-            lead: &self.lead,
-            dnc: &self.dnc,
-            recent_sends: &self.sends,
-        };
-        evaluate_send(&self.touch, &facts, at)
-    }
-}
-
-/// The Indian lead of the DLT scenarios and a registered account; 11:30 IST.
-fn india() -> (Fx, DateTime<Utc>) {
-    let mut fx = Fx::new().with_phone(INDIA_PHONE);
-    fx.lead.country = Some("IN".into());
-    fx.account.dlt = Some(DltRegistration {
-        entity_id: "1101234567890".into(),
-        headers: vec!["ACMEIN".into()],
-        templates: vec![DltTemplate {
-            id: "1107000000001".into(),
-            header: "ACMEIN".into(),
-            body: "Hi {#var#}, your demo is booked for {#var#}.".into(),
-        }],
-    });
-    fx.touch.template = Some(TemplateRef {
-        id: Some("1107000000001".into()),
-        ..TemplateRef::default()
-    });
-    fx.touch.body = Some("Hi Ana, your demo is booked for Friday.".into());
-    (fx, utc("2026-11-18T06:00:00Z"))
-}
-
-fn whatsapp_template(fx: &mut Fx, status: TemplateStatus) {
-    fx.touch.channel = Channel::Whatsapp;
-    fx.touch.template = Some(TemplateRef {
-        id: None,
-        name: Some("nov_promo".into()),
-        language: Some("en_US".into()),
-    });
-    fx.account.whatsapp_templates = vec![WhatsappTemplate {
-        name: "nov_promo".into(),
-        language: "en_US".into(),
-        status,
-    }];
-}
-
-/// A representative scenario for each reason code: facts, and the instant to evaluate at.
-/// Exhaustive on purpose: a new reason code must get a scenario here.
-fn scenario(reason: Reason) -> (Fx, DateTime<Utc>) {
-    let mut fx = Fx::new();
-    let mut at = now();
-    match reason {
-        Reason::AccountPaused => fx.account.status = AccountStatus::Paused,
-        Reason::ChannelPaused => fx.account.paused_channels = vec![Channel::Sms],
-        Reason::InvalidRecipient => {
-            fx = fx.on(Channel::Email);
-            fx.lead.email = None;
-        }
-        Reason::LitigationHold => {
-            fx.dnc = vec![
-                dnc(
-                    "dnc-cr",
-                    Some(SF_PHONE),
-                    None,
-                    ChannelScope::All,
-                    DncReason::CustomerRequest,
-                    None,
-                ),
-                dnc(
-                    "dnc-hold",
-                    Some(SF_PHONE),
-                    None,
-                    ChannelScope::All,
-                    DncReason::LitigationHold,
-                    None,
-                ),
-            ];
-        }
-        Reason::DncListed => {
-            fx.dnc = vec![dnc(
-                "dnc-1",
-                Some(SF_PHONE),
-                None,
-                ChannelScope::Only(Channel::Sms),
-                DncReason::CustomerRequest,
-                None,
-            )];
-        }
-        Reason::ConsentMissing => fx.lead.consents.clear(),
-        Reason::DltNotRegistered => {
-            (fx, at) = india();
-            fx.account.dlt = None;
-        }
-        Reason::DltTemplateMismatch => {
-            (fx, at) = india();
-            fx.touch.body = Some("Hi Ana, 50% off everything this week only!".into());
-        }
-        Reason::TemplateUnapproved => {
-            fx = fx.on(Channel::Email);
-            fx.touch.template = Some(TemplateRef {
-                id: Some("tpl-42".into()),
-                ..TemplateRef::default()
-            });
-            fx.account.templates = vec![ContentTemplate {
-                id: "tpl-42".into(),
-                channel: None,
-                status: TemplateStatus::Rejected,
-            }];
-        }
-        Reason::WhatsappTemplateUnapproved => whatsapp_template(&mut fx, TemplateStatus::Pending),
-        Reason::WhatsappWindowClosed => {
-            fx = fx.on(Channel::Whatsapp);
-            fx.lead.last_inbound_whatsapp_at = Some(now() - Duration::hours(25));
-        }
-        // 03:12 PST.
-        Reason::QuietHours => at = utc("2026-11-18T11:12:00Z"),
-        Reason::MinGap => {
-            fx = fx.limits(
-                Channel::Sms,
-                ChannelLimits {
-                    min_gap_seconds: Some(900),
-                    ..ChannelLimits::default()
-                },
-            );
-            fx.sends = vec![
-                sent(
-                    now() - Duration::minutes(5),
-                    ACCOUNT,
-                    "lead-1",
-                    Channel::Sms,
-                ),
-                // Neither another channel nor another account counts toward the gap.
-                sent(
-                    now() - Duration::minutes(1),
-                    ACCOUNT,
-                    "lead-2",
-                    Channel::Email,
-                ),
-                sent(
-                    now() - Duration::minutes(1),
-                    "sdr-2",
-                    "lead-3",
-                    Channel::Sms,
-                ),
-            ];
-        }
-        Reason::HourlyLimit => {
-            fx = fx.limits(
-                Channel::Sms,
-                ChannelLimits {
-                    hourly: Some(3),
-                    ..ChannelLimits::default()
-                },
-            );
-            fx.sends = [50, 40, 10]
-                .into_iter()
-                .map(|m| {
-                    sent(
-                        now() - Duration::minutes(m),
-                        ACCOUNT,
-                        "lead-1",
-                        Channel::Sms,
-                    )
-                })
-                .collect();
-            // Outside the trailing hour.
-            fx.sends.push(sent(
-                now() - Duration::minutes(61),
-                ACCOUNT,
-                "lead-1",
-                Channel::Sms,
-            ));
-        }
-        Reason::DailyLimit => {
-            fx = fx.limits(
-                Channel::Sms,
-                ChannelLimits {
-                    daily: Some(2),
-                    ..ChannelLimits::default()
-                },
-            );
-            fx.sends = vec![
-                sent(now() - Duration::hours(23), ACCOUNT, "lead-1", Channel::Sms),
-                sent(now() - Duration::hours(2), ACCOUNT, "lead-2", Channel::Sms),
-                sent(now() - Duration::hours(25), ACCOUNT, "lead-3", Channel::Sms),
-            ];
-        }
-        Reason::WeeklyLimit => {
-            fx = fx.on(Channel::Linkedin).limits(
-                Channel::Linkedin,
-                ChannelLimits {
-                    weekly_invites: Some(2),
-                    ..ChannelLimits::default()
-                },
-            );
-            fx.touch.action = LinkedInAction::Invite;
-            let invite = |d: i64| SendRecord {
-                action: LinkedInAction::Invite,
-                ..sent(
-                    now() - Duration::days(d),
-                    ACCOUNT,
-                    "lead-1",
-                    Channel::Linkedin,
-                )
-            };
-            fx.sends = vec![invite(6), invite(1), invite(8)];
-        }
-        Reason::RecipientFrequency => {
-            // 12:00 EST in Miami; three marketing solicitations in the trailing 24 h, from
-            // three different accounts, on sms and call.
-            fx = fx.with_phone(MIAMI_PHONE);
-            at = utc("2026-11-18T17:00:00Z");
-            fx.sends = vec![
-                sent(at - Duration::hours(20), ACCOUNT, LEAD, Channel::Sms),
-                sent(at - Duration::hours(10), "sdr-2", LEAD, Channel::Call),
-                sent(at - Duration::hours(1), "sdr-3", LEAD, Channel::Sms),
-                // Not counted: transactional, email, another lead, older than 24 h.
-                SendRecord {
-                    purpose: Purpose::Transactional,
-                    ..sent(at - Duration::hours(2), ACCOUNT, LEAD, Channel::Sms)
-                },
-                sent(at - Duration::hours(3), ACCOUNT, LEAD, Channel::Email),
-                sent(at - Duration::hours(4), ACCOUNT, "lead-9", Channel::Sms),
-                sent(at - Duration::hours(25), ACCOUNT, LEAD, Channel::Sms),
-            ];
-        }
-    }
-    (fx, at)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Assertions
-// ---------------------------------------------------------------------------------------------
-
-const CHECK_ORDER: [Check; 16] = [
-    Check::AccountStatus,
-    Check::ChannelStatus,
-    Check::Recipient,
-    Check::LitigationHold,
-    Check::Dnc,
-    Check::Consent,
-    Check::Dlt,
-    Check::Template,
-    Check::WhatsappTemplate,
-    Check::WhatsappWindow,
-    Check::QuietHours,
-    Check::MinGap,
-    Check::HourlyLimit,
-    Check::DailyLimit,
-    Check::WeeklyLimit,
-    Check::RecipientFrequency,
-];
-
-fn check_of(check: Check) -> Reason {
-    match check {
-        Check::AccountStatus => Reason::AccountPaused,
-        Check::ChannelStatus => Reason::ChannelPaused,
-        Check::Recipient => Reason::InvalidRecipient,
-        Check::LitigationHold => Reason::LitigationHold,
-        Check::Dnc => Reason::DncListed,
-        Check::Consent => Reason::ConsentMissing,
-        Check::Dlt => Reason::DltNotRegistered,
-        Check::Template => Reason::TemplateUnapproved,
-        Check::WhatsappTemplate => Reason::WhatsappTemplateUnapproved,
-        Check::WhatsappWindow => Reason::WhatsappWindowClosed,
-        Check::QuietHours => Reason::QuietHours,
-        Check::MinGap => Reason::MinGap,
-        Check::HourlyLimit => Reason::HourlyLimit,
-        Check::DailyLimit => Reason::DailyLimit,
-        Check::WeeklyLimit => Reason::WeeklyLimit,
-        Check::RecipientFrequency => Reason::RecipientFrequency,
-    }
-}
-
-/// The check whose failure produces `reason`.
-fn check_for(reason: Reason) -> Check {
-    match reason {
-        Reason::DltTemplateMismatch => Check::Dlt,
-        r => CHECK_ORDER
-            .into_iter()
-            .find(|c| check_of(*c) == r)
-            .expect("every reason has a check"),
-    }
-}
-
-/// Every check reported, once, in contract order.
-#[track_caller]
-fn assert_report_shape(d: &Decision) {
-    let order: Vec<Check> = d.checks.iter().map(|c| c.check).collect();
-    assert_eq!(
-        order, CHECK_ORDER,
-        "checks must be reported in order: {d:#?}"
-    );
-    for c in &d.checks {
-        assert_eq!(c.passed, c.reason.is_none(), "{c:?}");
-        if !c.passed {
-            assert!(
-                c.detail.as_deref().is_some_and(|s| !s.is_empty()),
-                "failed check without detail: {c:?}"
-            );
-        }
-    }
-    let first = d.checks.iter().find_map(|c| c.reason);
-    assert_eq!(d.reason, first, "reason is the first failing check");
-    assert_eq!(d.allowed, first.is_none());
-}
-
-/// Blocked for `reason` (the first failing check), with a detail mentioning every string of
-/// `mentions` and the given `retry_after`; no permit.
-#[track_caller]
-fn assert_blocked(
-    d: &mut Decision,
-    reason: Reason,
-    mentions: &[&str],
-    retry_after: Option<DateTime<Utc>>,
-) {
-    assert!(!d.allowed, "expected a {reason} block: {d:#?}");
-    assert_eq!(d.reason, Some(reason), "{d:#?}");
-    assert_report_shape(d);
-    let check = d
-        .check(check_for(reason))
-        .expect("the failing check is reported");
-    assert!(!check.passed);
-    assert_eq!(check.reason, Some(reason));
-    let detail = check.detail.clone().unwrap_or_default();
-    for m in mentions {
-        assert!(
-            detail.contains(m),
-            "{reason} detail {detail:?} should mention {m:?}"
-        );
-    }
-    assert_eq!(
-        d.retry_after, retry_after,
-        "retry_after of a {reason} block: {d:#?}"
-    );
-    assert_eq!(d.is_permanent_block(), retry_after.is_none());
-    assert!(
-        d.take_permit().is_none(),
-        "a blocked decision carries no permit"
-    );
-}
-
-#[track_caller]
-fn assert_allowed(d: &mut Decision) {
-    assert!(d.allowed, "expected allowed: {d:#?}");
-    assert_eq!(d.reason, None);
-    assert_eq!(d.retry_after, None);
-    assert_report_shape(d);
-    assert!(d.checks.iter().all(|c| c.passed));
-    assert!(
-        d.take_permit().is_some(),
-        "an allowed decision carries a permit"
-    );
-}
-
-fn passed(d: &Decision, check: Check) -> bool {
-    d.check(check).is_some_and(|c| c.passed)
-}
 
 // ---------------------------------------------------------------------------------------------
 // Reason coverage and the baseline
@@ -957,16 +454,21 @@ fn dnc_registry_listing_is_lifted_by_consent_but_a_request_is_not() {
         )];
         // The lead consented to sms: the registry listing yields.
         assert_allowed(&mut fx.eval(now()));
-        // Without a consent on the channel it does not.
+        // Without a consent on the channel it does not (consent not required by the policy,
+        // so that the listing is the reason).
         let mut f = fx.clone();
         f.lead.consents.retain(|c| c.channel != Channel::Sms);
-        f = f.transactional();
+        f.policy.require_consent = false;
         assert_blocked(
             &mut f.eval(now()),
             Reason::DncListed,
             &[registry.as_str()],
             None,
         );
+        // Contract v2: a registry-like row behaves like a registry listing, which binds
+        // marketing telephone touches only (before v2 it also held transactional ones).
+        assert_allowed(&mut f.clone().transactional().eval(now()));
+        assert_allowed(&mut f.clone().on(Channel::Email).eval(now()));
     }
     fx.dnc = vec![dnc(
         "dnc-cr",
@@ -1455,19 +957,32 @@ fn quiet_hours_account_windows_per_channel_and_default() {
     assert!(!fx.eval(utc("2026-11-18T11:12:00Z")).allowed);
 }
 
+/// Contract v2: a stored zone no longer hides the number's own zone. A San Francisco number
+/// whose lead says New York is judged in both (before v2 only New York counted).
 #[test]
-fn quiet_hours_use_the_lead_timezone_first() {
+fn quiet_hours_judge_the_stored_zone_and_the_numbers_zone_together() {
     let mut fx = Fx::new();
     fx.lead.timezone = Some(chrono_tz::America::New_York);
-    // 10:00 PST is 13:00 EST: fine. 05:30 PST is 08:30 EST: fine in New York.
-    assert_allowed(&mut fx.eval(utc("2026-11-18T13:30:00Z")));
-    // 18:30 PST = 21:30 EST: closed.
+    // 05:30 PST / 08:30 EST: New York is open, San Francisco is not.
+    let mut d = fx.eval(utc("2026-11-18T13:30:00Z"));
+    assert_blocked(
+        &mut d,
+        Reason::QuietHours,
+        &[
+            "America/Los_Angeles",
+            "America/New_York (lead timezone)",
+            "America/Los_Angeles (phone prefix)",
+        ],
+        Some(utc("2026-11-18T16:00:00Z")),
+    );
+    assert_allowed(&mut fx.eval(utc("2026-11-18T16:00:00Z")));
+    // 18:30 PST = 21:30 EST: New York has closed; both open again at 08:00 PST.
     let mut d = fx.eval(utc("2026-11-19T02:30:00Z"));
     assert_blocked(
         &mut d,
         Reason::QuietHours,
         &["America/New_York"],
-        Some(utc("2026-11-19T13:00:00Z")),
+        Some(utc("2026-11-19T16:00:00Z")),
     );
 }
 
@@ -1490,7 +1005,10 @@ fn multi_zone_allowed_only_when_both_zones_are_in_the_window() {
     assert_blocked(
         &mut d,
         Reason::QuietHours,
-        &["America/Los_Angeles", "candidate zones"],
+        &[
+            "America/Los_Angeles",
+            "zones considered: America/Boise (phone prefix), America/Los_Angeles (phone prefix)",
+        ],
         Some(utc("2026-11-18T16:00:00Z")),
     );
     assert_allowed(&mut fx.eval(utc("2026-11-18T16:00:00Z")));
@@ -1799,10 +1317,10 @@ fn retry_after_quiet_hours_then_florida_cap() {
 #[test]
 fn every_check_is_reported_in_order() {
     let mut d = Fx::new().eval(now());
-    assert_eq!(d.checks.len(), 16);
+    assert_eq!(d.checks.len(), 22);
     assert_allowed(&mut d);
 
-    // Everything fails at once: still 16 checks in order, the first failure is the reason.
+    // Everything fails at once: still 22 checks in order, the first failure is the reason.
     let (mut fx, _) = scenario(Reason::MinGap);
     fx.account.status = AccountStatus::Suspended;
     fx.account.paused_channels = vec![Channel::Sms];
@@ -1822,6 +1340,7 @@ fn every_check_is_reported_in_order() {
             Check::AccountStatus,
             Check::ChannelStatus,
             Check::Consent,
+            Check::AccountQuietHours,
             Check::QuietHours
         ]
     );
@@ -1991,7 +1510,7 @@ fn registry_listing_yields_only_to_a_consent_for_the_touchs_purpose() {
         &["national_dnc"],
         None,
     );
-    // The same consent lifts it for a transactional touch.
+    // A transactional touch is not bound by a registry listing at all (Contract v2).
     let t = fx.clone().transactional();
     assert_allowed(&mut t.eval(now()));
 }
@@ -2006,19 +1525,13 @@ fn mississippi_hours_hold_under_both_readings_of_central_standard_time() {
     // Wednesday 2026-07-15, 08:30 CDT = 13:30Z = 07:30 CST: the literal reading binds.
     let d = fx.eval(utc("2026-07-15T13:30:00Z"));
     assert_eq!(d.reason, Some(Reason::QuietHours));
-    assert_eq!(
-        d.check(Check::QuietHours).and_then(|c| c.rule.as_deref()),
-        Some("us-ms-tsa-hours-cst")
-    );
+    assert_eq!(rule_of(&d, Check::QuietHours), Some("us-ms-tsa-hours-cst"));
     // 09:00 CDT = 14:00Z: open under both.
     assert_eq!(d.retry_after, Some(utc("2026-07-15T14:00:00Z")));
     assert_allowed(&mut fx.eval(utc("2026-07-15T14:00:00Z")));
     // 20:30 CDT = 01:30Z next day = 19:30 CST: the local reading binds.
     let d = fx.eval(utc("2026-07-16T01:30:00Z"));
-    assert_eq!(
-        d.check(Check::QuietHours).and_then(|c| c.rule.as_deref()),
-        Some("us-ms-tsa-hours")
-    );
+    assert_eq!(rule_of(&d, Check::QuietHours), Some("us-ms-tsa-hours"));
     // In winter both readings agree: 08:00 CST opens.
     assert_allowed(&mut fx.eval(utc("2026-01-14T14:00:00Z")));
 }
@@ -2035,12 +1548,14 @@ fn instants_at_the_ends_of_time_do_not_panic() {
             hourly: Some(1),
             daily: Some(1),
             weekly_invites: None,
+            warmup: None,
         },
     );
     fx.sends = vec![SendRecord {
         at: DateTime::<Utc>::MAX_UTC,
         account_id: ACCOUNT.into(),
         lead_id: LEAD.into(),
+        recipient: Some(SF_PHONE.into()),
         channel: Channel::Sms,
         purpose: Purpose::Marketing,
         action: LinkedInAction::Message,

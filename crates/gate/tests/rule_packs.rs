@@ -10,107 +10,15 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
+mod packs;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use chrono_tz::America::{Chicago, Denver, Los_Angeles, New_York, Toronto};
 use chrono_tz::Asia::Kolkata;
-use chrono_tz::Tz;
-use gate::quiet_hours::Schedule;
-use gate::rule_packs::{Jurisdiction, Rule, Verification, all_rules, applicable};
+use gate::rule_packs::{Jurisdiction, Verification, all_rules};
 use gate::timezone::{RecipientPlace, ZoneSource};
 use gate::{Channel, Purpose};
-
-/// The instant at local wall-clock time `local` ("2026-03-11 19:59") in `zone`.
-fn at(zone: Tz, local: &str) -> DateTime<Utc> {
-    let naive = NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M")
-        .unwrap_or_else(|e| panic!("bad fixture {local}: {e}"));
-    zone.from_local_datetime(&naive)
-        .single()
-        .unwrap_or_else(|| panic!("{local} is not a unique local time in {zone}"))
-        .with_timezone(&Utc)
-}
-
-fn date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-fn rule(id: &str) -> &'static Rule {
-    all_rules()
-        .find(|r| r.id == id)
-        .unwrap_or_else(|| panic!("no rule {id}"))
-}
-
-fn schedule(id: &str) -> Schedule {
-    rule(id)
-        .schedule
-        .unwrap_or_else(|| panic!("{id} has no schedule"))
-}
-
-/// A recipient in `country` (and `subdivision`, if any), in `zone`.
-fn place(zone: Tz, country: &'static str, subdivision: Option<&'static str>) -> RecipientPlace {
-    RecipientPlace {
-        zones: vec![zone],
-        source: ZoneSource::LeadTimezone,
-        countries: vec![country],
-        subdivisions: subdivision.into_iter().collect(),
-    }
-}
-
-fn applicable_ids(
-    place: &RecipientPlace,
-    channel: Channel,
-    purpose: Purpose,
-    today: NaiveDate,
-) -> Vec<&'static str> {
-    applicable(place, channel, purpose, today)
-        .map(|r| r.id)
-        .collect()
-}
-
-/// `(local time, allowed?)` pairs checked against the rule's schedule in `zone`.
-fn assert_windows(id: &str, zone: Tz, cases: &[(&str, bool)]) {
-    let s = schedule(id);
-    for &(local, allowed) in cases {
-        assert_eq!(
-            s.allows(zone, at(zone, local)),
-            allowed,
-            "{id}: {local} in {zone} should be {}",
-            if allowed { "allowed" } else { "blocked" }
-        );
-    }
-}
-
-/// Where the rule applies: selected for `home` on every covered channel from its effective
-/// date, not the day before, not for `elsewhere`, not for transactional touches and not on
-/// channels it does not cover.
-fn assert_scope(id: &str, home: &RecipientPlace, elsewhere: &RecipientPlace) {
-    let r = rule(id);
-    let from = r
-        .effective_date()
-        .unwrap_or_else(|| panic!("{id}: bad date"));
-    let day_before = from.pred_opt().unwrap();
-    for channel in Channel::ALL {
-        let covered = r.coverage.channels.contains(&channel);
-        for today in [from, date("2026-06-01")] {
-            let ids = applicable_ids(home, channel, Purpose::Marketing, today);
-            assert_eq!(
-                ids.contains(&id),
-                covered,
-                "{id}: marketing on {channel:?} on {today}"
-            );
-            let ids = applicable_ids(home, channel, Purpose::Transactional, today);
-            assert!(!ids.contains(&id), "{id}: transactional on {channel:?}");
-            let ids = applicable_ids(elsewhere, channel, Purpose::Marketing, today);
-            assert!(!ids.contains(&id), "{id}: applied to {elsewhere:?}");
-        }
-        let ids = applicable_ids(home, channel, Purpose::Marketing, day_before);
-        assert!(!ids.contains(&id), "{id}: in force on {day_before}");
-    }
-}
-
-fn us(zone: Tz, state: &'static str) -> RecipientPlace {
-    place(zone, "US", Some(state))
-}
+use packs::*;
 
 // ---------------------------------------------------------------------------------------
 // Catalogue-wide properties.
@@ -134,6 +42,15 @@ const EXPECTED_IDS: &[&str] = &[
     "us-ms-tsa-hours-cst",
     "us-nm-upa-hours",
     "us-ri-tssa-hours",
+    "us-ut-tfsa-hours",
+    "us-pa-tra-hours",
+    "us-ok-adad-hours",
+    "us-nv-adad-hours",
+    "us-sd-adad-hours",
+    "us-me-adad-hours",
+    "us-ky-adad-hours",
+    "us-mn-adad-hours",
+    "ca-crtc-adad-hours",
     "ca-crtc-telemarketing-hours",
     "in-trai-promotional-sms-hours",
 ];
@@ -144,7 +61,7 @@ fn catalogue_is_complete_and_well_formed() {
     assert_eq!(ids, EXPECTED_IDS);
     for r in all_rules() {
         assert!(
-            r.source.starts_with("http"),
+            r.source.starts_with("http") || r.source.contains("regulations.md"),
             "{}: source {}",
             r.id,
             r.source
@@ -230,7 +147,7 @@ fn state_rules_stack_on_the_federal_floor() {
     // A number with a Florida area code held by a lead stored in Georgia: both states' rules.
     let two = RecipientPlace {
         zones: vec![New_York],
-        source: ZoneSource::PhonePrefix,
+        zone_sources: vec![ZoneSource::PhonePrefix],
         countries: vec!["US"],
         subdivisions: vec!["GA", "FL"],
     };
@@ -239,7 +156,7 @@ fn state_rules_stack_on_the_federal_floor() {
     // A state code alone (no country known) still selects the state's rules.
     let bare = RecipientPlace {
         zones: vec![Chicago],
-        source: ZoneSource::PhonePrefix,
+        zone_sources: vec![ZoneSource::PhonePrefix],
         countries: vec![],
         subdivisions: vec!["TX"],
     };
@@ -291,7 +208,7 @@ fn us_fl_ftsa_hours() {
 fn us_fl_ftsa_cap() {
     let id = "us-fl-ftsa-cap";
     let r = rule(id);
-    assert_eq!(r.recipient_cap_24h, Some(3));
+    assert_eq!(r.recipient_cap, Some(THREE_IN_24H));
     assert_eq!(r.schedule, None);
     for channel in [Channel::Call, Channel::Sms, Channel::Whatsapp] {
         assert!(r.coverage.channels.contains(&channel), "{channel:?}");
@@ -321,7 +238,7 @@ fn us_ok_tsa_hours() {
 fn us_ok_tsa_cap() {
     let id = "us-ok-tsa-cap";
     let r = rule(id);
-    assert_eq!((r.recipient_cap_24h, r.schedule), (Some(3), None));
+    assert_eq!((r.recipient_cap, r.schedule), (Some(THREE_IN_24H), None));
     assert!(
         r.coverage.channels.contains(&Channel::Sms) && r.coverage.channels.contains(&Channel::Call)
     );
@@ -349,7 +266,7 @@ fn us_md_spam_calls_hours() {
 fn us_md_spam_calls_cap() {
     let id = "us-md-spam-calls-cap";
     let r = rule(id);
-    assert_eq!((r.recipient_cap_24h, r.schedule), (Some(3), None));
+    assert_eq!((r.recipient_cap, r.schedule), (Some(THREE_IN_24H), None));
     assert_scope(id, &us(New_York, "MD"), &us(New_York, "DE"));
 }
 
@@ -606,6 +523,20 @@ fn us_ri_tssa_hours() {
             ("2026-03-15 12:00", false), // Sunday
             ("2026-10-12 12:00", false), // Columbus Day (federal holiday)
             ("2026-10-13 12:00", true),
+            // State holidays: Rhode Island Independence Day, Victory Day.
+            ("2026-05-04 12:00", false),
+            ("2026-05-05 12:00", true),
+            ("2026-08-10 12:00", false),
+            ("2026-08-11 12:00", true),
+            // Independence Day 2026 is a Saturday: closed on Friday (federal observance),
+            // Saturday itself and Monday (Rhode Island observance).
+            ("2026-07-03 12:00", false),
+            ("2026-07-04 12:00", false),
+            ("2026-07-06 12:00", false),
+            ("2026-07-07 12:00", true),
+            // Election day, even years only.
+            ("2026-11-03 12:00", false),
+            ("2027-11-02 12:00", true),
         ],
     );
     assert_scope(id, &us(New_York, "RI"), &us(New_York, "CT"));

@@ -13,9 +13,13 @@ use crate::config::Role;
 #[derive(Debug, Clone)]
 pub struct Service(pub Principal);
 
-/// A caller with the `operator` role.
+/// A caller with the `operator` role (or `admin`).
 #[derive(Debug, Clone)]
 pub struct Operator(pub Principal);
+
+/// A caller with the `admin` role: may change what the installation shares.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Principal);
 
 impl FromRequestParts<AppState> for Service {
     type Rejection = ApiError;
@@ -29,15 +33,32 @@ impl FromRequestParts<AppState> for Operator {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let p = authenticate(parts, state)?;
-        if p.role != Role::Operator {
-            tracing::info!(workspace = %p.workspace, path = %parts.uri.path(), "service token refused on an operator endpoint");
-            return Err(ApiError::Forbidden(
-                "this endpoint needs an operator token".to_owned(),
-            ));
-        }
-        Ok(Operator(p))
+        require(parts, state, Role::Operator).map(Operator)
     }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        require(parts, state, Role::Admin).map(Admin)
+    }
+}
+
+/// The principal, when its role includes `needed`; 403 otherwise.
+fn require(parts: &Parts, state: &AppState, needed: Role) -> Result<Principal, ApiError> {
+    let p = authenticate(parts, state)?;
+    if !p.role.includes(needed) {
+        let role = match needed {
+            Role::Admin => "an admin",
+            _ => "an operator",
+        };
+        tracing::info!(workspace = %p.workspace, path = %parts.uri.path(), "token refused: {role} token is needed");
+        return Err(ApiError::Forbidden(format!(
+            "this endpoint needs {role} token"
+        )));
+    }
+    Ok(p)
 }
 
 /// The principal of the request's bearer token.
@@ -62,18 +83,11 @@ pub fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiErr
     // Compare against every token without stopping early.
     let mut found = None;
     for (t, p) in state.tokens.iter() {
-        if !t.is_empty() && constant_time_eq(t.as_bytes(), token) && found.is_none() {
+        if !t.is_empty() && crate::signing::ct_eq(t.as_bytes(), token) && found.is_none() {
             found = Some(p);
         }
     }
     found.cloned().ok_or(ApiError::Unauthorized)
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Who did it, for audit rows: the `X-Touchgate-Actor` header, else the token's description.
@@ -83,14 +97,15 @@ pub fn actor(parts_headers: &axum::http::HeaderMap, p: &Principal) -> String {
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|v| !v.is_empty() && v.len() <= 200 && !v.chars().any(char::is_control))
-        .map_or_else(
-            || {
-                let role = match p.role {
-                    Role::Operator => "operator",
-                    Role::Service => "service",
-                };
-                format!("{role} token of workspace {}", p.workspace)
-            },
-            str::to_owned,
-        )
+        .map_or_else(|| actor_of(p), str::to_owned)
+}
+
+/// The token's own identity, for audit rows.
+pub fn actor_of(p: &Principal) -> String {
+    let role = match p.role {
+        Role::Admin => "admin",
+        Role::Operator => "operator",
+        Role::Service => "service",
+    };
+    format!("{role} token of workspace {}", p.workspace)
 }

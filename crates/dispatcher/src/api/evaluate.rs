@@ -53,16 +53,29 @@ pub async fn evaluate(
         .ok_or_else(|| ApiError::bad_request_no_field("the body must be a JSON object"))?;
     let at = match obj.remove("at") {
         None | Some(serde_json::Value::Null) => now,
-        Some(v) => serde_json::from_value::<DateTime<Utc>>(v).map_err(|e| {
-            ApiError::bad_request("at", format!("expected an RFC 3339 instant ({e})"))
-        })?,
+        Some(serde_json::Value::String(s)) => {
+            crate::domain::time::parse_instant(&s).map_err(|e| ApiError::bad_request("at", e))?
+        }
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "at",
+                "expected an RFC 3339 instant such as 2026-11-25T18:00:00Z",
+            ));
+        }
     };
     let body: TouchBody = parse_value(&raw)?;
     body.validate(now)?;
 
     let ws_name = p.workspace.as_str();
     let settings = state.config.workspace(ws_name);
-    let decision = crate::decide::evaluate(&state.store, ws_name, &settings, &body, at)
+    let registries = state.registries.snapshot();
+    let cx = crate::decide::Context {
+        settings: &settings,
+        registries: &registries,
+        sender: &gate::SenderAuth::NotRequired,
+        waivers: gate::Waivers::NONE,
+    };
+    let decision = crate::decide::evaluate(&state.store, ws_name, cx, &body, at)
         .await
         .map_err(|e| match e {
             EvaluateError::Field(f) => ApiError::from(f),

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use super::error::{ApiError, from_json_rejection};
+use super::error::ApiError;
 use super::{body_limit, check_id};
 use crate::app::AppState;
 
@@ -19,9 +19,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
-        let limit = body_limit(&state.config);
         let bytes = read_body(req, state).await?;
-        parse_json(&bytes, limit).map(ApiJson)
+        parse_json(&bytes).map(ApiJson)
     }
 }
 
@@ -37,17 +36,14 @@ pub async fn read_body(req: Request, state: &AppState) -> Result<Bytes, ApiError
     })
 }
 
-/// Parses JSON into `T`, naming the field at fault.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8], limit: usize) -> Result<T, ApiError> {
-    axum::Json::<T>::from_bytes(bytes)
-        .map(|j| j.0)
-        .map_err(|r| from_json_rejection(&r, limit))
+/// Parses a JSON body into `T` strictly ([`super::strict_json`]), naming the field at fault.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    super::strict_json::parse(bytes)
 }
 
 /// Parses a JSON value (one item of a batch, a body with a field taken out) into `T`.
 pub fn parse_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, ApiError> {
-    let bytes = serde_json::to_vec(value).map_err(ApiError::internal)?;
-    parse_json(&bytes, usize::MAX)
+    super::strict_json::from_value(value)
 }
 
 /// The `{id}` of the path, checked.

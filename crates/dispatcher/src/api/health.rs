@@ -23,7 +23,7 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
         Ok(()) => Json(json!({ "status": "ok" })).into_response(),
         Err(e) => {
-            tracing::warn!(cause = %format!("{:#}", anyhow::Error::from(e)), "health check: database unreachable");
+            tracing::warn!(error = %crate::logging::chain(&e), "health check: database unreachable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(json!({

@@ -32,7 +32,8 @@ pub struct InboundBody {
     #[serde(default)]
     pub subject: Option<String>,
     /// Default now (a future instant counts as now).
-    #[serde(default)]
+    #[serde(default, with = "crate::domain::time::rfc3339_opt")]
+    #[schema(value_type = Option<String>)]
     pub received_at: Option<DateTime<Utc>>,
 }
 

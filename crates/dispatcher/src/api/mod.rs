@@ -16,6 +16,8 @@ pub mod inbound;
 pub mod leads;
 pub mod openapi;
 pub mod ops;
+pub mod registries;
+pub mod strict_json;
 pub mod touches;
 pub mod unsubscribe;
 pub mod webhooks;
@@ -23,7 +25,9 @@ pub mod webhooks;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
+use axum::http::StatusCode;
 use axum::routing::{get, post, put};
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
@@ -45,6 +49,13 @@ pub fn body_limit(config: &Config) -> usize {
 /// The whole API, ready to serve.
 pub fn router(state: AppState) -> Router {
     let limit = body_limit(&state.config);
+    let limits = state.config.server.limits();
+    // Streamed bodies (registry imports): bounded by `[registries] max_import_bytes` and the
+    // pause between reads, not by `max_body_bytes` or the whole-request timeout.
+    let streamed = Router::new().route(
+        "/v1/registries/{name}/imports",
+        post(registries::import).layer(DefaultBodyLimit::disable()),
+    );
     Router::new()
         .route(
             "/v1/accounts/{id}",
@@ -82,16 +93,34 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/dnc", post(dnc::add_dnc).get(dnc::list_dnc))
         .route("/v1/dnc/{id}", get(dnc::get_dnc).delete(dnc::remove_dnc))
+        .route("/v1/registries", get(registries::list))
+        .route("/v1/registries/imports", get(registries::imports))
         .route("/v1/dispatch/drain", post(ops::drain))
         .route("/v1/test/clock", post(ops::set_clock))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .route("/openapi.json", get(openapi::openapi_json))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout(),
+        ))
+        .merge(streamed)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(TraceLayer::new_for_http())
+        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout()))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The span of one request: method and path only — query strings carry unsubscribe tokens
+/// and Meta's verify token, and the unsubscribe path carries its token itself.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %req.method(),
+        path = %crate::logging::redacted_uri(req.uri()),
+    )
 }
 
 async fn not_found() -> ApiError {

@@ -45,6 +45,8 @@ pub async fn drain(
 #[serde(deny_unknown_fields)]
 pub struct ClockBody {
     /// RFC 3339.
+    #[serde(with = "crate::domain::time::rfc3339")]
+    #[schema(value_type = String)]
     pub now: DateTime<Utc>,
 }
 

@@ -76,7 +76,7 @@ pub(crate) async fn accept_touch(
     if let Some(key) = body.idempotency_key.as_deref()
         && let Some(row) = state.store.touch_by_idempotency_key(workspace, key).await?
     {
-        tracing::info!(workspace, touch_id = %row.id, "idempotency key seen before; returning the first touch");
+        tracing::debug!(workspace, touch_id = %row.id, "idempotency key seen before; returning the first touch");
         return Ok((row, false));
     }
     let now = state.clock.now();
@@ -120,9 +120,9 @@ pub(crate) async fn accept_touch(
     };
     let (row, created) = state.store.create_touch(&new).await?;
     if created {
-        tracing::info!(workspace, touch_id = %row.id, channel = %row.channel, account_id = %row.account_id, lead_id = %row.lead_id, "touch queued");
+        tracing::debug!(workspace, touch_id = %row.id, channel = %row.channel, account_id = %row.account_id, lead_id = %row.lead_id, "touch queued");
     } else {
-        tracing::info!(workspace, touch_id = %row.id, "idempotency key seen before; returning the first touch");
+        tracing::debug!(workspace, touch_id = %row.id, "idempotency key seen before; returning the first touch");
     }
     Ok((row, created))
 }
@@ -324,7 +324,7 @@ pub async fn cancel_touch(
             after.status.as_str()
         )));
     }
-    tracing::info!(workspace = %p.workspace, touch_id = %id, "touch cancelled");
+    tracing::debug!(workspace = %p.workspace, touch_id = %id, "touch cancelled");
     Ok(Json(touch_doc(&state.store, &after).await?))
 }
 
@@ -337,9 +337,7 @@ struct ListQuery {
 }
 
 fn parse_time(name: &str, v: &str) -> Result<DateTime<Utc>, ApiError> {
-    DateTime::parse_from_rfc3339(v.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| ApiError::bad_request(name, format!("expected an RFC 3339 instant ({e})")))
+    crate::domain::time::parse_instant(v.trim()).map_err(|e| ApiError::bad_request(name, e))
 }
 
 fn parse_list_query(mut params: Params) -> Result<ListQuery, ApiError> {

@@ -76,17 +76,37 @@ impl Store {
             .bind(touch.channel.as_str())
             .execute(&mut *tx)
             .await?;
-            // Per-recipient legal caps (FL/OK/MD: 3 solicitations in 24 h from any sender) span
-            // accounts and channels: serialise on the lead too. Always after the sender's row, so
-            // two dispatch transactions can never wait on each other in a cycle.
-            sqlx::query(
-                "INSERT INTO cap_locks (workspace, account_id, channel, version) VALUES ($1, '', $2, 1) \
-                 ON CONFLICT (workspace, account_id, channel) DO UPDATE SET version = cap_locks.version + 1",
-            )
-            .bind(touch.workspace.as_str())
-            .bind(format!("lead:{}", touch.lead_id))
-            .execute(&mut *tx)
-            .await?;
+            // Per-recipient caps span accounts and channels: the cross-campaign cap counts the
+            // lead, the legal ones (FL/OK/MD: 3 in 24 h) count the number, whichever lead it
+            // belongs to. Serialise on both, always after the sender's row and in this order,
+            // so two dispatch transactions can never wait on each other in a cycle.
+            let lead =
+                sqlx::query("SELECT phone, whatsapp FROM leads WHERE workspace = $1 AND id = $2")
+                    .bind(touch.workspace.as_str())
+                    .bind(touch.lead_id.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let mut keys = vec![format!("lead:{}", touch.lead_id)];
+            if let Some(l) = lead {
+                let phone: Option<String> = l.try_get("phone")?;
+                let whatsapp: Option<String> = l.try_get("whatsapp")?;
+                let number = match touch.channel {
+                    gate::Channel::Sms | gate::Channel::Call => phone,
+                    gate::Channel::Whatsapp => whatsapp.or(phone),
+                    gate::Channel::Email | gate::Channel::Linkedin => None,
+                };
+                keys.extend(number.map(|n| format!("number:{n}")));
+            }
+            for key in keys {
+                sqlx::query(
+                    "INSERT INTO cap_locks (workspace, account_id, channel, version) VALUES ($1, '', $2, 1) \
+                     ON CONFLICT (workspace, account_id, channel) DO UPDATE SET version = cap_locks.version + 1",
+                )
+                .bind(touch.workspace.as_str())
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         Ok(Some(Dispatch { tx, touch }))
     }
@@ -169,8 +189,8 @@ impl Dispatch {
         }
         if outcome.reservation == Reservation::Keep {
             sqlx::query(
-                "INSERT INTO sends (workspace, touch_id, account_id, lead_id, channel, purpose, action, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (touch_id) DO NOTHING",
+                "INSERT INTO sends (workspace, touch_id, account_id, lead_id, channel, purpose, action, at, recipient) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (touch_id) DO NOTHING",
             )
             .bind(t.workspace.as_str())
             .bind(t.id.as_str())
@@ -183,6 +203,7 @@ impl Dispatch {
                 gate::LinkedInAction::Message => "message",
             })
             .bind(ms(now))
+            .bind(recipient)
             .execute(&mut *self.tx)
             .await?;
         }

@@ -137,16 +137,8 @@ impl Store {
         .await?
         .rows_affected();
         if changed == 1 {
-            sqlx::query(
-                "INSERT INTO audit_log (workspace, at, actor, action, subject, detail) VALUES ($1, $2, $3, 'dnc_remove', $4, $5)",
-            )
-            .bind(ws)
-            .bind(ms(now))
-            .bind(by)
-            .bind(id)
-            .bind(serde_json::json!({ "reason": reason }).to_string())
-            .execute(&mut *tx)
-            .await?;
+            let detail = serde_json::json!({ "reason": reason }).to_string();
+            audit(&mut tx, ws, now, by, "dnc_remove", id, &detail).await?;
         }
         tx.commit().await?;
         Ok(changed == 1)

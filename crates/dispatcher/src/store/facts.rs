@@ -15,18 +15,24 @@ pub struct FactsKey<'a> {
     pub channel: gate::Channel,
 }
 
-/// What the store knows that the gate needs about one touch.
+/// What the store knows that the gate needs about one touch. (Registry listings live in
+/// memory, [`crate::registries`]; the sender's authentication in its own checker.)
 #[derive(Debug, Clone)]
 pub struct TouchFacts {
     /// `None`: no such account.
     pub account: Option<StoredAccount>,
-    /// `None`: no such lead. Its facts carry the last inbound WhatsApp message.
+    /// `None`: no such lead. Its facts carry the last inbound WhatsApp message and the consent
+    /// voids of its contacts.
     pub lead: Option<StoredLead>,
     /// DNC rows naming the lead or any of its contacts.
     pub dnc: Vec<gate::DncEntry>,
     /// The sends the caps count: the account's on the channel within its longest cap window,
-    /// and the lead's within [`LEAD_SEND_HORIZON`].
+    /// the lead's and its numbers' within [`RECIPIENT_SEND_HORIZON`].
     pub sends: Vec<gate::SendRecord>,
+    /// The account's first send on the channel ever (warm-up), when it has a warm-up.
+    pub first_send: Option<DateTime<Utc>>,
+    /// The workspace's blackouts that have not ended.
+    pub blackouts: Vec<gate::Blackout>,
 }
 
 impl Store {
@@ -64,35 +70,54 @@ pub(super) async fn load_facts(
         .try_get::<Option<String>, _>("lead")?
         .map(|json| parse_lead(ws, key.lead_id, &json))
         .transpose()?;
-    if let Some(l) = &mut lead {
-        l.facts.last_inbound_whatsapp_at = row.try_get::<Option<i64>, _>("wa")?.map(from_ms);
-    }
     let contacts: Vec<String> = lead
         .as_ref()
         .map(|l| l.facts.contact_keys().map(str::to_owned).collect())
         .unwrap_or_default();
+    if let Some(l) = &mut lead {
+        l.facts.last_inbound_whatsapp_at = row.try_get::<Option<i64>, _>("wa")?.map(from_ms);
+        l.facts.consent_voids = consent_voids_for(conn, ws, &contacts).await?;
+    }
     let dnc = dnc_for_conn(conn, ws, key.lead_id, &contacts).await?;
-    let horizon = account_send_horizon(
-        account
-            .as_ref()
-            .and_then(|a| a.facts.limits.get(&key.channel)),
-    );
+    let limits = account
+        .as_ref()
+        .and_then(|a| a.facts.limits.get(&key.channel));
+    let numbers: Vec<&str> = lead
+        .as_ref()
+        .map(|l| {
+            [l.facts.phone.as_ref(), l.facts.whatsapp.as_ref()]
+                .into_iter()
+                .flatten()
+                .map(gate::Phone::as_str)
+                .collect()
+        })
+        .unwrap_or_default();
     let sends = sends_within(
         conn,
-        ws,
-        key.account_id,
-        key.channel,
-        horizon,
-        key.lead_id,
-        LEAD_SEND_HORIZON,
+        &SendsWanted {
+            workspace: ws,
+            account_id: key.account_id,
+            channel: key.channel,
+            account_horizon: account_send_horizon(limits),
+            lead_id: key.lead_id,
+            numbers: &numbers,
+            recipient_horizon: RECIPIENT_SEND_HORIZON,
+        },
         at,
     )
     .await?;
+    let first_send = match limits.and_then(|l| l.warmup) {
+        Some(_) => first_send(conn, ws, key.account_id, key.channel).await?,
+        None => None,
+    };
+    let blackouts = active_blackouts(conn, ws, at).await?;
     Ok(TouchFacts {
         account,
         lead,
         dnc,
         sends,
+        first_send,
+        blackouts,
     })
 }
 
@@ -116,32 +141,43 @@ pub fn account_send_horizon(limits: Option<&gate::ChannelLimits>) -> chrono::Dur
     .unwrap_or_else(chrono::Duration::zero)
 }
 
-/// The lead's sends the gate needs: per-recipient legal caps look back 24 hours.
-pub const LEAD_SEND_HORIZON: chrono::Duration = chrono::Duration::hours(24);
+/// How far back the sends to the lead and to its numbers are loaded: the cross-campaign
+/// recipient cap counts a trailing week (the legal per-number caps a day at most).
+pub const RECIPIENT_SEND_HORIZON: chrono::Duration = chrono::Duration::days(7);
 
-/// Sends of the account on the channel in the `account_horizon` before `at`, and to the lead
-/// in the `lead_horizon` before it.
-#[allow(clippy::too_many_arguments)]
+/// Which sends to load.
+pub(super) struct SendsWanted<'a> {
+    pub workspace: &'a str,
+    pub account_id: &'a str,
+    pub channel: gate::Channel,
+    pub account_horizon: chrono::Duration,
+    pub lead_id: &'a str,
+    /// The lead's numbers (E.164): sends to them count whichever lead they went through.
+    pub numbers: &'a [&'a str],
+    pub recipient_horizon: chrono::Duration,
+}
+
+/// Sends of the account on the channel in the account horizon before `at`, and to the lead
+/// or its numbers in the recipient horizon before it.
 pub(super) async fn sends_within(
     conn: &mut sqlx::AnyConnection,
-    ws: &str,
-    account_id: &str,
-    channel: gate::Channel,
-    account_horizon: chrono::Duration,
-    lead_id: &str,
-    lead_horizon: chrono::Duration,
+    w: &SendsWanted<'_>,
     at: DateTime<Utc>,
 ) -> Result<Vec<gate::SendRecord>> {
+    let number = |i: usize| w.numbers.get(i).copied();
     let rows = sqlx::query(
-        "SELECT touch_id, account_id, lead_id, channel, purpose, action, at FROM sends WHERE workspace = $1 \
-         AND ((account_id = $2 AND channel = $3 AND at > $4) OR (lead_id = $5 AND at > $6))",
+        "SELECT touch_id, account_id, lead_id, recipient, channel, purpose, action, at FROM sends WHERE workspace = $1 \
+         AND ((account_id = $2 AND channel = $3 AND at > $4) OR (lead_id = $5 AND at > $6) \
+         OR (recipient IN ($7, $8) AND at > $6))",
     )
-    .bind(ws)
-    .bind(account_id)
-    .bind(channel.as_str())
-    .bind(ms(before(at, account_horizon)))
-    .bind(lead_id)
-    .bind(ms(before(at, lead_horizon)))
+    .bind(w.workspace)
+    .bind(w.account_id)
+    .bind(w.channel.as_str())
+    .bind(ms(before(at, w.account_horizon)))
+    .bind(w.lead_id)
+    .bind(ms(before(at, w.recipient_horizon)))
+    .bind(number(0))
+    .bind(number(1))
     .fetch_all(&mut *conn)
     .await?;
     let mut sends = Vec::with_capacity(rows.len());
@@ -152,6 +188,7 @@ pub(super) async fn sends_within(
             at: from_ms(r.try_get("at")?),
             account_id: r.try_get("account_id")?,
             lead_id: r.try_get("lead_id")?,
+            recipient: r.try_get("recipient")?,
             channel: parse_column(&r, "channel", || format!("send of touch {touch} channel"))?,
             purpose: parse_purpose(&r.try_get::<String, _>("purpose")?)
                 .map_err(|e| corrupt(format!("send of touch {touch} purpose"), e))?,
@@ -163,6 +200,55 @@ pub(super) async fn sends_within(
         });
     }
     Ok(sends)
+}
+
+/// The account's first send on the channel ever.
+async fn first_send(
+    conn: &mut sqlx::AnyConnection,
+    ws: &str,
+    account_id: &str,
+    channel: gate::Channel,
+) -> Result<Option<DateTime<Utc>>> {
+    let row = sqlx::query(
+        "SELECT MIN(at) AS t FROM sends WHERE workspace = $1 AND account_id = $2 AND channel = $3",
+    )
+    .bind(ws)
+    .bind(account_id)
+    .bind(channel.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get::<Option<i64>, _>("t")?.map(from_ms))
+}
+
+/// The consent voids recorded for any of `contacts`.
+async fn consent_voids_for(
+    conn: &mut sqlx::AnyConnection,
+    ws: &str,
+    contacts: &[String],
+) -> Result<Vec<gate::ConsentVoid>> {
+    if contacts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = (0..contacts.len())
+        .map(|i| format!("${}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut q = sqlx::query(safe!(
+        "SELECT contact, MAX(at) AS at FROM consent_voids WHERE workspace = $1 AND contact IN ({list}) GROUP BY contact"
+    ))
+    .bind(ws);
+    for c in contacts {
+        q = q.bind(c.as_str());
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(gate::ConsentVoid {
+                contact: r.try_get("contact")?,
+                at: from_ms(r.try_get("at")?),
+            })
+        })
+        .collect()
 }
 
 /// `at - d`, saturating at the earliest instant instead of overflowing (a client may ask

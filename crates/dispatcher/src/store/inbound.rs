@@ -71,4 +71,28 @@ impl Store {
             .await?;
         row.map(|r| Ok(from_ms(r.try_get("last_at")?))).transpose()
     }
+
+    /// Records that every consent for `contact` granted before `at` is void (a wrong-number
+    /// reply; `reason` says why). The gate reads it with the lead's facts.
+    pub async fn void_consents(
+        &self,
+        ws: &str,
+        contact: &str,
+        at: DateTime<Utc>,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO consent_voids (workspace, contact, at, reason, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (workspace, contact, at, reason) DO NOTHING",
+        )
+        .bind(ws)
+        .bind(contact)
+        .bind(ms(at))
+        .bind(reason)
+        .bind(ms(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
 }

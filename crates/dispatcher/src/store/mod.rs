@@ -15,6 +15,7 @@
 //! [`inbound`], [`confirmation`] (the opt-out confirmation touch), [`recovery`] (touches
 //! interrupted mid-send) and [`installation`] (secrets and counts shared by every node).
 
+mod blackouts;
 mod confirmation;
 mod dispatch;
 mod dnc;
@@ -24,13 +25,16 @@ mod inbound;
 mod installation;
 mod lifecycle;
 mod recovery;
+mod registries;
 mod rows;
 mod templates;
 mod touches;
 
 pub use crate::touch::TouchStatus;
+pub use blackouts::BlackoutRow;
 pub use dispatch::Dispatch;
-pub use facts::{FactsKey, LEAD_SEND_HORIZON, TouchFacts, account_send_horizon};
+pub use facts::{FactsKey, RECIPIENT_SEND_HORIZON, TouchFacts, account_send_horizon};
+pub use registries::{CHUNK_BYTES, ImportRecord, RegistryRow, SegmentRow};
 pub use rows::{DecisionRow, DncRow, NewTouch, TouchFilter, TouchRow};
 pub use templates::{BetweenHook, TEMPLATE_UPDATE_TRIES};
 
@@ -45,6 +49,7 @@ use sqlx::{AnyPool, Executor};
 use crate::domain::{
     AccountBody, DncBody, LeadBody, LeadContacts, StoredAccount, StoredLead, TouchBody,
 };
+use blackouts::{active_blackouts, audit};
 use dnc::dnc_for_conn;
 use documents::{parse_account, parse_lead};
 pub use lifecycle::Applied;

@@ -154,10 +154,10 @@ pub(super) fn dnc_from_row(r: &AnyRow) -> Result<DncRow> {
 pub(super) const DNC_COLUMNS: &str = "id, contact, lead_id, channel, reason, source, added_by, created_at, expires_at, removed_at, removed_by, removed_reason";
 
 /// The predicate of the partial unique index `dnc_open_contact_reason` (migration
-/// 20261125000004): at most one such row per (workspace, contact, channel, reason). An
+/// 20261130000007): at most one such row per (workspace, contact, channel, reason). An
 /// `ON CONFLICT` target must repeat it for both databases to pick the index.
 pub(super) const DNC_UNIQUE_OPEN: &str = "removed_at IS NULL AND expires_at IS NULL AND lead_id IS NULL \
-     AND reason IN ('opt_out_reply', 'provider_unsubscribed', 'customer_request')";
+     AND reason IN ('opt_out_reply', 'provider_unsubscribed', 'customer_request', 'wrong_number', 'hard_bounce', 'complaint')";
 
 /// Filters of `GET /v1/touches`.
 #[derive(Clone, Debug, Default)]

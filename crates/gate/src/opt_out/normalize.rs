@@ -4,14 +4,17 @@
 //! match can report what the person actually wrote) and a folded form: lower case, Latin
 //! diacritics removed (`ARRÊT` → `arret`, `Más` → `mas`, `ß` → `ss`), full-width ASCII mapped to
 //! ASCII, apostrophes and zero-width characters dropped inside a word (`don't` → `dont`,
-//! `s'il` → `sil`). Every other character separates words; `.`, `!`, `?`, `;`, line breaks,
-//! `,`, `:` and dashes also end a *clause*, the unit the clause rules look at.
+//! `s'il` → `sil`). A Chinese or Japanese character is a word of its own (those scripts do not
+//! separate words). Every other character separates words; `.`, `!`, `?`, `;`, line breaks,
+//! `,`, `:` and dashes also end a *clause*, the unit the clause rules look at. Each token is
+//! looked up in the lexicon once, tolerantly (`STOPPP` is `stop`, `unsuscribe` is
+//! `unsubscribe`: `lexicon/tolerant.rs`).
 
-use super::keywords::{Entry, Lexicon, lexicon};
+use super::lexicon::{Entry, Lexicon, WordId, lexicon};
 
 /// One word of the text.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Token {
+struct Token {
     /// Folded form: `buf[norm_start..norm_end]`.
     norm_start: usize,
     norm_end: usize,
@@ -20,8 +23,9 @@ pub(crate) struct Token {
     end: usize,
     /// Clause number; equal for the tokens of one clause.
     clause: u32,
-    /// The word's lexicon entry (index + 1; 0 when no table entry starts with it).
-    entry: u16,
+    /// The lexicon word it is (exactly, or once a typo or an elongation is undone); 0 for a
+    /// word the lexicon does not know.
+    id: WordId,
 }
 
 /// A text cut into folded tokens.
@@ -37,6 +41,8 @@ pub(crate) struct Normalized<'s> {
 enum Class {
     /// The folded character(s) were pushed: part of a word.
     Word,
+    /// A word of its own (a CJK character: those scripts do not separate words by spaces).
+    Single,
     /// Ignored inside a word (apostrophe, combining mark, zero-width character).
     Join,
     /// Ends a word.
@@ -45,48 +51,117 @@ enum Class {
     Break,
 }
 
-impl<'s> Normalized<'s> {
-    pub(crate) fn new(src: &'s str) -> Self {
-        let lex = lexicon();
-        let mut buf = String::with_capacity(src.len());
-        let mut toks: Vec<Token> = Vec::with_capacity(src.len() / 5 + 2);
-        let mut clause: u32 = 0;
-        let mut pending_break = false;
-        // The token being built: (norm_start, start, end).
-        let mut cur: Option<(usize, usize, usize)> = None;
-        for (at, c) in src.char_indices() {
-            let before = buf.len();
-            match fold_into(c, &mut buf) {
+/// The tokenizer's state: the folded text and its words.
+struct Cutter<'l> {
+    /// Looks each word up when set; ids stay 0 otherwise.
+    lex: Option<&'l Lexicon>,
+    buf: String,
+    toks: Vec<Token>,
+    clause: u32,
+    pending_break: bool,
+    /// The word being built: `(norm_start, start, end)`.
+    cur: Option<(usize, usize, usize)>,
+}
+
+impl<'l> Cutter<'l> {
+    fn cut(src: &str, lex: Option<&'l Lexicon>) -> Cutter<'l> {
+        let mut c = Cutter {
+            lex,
+            buf: String::with_capacity(src.len()),
+            toks: Vec::with_capacity(src.len() / 4 + 2),
+            clause: 0,
+            pending_break: false,
+            cur: None,
+        };
+        for (at, ch) in src.char_indices() {
+            let before = c.buf.len();
+            let end = at + ch.len_utf8();
+            match fold_into(ch, &mut c.buf) {
                 Class::Word => {
-                    let end = at + c.len_utf8();
-                    cur = match cur {
+                    c.cur = match c.cur {
                         Some((ns, s, _)) => Some((ns, s, end)),
                         None => {
-                            if pending_break {
-                                if !toks.is_empty() {
-                                    clause = clause.saturating_add(1);
-                                }
-                                pending_break = false;
-                            }
+                            c.open_word();
                             Some((before, at, end))
                         }
                     };
                 }
+                Class::Single => {
+                    // The character is already in `buf`: close the word before it first.
+                    if let Some((ns, s, e)) = c.cur.take() {
+                        c.push(ns, before, s, e);
+                    }
+                    c.open_word();
+                    c.push(before, c.buf.len(), at, end);
+                }
                 Class::Join => {}
-                Class::Space => finish(&mut cur, &buf, &mut toks, clause, lex),
+                Class::Space => c.finish(),
                 Class::Break => {
-                    finish(&mut cur, &buf, &mut toks, clause, lex);
-                    pending_break = true;
+                    c.finish();
+                    c.pending_break = true;
                 }
             }
         }
-        finish(&mut cur, &buf, &mut toks, clause, lex);
+        c.finish();
+        c
+    }
+
+    /// A word starts: a pending clause break takes effect.
+    fn open_word(&mut self) {
+        if self.pending_break {
+            if !self.toks.is_empty() {
+                self.clause = self.clause.saturating_add(1);
+            }
+            self.pending_break = false;
+        }
+    }
+
+    fn push(&mut self, norm_start: usize, norm_end: usize, start: usize, end: usize) {
+        let id = match self.lex {
+            Some(lex) => lex.find_tolerant(self.buf.get(norm_start..norm_end).unwrap_or("")),
+            None => 0,
+        };
+        self.toks.push(Token {
+            norm_start,
+            norm_end,
+            start,
+            end,
+            clause: self.clause,
+            id,
+        });
+    }
+
+    fn finish(&mut self) {
+        if let Some((ns, s, e)) = self.cur.take() {
+            self.push(ns, self.buf.len(), s, e);
+        }
+    }
+}
+
+/// The folded words of `s`, without looking them up: for reading the lexicon's data and a
+/// workspace's keywords.
+pub(crate) fn fold_words(s: &str) -> Vec<String> {
+    let c = Cutter::cut(s, None);
+    c.toks
+        .iter()
+        .filter_map(|t| c.buf.get(t.norm_start..t.norm_end).map(str::to_owned))
+        .collect()
+}
+
+impl<'s> Normalized<'s> {
+    pub(crate) fn new(src: &'s str) -> Self {
+        let lex = lexicon();
+        let Cutter { buf, toks, .. } = Cutter::cut(src, Some(lex));
         Normalized {
             src,
             lex,
             buf,
             toks,
         }
+    }
+
+    pub(crate) fn lex(&self) -> &'static Lexicon {
+        self.lex
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -97,12 +172,24 @@ impl<'s> Normalized<'s> {
         self.toks.is_empty()
     }
 
-    /// The folded word `i` (`""` out of range).
+    /// The word `i` (`""` out of range): the lexicon's spelling of a word it knows (so a
+    /// corrected typo reads as the word it is), the folded text otherwise.
     pub(crate) fn word(&self, i: usize) -> &str {
-        self.toks
-            .get(i)
-            .and_then(|t| self.buf.get(t.norm_start..t.norm_end))
-            .unwrap_or("")
+        let Some(t) = self.toks.get(i) else { return "" };
+        match self.lex.get(t.id) {
+            Some(e) => e.word(),
+            None => self.buf.get(t.norm_start..t.norm_end).unwrap_or(""),
+        }
+    }
+
+    /// The lexicon id of word `i` (0: unknown or out of range).
+    pub(crate) fn id(&self, i: usize) -> WordId {
+        self.toks.get(i).map_or(0, |t| t.id)
+    }
+
+    /// Whether word `i` belongs to the word class `class` (`lexicon::class`).
+    pub(crate) fn is(&self, i: usize, class: u32) -> bool {
+        self.entry(i).is_some_and(|e| e.classes & class != 0)
     }
 
     /// The original text from the start of token `a` to the end of token `b - 1`.
@@ -116,9 +203,9 @@ impl<'s> Normalized<'s> {
         self.src.get(first.start..last.end).unwrap_or("")
     }
 
-    /// What the keyword tables say about token `i`, if any entry starts with it.
+    /// What the lexicon says about token `i`, if it knows the word.
     pub(crate) fn entry(&self, i: usize) -> Option<&'static Entry> {
-        self.toks.get(i).and_then(|t| self.lex.get(t.entry))
+        self.toks.get(i).and_then(|t| self.lex.get(t.id))
     }
 
     /// Clause number of token `i`.
@@ -150,28 +237,10 @@ impl<'s> Normalized<'s> {
         })
     }
 
-    /// The folded words, for building configured keyword lists.
+    /// The words, as [`Normalized::word`] reads them.
+    #[cfg(test)]
     pub(crate) fn words(&self) -> impl Iterator<Item = &str> + '_ {
         (0..self.len()).map(|i| self.word(i))
-    }
-}
-
-fn finish(
-    cur: &mut Option<(usize, usize, usize)>,
-    buf: &str,
-    toks: &mut Vec<Token>,
-    clause: u32,
-    lex: &Lexicon,
-) {
-    if let Some((norm_start, start, end)) = cur.take() {
-        toks.push(Token {
-            norm_start,
-            norm_end: buf.len(),
-            start,
-            end,
-            clause,
-            entry: lex.find(buf.get(norm_start..).unwrap_or("")),
-        });
     }
 }
 
@@ -219,6 +288,14 @@ fn fold_into(c: char, buf: &mut String) -> Class {
                 Some(a) => fold_into(a, buf),
                 None => Class::Space,
             }
+        }
+        // Han, kana: each character is a word (`退订` is `退` `订`).
+        '\u{3040}'..='\u{30FF}'
+        | '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}' => {
+            buf.push(c);
+            Class::Single
         }
         _ if c.is_alphanumeric() => {
             buf.extend(c.to_lowercase());

@@ -1,7 +1,7 @@
 //! Canada pack: the CRTC telemarketing hours for the whole country. Provinces may be
 //! stricter; none is encoded yet.
 
-use super::{Coverage, Jurisdiction, Rule, TELEPHONE, Verification};
+use super::{ConsentExemption, Coverage, Jurisdiction, Rule, TELEPHONE, Verification};
 use crate::facts::{TimeOfDay, Window};
 use crate::quiet_hours::Schedule;
 
@@ -28,14 +28,16 @@ const CA_HOURS: Rule = Rule {
     coverage: Coverage {
         channels: TELEPHONE,
         marketing_only: true,
+        automated_only: false,
     },
     schedule: Some(Schedule::weekly(
         Some(WEEKDAYS),
         Some(WEEKENDS),
         Some(WEEKENDS),
     )),
-    recipient_cap_24h: None,
+    recipient_cap: None,
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Unknown,
 };
 
 pub(super) const RULES: &[Rule] = &[CA_HOURS];

@@ -1,6 +1,6 @@
 //! India pack: TRAI's time band for promotional SMS.
 
-use super::{Coverage, Jurisdiction, Rule, Verification};
+use super::{ConsentExemption, Coverage, Jurisdiction, Rule, Verification};
 use crate::channel::Channel;
 use crate::facts::{TimeOfDay, Window};
 use crate::quiet_hours::Schedule;
@@ -24,13 +24,15 @@ const IN_PROMOTIONAL_SMS: Rule = Rule {
     coverage: Coverage {
         channels: &[Channel::Sms],
         marketing_only: true,
+        automated_only: false,
     },
     schedule: Some(Schedule::daily(Window::new(
         TimeOfDay::hm(9, 0),
         TimeOfDay::hm(21, 0),
     ))),
-    recipient_cap_24h: None,
+    recipient_cap: None,
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Unknown,
 };
 
 pub(super) const RULES: &[Rule] = &[IN_PROMOTIONAL_SMS];

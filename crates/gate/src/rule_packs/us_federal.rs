@@ -1,6 +1,6 @@
 //! US federal pack: the TCPA calling-hours floor for telephone solicitations.
 
-use super::{Coverage, Jurisdiction, Rule, TELEPHONE, Verification};
+use super::{ConsentExemption, Coverage, Jurisdiction, Rule, TELEPHONE, Verification};
 use crate::facts::{TimeOfDay, Window};
 use crate::quiet_hours::Schedule;
 
@@ -17,11 +17,15 @@ pub(super) const RULES: &[Rule] = &[Rule {
     coverage: Coverage {
         channels: TELEPHONE,
         marketing_only: true,
+        automated_only: false,
     },
     schedule: Some(Schedule::daily(Window::new(
         TimeOfDay::hm(8, 0),
         TimeOfDay::hm(21, 0),
     ))),
-    recipient_cap_24h: None,
+    recipient_cap: None,
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Exempt(
+        "64.1200(f)(15): not a telephone solicitation with the called party's prior express invitation or permission, or with an established business relationship",
+    ),
 }];

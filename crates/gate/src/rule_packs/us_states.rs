@@ -1,17 +1,20 @@
 //! US state pack: calling hours, Sunday and holiday bans and per-recipient caps of state
 //! telephone-solicitation laws that are stricter than the federal floor.
 //!
-//! Every rule covers marketing touches on call, sms and whatsapp. Where a statute speaks of
-//! "calls" only, or only of automated calls, the rule still covers all three channels: the
-//! gate fails safe, and several states have since brought texts under their laws expressly.
+//! Every rule here covers every marketing touch on call, sms and whatsapp, automated or not.
+//! Where a statute speaks of "calls" only the rule still covers all three channels: the gate
+//! fails safe, and several states have since brought texts under their laws expressly. Rules
+//! that restrict only automated contact (autodialers, prerecorded voice) are not here but in
+//! the automated pack (`automated.rs`), which applies to touches marked `automated` only.
 //! Windows are in the recipient's local time, end exclusive ("after 8 p.m." blocks 20:00).
 //!
-//! Not encoded (see the rule-pack report): Illinois (8 a.m.–9 p.m., the federal window);
-//! Pennsylvania (73 P.S. § 2245(a)(1) is the federal window; its 2019 legal-holiday ban needs a
-//! Pennsylvania calendar); Michigan, Minnesota, Nevada (the texts found restrict automatic
-//! dialing-announcing devices only, or were not found); Wyoming, Maine (no primary text found).
+//! Every state, DC and territory has a row in `crates/gate/RULE_PACKS.md` saying what is
+//! encoded, what is not and why (e.g. Illinois: the federal window; Michigan, Wyoming: no
+//! primary text found; Pennsylvania's 2025–26 SB 992: not enacted).
 
-use super::{Coverage, Jurisdiction, Rule, TELEPHONE, Verification};
+use super::{
+    ConsentExemption, Coverage, Jurisdiction, RecipientCap, Rule, TELEPHONE, Verification,
+};
 use crate::facts::{TimeOfDay, Window};
 use crate::holidays::HolidayCalendar;
 use crate::quiet_hours::{HolidayRule, Schedule};
@@ -30,10 +33,18 @@ const fn window(start_h: u16, start_m: u16, end_h: u16, end_m: u16) -> Window {
 const TELEPHONE_MARKETING: Coverage = Coverage {
     channels: TELEPHONE,
     marketing_only: true,
+    automated_only: false,
+};
+
+/// Florida, Oklahoma, Maryland: three solicitations to a person in 24 hours.
+const THREE_PER_DAY: RecipientCap = RecipientCap {
+    limit: 3,
+    window_hours: 24,
 };
 
 const EIGHT_TO_EIGHT: Window = window(8, 0, 20, 0);
 const NINE_TO_NINE: Window = window(9, 0, 21, 0);
+const EIGHT_TO_NINE: Window = window(8, 0, 21, 0);
 
 /// No contact at all on a holiday of `calendar`.
 const fn closed_on(calendar: HolidayCalendar) -> HolidayRule {
@@ -56,8 +67,9 @@ const US_FL_HOURS: Rule = Rule {
     verification: Verification::Primary,
     coverage: TELEPHONE_MARKETING,
     schedule: Some(Schedule::daily(EIGHT_TO_EIGHT)),
-    recipient_cap_24h: None,
+    recipient_cap: None,
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Unknown,
 };
 
 /// Florida: at most three solicitation calls to a person in 24 hours "on the same subject
@@ -73,8 +85,9 @@ const US_FL_CAP: Rule = Rule {
     verification: Verification::Primary,
     coverage: TELEPHONE_MARKETING,
     schedule: None,
-    recipient_cap_24h: Some(3),
+    recipient_cap: Some(THREE_PER_DAY),
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Unknown,
 };
 
 /// Oklahoma Telephone Solicitation Act of 2022 (HB 3168) hours. The enrolled bill's title was
@@ -91,8 +104,9 @@ const US_OK_HOURS: Rule = Rule {
     ),
     coverage: TELEPHONE_MARKETING,
     schedule: Some(Schedule::daily(EIGHT_TO_EIGHT)),
-    recipient_cap_24h: None,
+    recipient_cap: None,
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Unknown,
 };
 
 /// Oklahoma: at most three solicitation calls per 24 hours on the same subject (counted here
@@ -109,8 +123,9 @@ const US_OK_CAP: Rule = Rule {
     ),
     coverage: TELEPHONE_MARKETING,
     schedule: None,
-    recipient_cap_24h: Some(3),
+    recipient_cap: Some(THREE_PER_DAY),
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Unknown,
 };
 
 /// Maryland Stop the Spam Calls Act of 2023 (SB 90 / HB 37, 2023 Md. Laws ch. 413) hours.
@@ -128,8 +143,9 @@ const US_MD_HOURS: Rule = Rule {
     ),
     coverage: TELEPHONE_MARKETING,
     schedule: Some(Schedule::daily(EIGHT_TO_EIGHT)),
-    recipient_cap_24h: None,
+    recipient_cap: None,
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Unknown,
 };
 
 /// Maryland: at most three calls or text messages per 24 hours on the same subject to the
@@ -146,8 +162,9 @@ const US_MD_CAP: Rule = Rule {
     ),
     coverage: TELEPHONE_MARKETING,
     schedule: None,
-    recipient_cap_24h: Some(3),
+    recipient_cap: Some(THREE_PER_DAY),
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Unknown,
 };
 
 /// Washington: RCW 19.158.040(2) (the 8 p.m. limit is in the commercial telephone
@@ -163,8 +180,9 @@ const US_WA_HOURS: Rule = Rule {
     verification: Verification::Primary,
     coverage: TELEPHONE_MARKETING,
     schedule: Some(Schedule::daily(EIGHT_TO_EIGHT)),
-    recipient_cap_24h: None,
+    recipient_cap: None,
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Unknown,
 };
 
 /// Massachusetts Do Not Call regulation. The effective date is that of M.G.L. c. 159C
@@ -179,8 +197,11 @@ const US_MA_HOURS: Rule = Rule {
     verification: Verification::Primary,
     coverage: TELEPHONE_MARKETING,
     schedule: Some(Schedule::daily(EIGHT_TO_EIGHT)),
-    recipient_cap_24h: None,
+    recipient_cap: None,
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Exempt(
+        "restricts unsolicited telephonic sales calls only",
+    ),
 };
 
 /// Connecticut, as amended by P.A. 23-98 (SB 1058, effective October 1, 2023): 9 a.m.–8 p.m.
@@ -197,8 +218,9 @@ const US_CT_HOURS: Rule = Rule {
     ),
     coverage: TELEPHONE_MARKETING,
     schedule: Some(Schedule::daily(window(9, 0, 20, 0))),
-    recipient_cap_24h: None,
+    recipient_cap: None,
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Unknown,
 };
 
 /// Texas: 9 a.m.–9 p.m. Monday–Saturday, noon–9 p.m. Sunday. § 301.051 was codified
@@ -220,8 +242,9 @@ const US_TX_HOURS: Rule = Rule {
         Some(NINE_TO_NINE),
         Some(window(12, 0, 21, 0)),
     )),
-    recipient_cap_24h: None,
+    recipient_cap: None,
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Unknown,
 };
 
 /// Kentucky: 10 a.m.–9 p.m. The statute text found (KRS 367.46955 items 1–7, KRS 367.461)
@@ -238,8 +261,9 @@ const US_KY_HOURS: Rule = Rule {
     ),
     coverage: TELEPHONE_MARKETING,
     schedule: Some(Schedule::daily(window(10, 0, 21, 0))),
-    recipient_cap_24h: None,
+    recipient_cap: None,
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Unknown,
 };
 
 /// Alabama Public Service Commission rule: "No solicitation calls are allowed on Sundays or
@@ -260,8 +284,9 @@ const US_AL_HOURS: Rule = Rule {
         Schedule::weekly(Some(EIGHT_TO_EIGHT), Some(EIGHT_TO_EIGHT), None)
             .with_holidays(closed_on(HolidayCalendar::Alabama)),
     ),
-    recipient_cap_24h: None,
+    recipient_cap: None,
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Unknown,
 };
 
 /// Louisiana: 8 a.m.–8 p.m., no calls on Sundays or legal holidays, as reported for the
@@ -283,8 +308,9 @@ const US_LA_HOURS: Rule = Rule {
         Schedule::weekly(Some(EIGHT_TO_EIGHT), Some(EIGHT_TO_EIGHT), None)
             .with_holidays(closed_on(HolidayCalendar::Louisiana)),
     ),
-    recipient_cap_24h: None,
+    recipient_cap: None,
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Unknown,
 };
 
 /// Mississippi Telephone Solicitation Act: "Such calls may only be made between the hours of
@@ -318,8 +344,9 @@ const US_MS_HOURS: Rule = Rule {
         Some(EIGHT_TO_EIGHT),
         None,
     )),
-    recipient_cap_24h: None,
+    recipient_cap: None,
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Unknown,
 };
 
 /// New Mexico Unfair Practices Act: a telephone solicitation "received before 9:00 a.m. or
@@ -335,32 +362,91 @@ const US_NM_HOURS: Rule = Rule {
     verification: Verification::Primary,
     coverage: TELEPHONE_MARKETING,
     schedule: Some(Schedule::daily(NINE_TO_NINE)),
-    recipient_cap_24h: None,
+    recipient_cap: None,
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Unknown,
 };
 
 /// Rhode Island Telephone Sales Solicitation Act: unsolicited telephonic sales calls only
 /// during "hours of operation": Monday–Friday, except a state or federal holiday,
-/// 9 a.m.–6 p.m.; Saturday 10 a.m.–5 p.m.; never Sunday. Holidays use the US federal calendar
-/// (state-only holidays such as Victory Day are not encoded); a Saturday holiday is closed
-/// too, which is stricter than the text.
+/// 9 a.m.–6 p.m.; Saturday 10 a.m.–5 p.m.; never Sunday. Holidays: Rhode Island's (§ 25-1-1,
+/// with its Monday observance) and the federal ones (see [`HolidayCalendar::RhodeIsland`]); a
+/// Saturday holiday is closed too, which is stricter than the text.
 const US_RI_HOURS: Rule = Rule {
     id: "us-ri-tssa-hours",
     jurisdiction: us("RI"),
-    title: "Rhode Island: unsolicited telephonic sales calls only 9 a.m.–6 p.m. weekdays (not on holidays), 10 a.m.–5 p.m. Saturday",
-    citation: "R.I. Gen. Laws §§ 5-61-3.6, 5-61-2(2)",
+    title: "Rhode Island: unsolicited telephonic sales calls only 9 a.m.–6 p.m. weekdays (not on state or federal holidays), 10 a.m.–5 p.m. Saturday",
+    citation: "R.I. Gen. Laws §§ 5-61-3.6, 5-61-2(2); holidays: R.I. Gen. Laws § 25-1-1, 5 U.S.C. 6103",
     source: "https://instalawyer.io/laws/rhode-island-general-laws/section-5-61-2-definitions",
     effective_from: (1999, 7, 1),
     verification: Verification::Secondary(
-        "hours read in a copy of § 5-61-2(2) and the official § 5-61-3.6; holidays are US federal only (Rhode Island state holidays not encoded); effective date not verified",
+        "hours read in a copy of § 5-61-2(2) and the official § 5-61-3.6; holidays from the text of § 25-1-1 (copies at laws-info.com and unicourt) and the Secretary of State's holiday table; effective date not verified",
     ),
     coverage: TELEPHONE_MARKETING,
     schedule: Some(
         Schedule::weekly(Some(window(9, 0, 18, 0)), Some(window(10, 0, 17, 0)), None)
-            .with_holidays(closed_on(HolidayCalendar::UsFederal)),
+            .with_holidays(closed_on(HolidayCalendar::RhodeIsland)),
     ),
-    recipient_cap_24h: None,
+    recipient_cap: None,
     fixed_zone: None,
+    consent_exemption: ConsentExemption::Exempt(
+        "restricts only unsolicited telephonic sales calls: a call the person asked for is outside it",
+    ),
+};
+
+/// Utah Telephone and Facsimile Solicitation Act: no telephone solicitation without prior
+/// express consent between 9 p.m. and 8 a.m., on a Sunday, or on a legal holiday. Utah's legal
+/// holidays are its own (§ 63G-1-301, Pioneer Day included; see
+/// [`HolidayCalendar::Utah`]).
+const US_UT_HOURS: Rule = Rule {
+    id: "us-ut-tfsa-hours",
+    jurisdiction: us("UT"),
+    title: "Utah: no telephone solicitation on Sundays or legal holidays, otherwise only 8 a.m.–9 p.m.",
+    citation: "Utah Code § 13-25a-103(3); holidays: Utah Code § 63G-1-301",
+    source: "https://le.utah.gov/xcode/Title13/Chapter25A/13-25a-S103.html",
+    effective_from: (2004, 5, 3),
+    verification: Verification::Secondary(
+        "§ 13-25a-103(3) as quoted in the project's regulations notes (statute text not read here); § 63G-1-301 read in its 2025 and 2026 versions (research copies); effective date not verified",
+    ),
+    coverage: TELEPHONE_MARKETING,
+    schedule: Some(
+        Schedule::weekly(Some(EIGHT_TO_NINE), Some(EIGHT_TO_NINE), None)
+            .with_holidays(closed_on(HolidayCalendar::Utah)),
+    ),
+    recipient_cap: None,
+    fixed_zone: None,
+    consent_exemption: ConsentExemption::Exempt(
+        "applies to a telephone solicitation made without the called party's prior express consent",
+    ),
+};
+
+/// Pennsylvania Telemarketer Registration Act: 8 a.m.–9 p.m. (§ 2245(a)(1), the federal
+/// window) and, since Act 73 of 2019 (effective 2019-12-03), no telephone solicitation call on
+/// a legal holiday of its own list (§ 2245(a)(10); see [`HolidayCalendar::Pennsylvania`]).
+///
+/// SB 992 of the 2025–26 session (9 a.m.–7 p.m., no Sundays, texts covered) passed the Senate
+/// but no enactment was found (the Senate sponsor's release and BillTrack50 show it in
+/// committee / crossed over; a vendor's "Sundays banned from 2026-10-18" is unconfirmed): only
+/// the law in force is encoded.
+const US_PA_HOURS: Rule = Rule {
+    id: "us-pa-tra-hours",
+    jurisdiction: us("PA"),
+    title: "Pennsylvania: no telephone solicitation call on a legal holiday, otherwise only 8 a.m.–9 p.m.",
+    citation: "73 P.S. § 2245(a)(1), (a)(10) (Act 73 of 2019)",
+    source: "https://www.dnc.com/news/update-pennsylvania-governor-signs-new-robocall-restrictions-law",
+    effective_from: (2019, 12, 3),
+    verification: Verification::Secondary(
+        "holiday list from summaries of Act 73 (dnc.com, Rep. Gillen's release) and the project's regulations notes; statute text not read; Sunday observance of a holiday on the following Monday is assumed (fail safe)",
+    ),
+    coverage: TELEPHONE_MARKETING,
+    schedule: Some(
+        Schedule::daily(EIGHT_TO_NINE).with_holidays(closed_on(HolidayCalendar::Pennsylvania)),
+    ),
+    recipient_cap: None,
+    fixed_zone: None,
+    consent_exemption: ConsentExemption::Exempt(
+        "'telephone solicitation call' excludes calls to persons with an established business relationship, and non-profit, political and debt-collection calls (secondary); a prior-consent exclusion was not read",
+    ),
 };
 
 pub(super) const RULES: &[Rule] = &[
@@ -381,4 +467,6 @@ pub(super) const RULES: &[Rule] = &[
     US_MS_HOURS_CST,
     US_NM_HOURS,
     US_RI_HOURS,
+    US_UT_HOURS,
+    US_PA_HOURS,
 ];

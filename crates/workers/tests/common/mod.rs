@@ -52,14 +52,10 @@ pub fn permit_at(channel: Channel, recipient: &str, at: DateTime<Utc>) -> gate::
         template: None,
         body: Some("Hello Ana".to_owned()),
         action: gate::LinkedInAction::Message,
+        automated: false,
     };
-    let facts = gate::Facts {
-        policy: &policy,
-        account: &account,
-        lead: &lead,
-        dnc: &[],
-        recent_sends: &[],
-    };
+    let sends = gate::SendLog::new();
+    let facts = gate::Facts::new(&policy, &account, &lead, &sends);
     let mut decision = gate::evaluate_send(&touch, &facts, at);
     assert!(decision.allowed, "{decision:?}");
     decision.take_permit().unwrap()

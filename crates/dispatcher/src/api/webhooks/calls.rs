@@ -8,10 +8,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
-use tracing::info;
+use tracing::{debug, info};
 
 use super::*;
-use crate::api::body_limit;
 use crate::api::error::ErrorBody;
 use crate::api::extract::parse_json;
 use crate::inbound::{WantedDnc, ensure_dnc};
@@ -28,7 +27,8 @@ pub struct DispositionBody {
     pub agent_id: Option<String>,
     #[serde(default)]
     pub call_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, with = "crate::domain::time::rfc3339_opt")]
+    #[schema(value_type = Option<String>)]
     pub at: Option<DateTime<Utc>>,
 }
 
@@ -58,7 +58,7 @@ pub async fn call_disposition(
     State(state): State<AppState>,
     signed: Verified<SharedSecret>,
 ) -> Result<Response, ApiError> {
-    let d: DispositionBody = parse_json(&signed.body, body_limit(&state.config))?;
+    let d: DispositionBody = parse_json(&signed.body)?;
     let contact = sender(
         &state,
         &webhook_workspace(&state),
@@ -74,7 +74,7 @@ pub async fn call_disposition(
         .iter()
         .any(|x| disposition_key(x) == key);
     if !listed {
-        info!(call_id = d.call_id.as_deref().unwrap_or(""), disposition = %d.disposition, "call disposition: no DNC");
+        debug!(call_id = d.call_id.as_deref().unwrap_or(""), disposition = %d.disposition, "call disposition: no DNC");
         return Ok(Json(json!({ "dnc": null })).into_response());
     }
     let agent = d

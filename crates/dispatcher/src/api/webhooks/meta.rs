@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 use serde_json::json;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::*;
 use crate::api::error::ErrorBody;
@@ -217,7 +217,7 @@ async fn meta_message(state: &AppState, ws: &str, m: &Value) -> Result<(), ApiEr
             unix_seconds(m.get("timestamp")),
         )
         .await?;
-        info!(
+        debug!(
             workspace = %ws,
             message_id,
             intent = outcome.intent,
@@ -256,7 +256,7 @@ async fn meta_status(state: &AppState, ws: &str, s: &Value) -> Result<(), ApiErr
             )
             .await?;
     } else {
-        info!(
+        debug!(
             message_id = id.unwrap_or(""),
             status, "whatsapp status for a message no touch knows"
         );

@@ -164,7 +164,7 @@ fn sender(
     raw: &str,
     field: &str,
 ) -> Result<gate::Contact, ApiError> {
-    let region = state.config.workspace(ws).default_region;
+    let region = state.config.workspace(ws).default_region.clone();
     let contact = gate::Contact::parse(raw, Some(&region))
         .map_err(|e| ApiError::bad_request(field, e.to_string()))?;
     if !kind_matches(channel, &contact) {

@@ -7,7 +7,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use tracing::{info, warn};
+use tracing::{debug, warn};
 
 use super::*;
 use crate::api::error::ErrorBody;
@@ -90,7 +90,7 @@ pub async fn twilio_sms(
     for ws in contact_workspaces(&state, &contact).await? {
         let outcome =
             inbound::process(&state, &ws, channel, &contact, body, None, &[], None).await?;
-        info!(workspace = %ws, message_sid = param(&params, "MessageSid").unwrap_or(""), intent = outcome.intent, "twilio inbound message");
+        debug!(workspace = %ws, message_sid = param(&params, "MessageSid").unwrap_or(""), intent = outcome.intent, "twilio inbound message");
     }
     Ok(twiml())
 }
@@ -137,7 +137,7 @@ async fn twilio_status(
                 .await?;
         }
         None => {
-            info!(
+            debug!(
                 message_sid = sid.unwrap_or(""),
                 status, "twilio status for a message no touch knows"
             );

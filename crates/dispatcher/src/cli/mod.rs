@@ -1,0 +1,3 @@
+//! Operator commands of the `touchgate` binary, one file per command group.
+
+pub mod registry;

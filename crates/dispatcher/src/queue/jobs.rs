@@ -1,0 +1,172 @@
+use super::*;
+
+pub async fn connect_sqlite(url: &str, max_connections: u32) -> Result<SqlitePool, QueueError> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10));
+    let max = if url.contains(":memory:") {
+        1
+    } else {
+        max_connections.max(1)
+    };
+    let pool = SqlitePoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(options)
+        .await?;
+    SqliteStorage::setup(&pool).await?;
+    Ok(pool)
+}
+
+/// A pool for apalis-postgres on the daemon's database, migrated.
+pub async fn connect_postgres(url: &str, max_connections: u32) -> Result<PgPool, QueueError> {
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections.max(2))
+        .acquire_timeout(Duration::from_secs(30))
+        .connect(url)
+        .await?;
+    PostgresStorage::setup(&pool).await?;
+    Ok(pool)
+}
+
+#[derive(Clone)]
+pub(super) enum JobStore {
+    Sqlite {
+        pool: SqlitePool,
+        storage: SqliteStorage<DispatchDue>,
+    },
+    Postgres {
+        pool: PgPool,
+        storage: PostgresStorage<DispatchDue>,
+    },
+}
+
+impl std::fmt::Debug for JobStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            JobStore::Sqlite { .. } => "apalis-sqlite",
+            JobStore::Postgres { .. } => "apalis-postgres",
+        })
+    }
+}
+
+impl JobStore {
+    /// Jobs are not marked `Running` when they start (`lock_tasks(false)`): one write less per
+    /// job; a fetched job stays `Queued` until acknowledged, which apalis' orphan recovery
+    /// covers just the same.
+    pub(super) async fn connect(url: &str, pool_size: u32) -> Result<JobStore, QueueError> {
+        if url.starts_with("sqlite:") {
+            let pool = connect_sqlite(url, pool_size).await?;
+            let storage = SqliteStorage::new(&pool).with_config(
+                apalis_sqlite::Config::default()
+                    .queue(QUEUE)
+                    .batch_size(FETCH_BATCH)
+                    .lock_tasks(false),
+            );
+            Ok(JobStore::Sqlite { pool, storage })
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = connect_postgres(url, pool_size).await?;
+            let storage = PostgresStorage::new(&pool).with_config(
+                apalis_postgres::Config::default()
+                    .queue(QUEUE)
+                    .batch_size(FETCH_BATCH)
+                    .lock_tasks(false),
+            );
+            Ok(JobStore::Postgres { pool, storage })
+        } else {
+            Err(QueueError::UnsupportedUrl)
+        }
+    }
+
+    pub(super) async fn push(
+        &self,
+        job: DispatchDue,
+        id: &str,
+        run_at_secs: Option<u64>,
+    ) -> Result<(), QueueError> {
+        let mut task = TaskBuilder::new(job)
+            .task_id(TaskId::from_string(id))
+            .max_attempts(3);
+        if let Some(secs) = run_at_secs {
+            task = task.run_at_timestamp(secs);
+        }
+        let task = task.build();
+        match self {
+            JobStore::Sqlite { storage, .. } => storage
+                .clone()
+                .push_task(task)
+                .await
+                .map_err(|e| QueueError::Push(e.to_string())),
+            JobStore::Postgres { storage, .. } => storage
+                .clone()
+                .push_task(task)
+                .await
+                .map_err(|e| QueueError::Push(e.to_string())),
+        }
+    }
+
+    /// Whether the job is still waiting to be fetched by a worker.
+    pub(super) async fn is_pending(&self, id: &str) -> Result<bool, QueueError> {
+        let status: Option<String> = match self {
+            JobStore::Sqlite { pool, .. } => {
+                sqlx::query_scalar("SELECT status FROM Jobs WHERE id = ?1")
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            JobStore::Postgres { pool, .. } => {
+                sqlx::query_scalar("SELECT status FROM apalis.jobs WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        };
+        Ok(status.as_deref() == Some("Pending"))
+    }
+
+    /// Deletes this queue's finished jobs older than `keep`; returns how many.
+    pub(super) async fn purge(&self, keep: Duration) -> Result<u64, QueueError> {
+        let n = match self {
+            JobStore::Sqlite { pool, .. } => {
+                let before = Utc::now().timestamp() - i64::try_from(keep.as_secs()).unwrap_or(0);
+                sqlx::query(
+                    "DELETE FROM Jobs WHERE job_type = ?1 AND (status IN ('Done', 'Killed') \
+                     OR (status = 'Failed' AND attempts >= max_attempts)) AND done_at < ?2",
+                )
+                .bind(QUEUE)
+                .bind(before)
+                .execute(pool)
+                .await?
+                .rows_affected()
+            }
+            JobStore::Postgres { pool, .. } => sqlx::query(
+                "DELETE FROM apalis.jobs WHERE job_type = $1 AND (status IN ('Done', 'Killed') \
+                 OR (status = 'Failed' AND attempts >= max_attempts)) \
+                 AND done_at < now() - make_interval(secs => $2)",
+            )
+            .bind(QUEUE)
+            .bind(keep.as_secs_f64())
+            .execute(pool)
+            .await?
+            .rows_affected(),
+        };
+        Ok(n)
+    }
+}
+
+pub(super) async fn purge_loop(jobs: JobStore, every: Duration, keep: Duration) {
+    let mut tick = tokio::time::interval(every.max(Duration::from_secs(1)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match jobs.purge(keep).await {
+            Ok(0) => {}
+            Ok(n) => debug!(jobs = n, "purged finished dispatch jobs"),
+            Err(e) => {
+                warn!(error = %crate::logging::chain(&e), "purging finished dispatch jobs failed")
+            }
+        }
+    }
+}
