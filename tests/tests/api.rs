@@ -1,17 +1,14 @@
-//! Black-box tests of the HTTP API: the real `touchgate serve` binary on a fresh SQLite file,
-//! a free port and a fake clock (2026-11-25T18:00:00Z = 10:00 in Los Angeles), driven over
-//! HTTP with reqwest.
-//!
-//! While `touchgate serve` does not exist yet (`src/main.rs` without a `serve` command), the
-//! same tests run against an in-process server built the way the daemon builds it
-//! ([`Daemon::start`] picks; `TOUCHGATE_TEST_MODE=binary|in-process` forces one).
+//! Black-box tests of the HTTP API: the real `touchgate serve` binary on a database of its own
+//! (each test runs on SQLite and on PostgreSQL) and a fake clock (2026-11-25T18:00:00Z = 10:00
+//! in Los Angeles), driven over HTTP with reqwest.
 //!
 //! Most daemons here run with the background dispatch loop off (`[dispatcher] enabled = false`)
 //! so that `POST /v1/dispatch/drain` decides everything deterministically; one test runs the
 //! loop.
 
-// clippy.toml's allow-*-in-tests covers `#[test]` functions only, not the helpers of this test
-// crate; a failed expectation here should panic.
+// clippy.toml's allow-*-in-tests covers `#[test]` functions only, not the test bodies the
+// both-databases macro calls nor the helpers of this test crate; a failed expectation here
+// should panic.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -19,118 +16,65 @@
     clippy::indexing_slicing
 )]
 
-mod common;
-
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use touchgate_tests::seed::{CAMPAIGNS_FOR_CSV, PHONE, ana, email, sms};
+use touchgate_tests::{
+    ACME_OP, ACME_SVC, ACME_TOKENS, Daemon, Database, OP, START, SVC, TOUCHES_CSV_HEADER,
+    csv_records,
+};
 
-use common::{OP, START, SVC};
+touchgate_tests::both_databases!(
+    auth_missing_or_wrong_token_is_401_wrong_role_is_403,
+    workspaces_never_see_each_other,
+    accounts_and_leads_put_and_get,
+    bad_requests_name_the_field_and_store_nothing,
+    oversized_body_is_413,
+    touch_is_sent_after_drain,
+    the_background_dispatcher_sends_without_drain,
+    same_idempotency_key_returns_the_first_touch,
+    concurrent_duplicates_create_one_touch,
+    quiet_hours_snooze_until_eight_local,
+    inbound_stop_adds_dnc_and_blocks_every_channel,
+    inbound_whatsapp_opens_the_window,
+    evaluate_is_a_dry_run,
+    cancel_only_before_sending,
+    batch_answers_per_item,
+    list_filters_paging_and_csv,
+    csv_cells_are_quoted_and_formulas_defused,
+    csv_export_streams_many_pages,
+    dnc_add_list_and_remove_with_a_reason,
+    health_metrics_and_openapi,
+    test_clock_moves_time,
+    senders_and_states_are_validated,
+    idempotent_replay_after_the_deadline_returns_the_first_touch,
+    drain_dispatches_the_callers_workspace_only,
+    the_same_open_dnc_entry_is_not_added_twice,
+);
 
-const ACME_OP: &str = "acme-op-token";
-const ACME_SVC: &str = "acme-svc-token";
-const PHONE: &str = "+14155550123";
-
-/// One running daemon (binary or in-process) and this file's helpers on top of the shared ones.
-struct Daemon(common::Daemon);
-
-impl std::ops::Deref for Daemon {
-    type Target = common::Daemon;
-
-    fn deref(&self) -> &common::Daemon {
-        &self.0
-    }
+/// A daemon on `db` with the dispatch loop off and the default body limit.
+async fn start(db: &Database) -> Daemon {
+    start_with(db, false, None).await
 }
 
-fn use_binary() -> bool {
-    match std::env::var("TOUCHGATE_TEST_MODE").as_deref() {
-        Ok("binary") => true,
-        Ok("in-process") => false,
-        _ => include_str!("../src/main.rs")
-            .to_ascii_lowercase()
-            .contains("serve"),
-    }
-}
-
-fn config_text(dispatch_loop: bool, max_body: Option<usize>) -> String {
-    let mut s = format!(
-        "[dispatcher]\nenabled = {dispatch_loop}\npoll_interval_ms = 50\nspread_seconds = 0\n\n\
-         [[tokens]]\ntoken = \"{ACME_OP}\"\nrole = \"operator\"\nworkspace = \"acme\"\n\n\
-         [[tokens]]\ntoken = \"{ACME_SVC}\"\nrole = \"service\"\nworkspace = \"acme\"\n"
+async fn start_with(db: &Database, dispatch_loop: bool, max_body: Option<usize>) -> Daemon {
+    let mut config = format!(
+        "[dispatcher]\nenabled = {dispatch_loop}\npoll_interval_ms = 50\nspread_seconds = 0\n"
     );
     if let Some(m) = max_body {
-        s.push_str(&format!("\n[server]\nmax_body_bytes = {m}\n"));
+        config.push_str(&format!("\n[server]\nmax_body_bytes = {m}\n"));
     }
-    s
-}
-
-impl Daemon {
-    async fn start() -> Daemon {
-        Daemon::start_with(false, None).await
-    }
-
-    async fn start_with(dispatch_loop: bool, max_body: Option<usize>) -> Daemon {
-        let b = common::Daemon::builder()
-            .config(config_text(dispatch_loop, max_body))
-            .env("TOUCHGATE_SERVICE_TOKEN", SVC);
-        Daemon(if use_binary() {
-            b.start().await
-        } else {
-            b.start_in_process(in_process::start).await
-        })
-    }
-
-    async fn drain(&self) -> u64 {
-        let (s, v) = self.post("/v1/dispatch/drain", OP, json!({})).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        v["processed"].as_u64().unwrap()
-    }
-
-    async fn set_clock(&self, at: &str) {
-        let (s, v) = self.post("/v1/test/clock", OP, json!({ "now": at })).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-    }
-
-    /// Account `sdr-1` and lead `lead-7` (Los Angeles phone with SMS consent, email) in the
-    /// default workspace.
-    async fn seed(&self) {
-        let (s, v) = self
-            .put("/v1/accounts/sdr-1", OP, json!({ "status": "active" }))
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        let (s, v) = self.put("/v1/leads/lead-7", SVC, lead_body()).await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-    }
-
-    async fn create(&self, body: Value) -> (StatusCode, Value) {
-        self.post("/v1/touches", SVC, body).await
-    }
+    Daemon::builder(db)
+        .config(config)
+        .config(ACME_TOKENS)
+        .start()
+        .await
 }
 
 fn lead_body() -> Value {
-    json!({
-        "phone": "+1 (415) 555-0123",
-        "email": "Ana@Example.com",
-        "timezone": "America/Los_Angeles",
-        "country": "US",
-        "consents": [{"channel": "sms", "purpose": "marketing", "granted_at": "2026-01-01T00:00:00Z", "source": "web_form"}]
-    })
-}
-
-fn sms(key: &str) -> Value {
-    json!({
-        "idempotency_key": key, "account_id": "sdr-1", "lead_id": "lead-7", "channel": "sms",
-        "content": {"body": "Hi Ana"}, "campaign_id": "seq42", "step": 1
-    })
-}
-
-fn email(key: &str) -> Value {
-    json!({
-        "idempotency_key": key, "account_id": "sdr-1", "lead_id": "lead-7", "channel": "email",
-        "content": {"subject": "Hello", "body": "Hi Ana"}, "campaign_id": "seq43", "step": 2
-    })
+    ana().doc()
 }
 
 fn assert_error(
@@ -153,61 +97,10 @@ fn assert_error(
     }
 }
 
-/// The in-process server: the daemon's own `build_state`, then the fake clock and the test
-/// tokens put in place (the process environment is shared by every test, so it is not used).
-mod in_process {
-    use super::*;
-    use dispatcher::app::Principal;
-    use dispatcher::clock::Clock;
-    use dispatcher::config::{Config, DEFAULT_WORKSPACE, Role};
-
-    pub async fn start(launch: common::Launch) -> tokio::task::JoinHandle<()> {
-        let common::Launch {
-            config: cfg,
-            database_url: db,
-            port,
-        } = launch;
-        let mut config = Config::from_file(&cfg).unwrap();
-        config.database_url = Some(db);
-        config.listen = Some(format!("127.0.0.1:{port}"));
-        let (mut state, generated) = dispatcher::daemon::build_state(config).await.unwrap();
-        let clock = Clock::fake(START.parse().unwrap());
-        state.clock = clock.clone();
-        state.dispatcher.clock = clock;
-        let mut tokens: Vec<(String, Principal)> = state
-            .tokens
-            .iter()
-            .filter(|(t, _)| Some(t) != generated.as_ref())
-            .cloned()
-            .collect();
-        for (t, role) in [(OP, Role::Operator), (SVC, Role::Service)] {
-            tokens.push((
-                t.to_owned(),
-                Principal {
-                    workspace: DEFAULT_WORKSPACE.to_owned(),
-                    role,
-                },
-            ));
-        }
-        state.tokens = Arc::new(tokens);
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .unwrap();
-        if state.config.dispatcher.enabled {
-            tokio::spawn(dispatcher::daemon::dispatch_loop(state.clone()));
-        }
-        let app = dispatcher::api::router(state);
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        })
-    }
-}
-
 // ---------------------------------------------------------------- auth and tenancy
 
-#[tokio::test]
-async fn auth_missing_or_wrong_token_is_401_wrong_role_is_403() {
-    let d = Daemon::start().await;
+async fn auth_missing_or_wrong_token_is_401_wrong_role_is_403(db: &Database) {
+    let d = start(db).await;
     let (s, v) = d.call(Method::GET, "/v1/accounts/sdr-1", None, None).await;
     assert_error(s, &v, StatusCode::UNAUTHORIZED, "unauthorized", None);
     let (s, v) = d.get("/v1/accounts/sdr-1", "nope").await;
@@ -254,9 +147,8 @@ async fn auth_missing_or_wrong_token_is_401_wrong_role_is_403() {
     assert_eq!(v["entries"].as_array().unwrap().len(), 0);
 }
 
-#[tokio::test]
-async fn workspaces_never_see_each_other() {
-    let d = Daemon::start().await;
+async fn workspaces_never_see_each_other(db: &Database) {
+    let d = start(db).await;
     d.seed().await;
     let (s, created) = d.create(sms("shared-key")).await;
     assert_eq!(s, StatusCode::CREATED);
@@ -331,9 +223,8 @@ async fn workspaces_never_see_each_other() {
 
 // ---------------------------------------------------------------- accounts and leads
 
-#[tokio::test]
-async fn accounts_and_leads_put_and_get() {
-    let d = Daemon::start().await;
+async fn accounts_and_leads_put_and_get(db: &Database) {
+    let d = start(db).await;
     let account = json!({
         "status": "active",
         "paused_channels": ["linkedin"],
@@ -372,9 +263,8 @@ async fn accounts_and_leads_put_and_get() {
     assert!(v.get("email").is_none(), "replaced, not merged: {v}");
 }
 
-#[tokio::test]
-async fn bad_requests_name_the_field_and_store_nothing() {
-    let d = Daemon::start().await;
+async fn bad_requests_name_the_field_and_store_nothing(db: &Database) {
+    let d = start(db).await;
     let (s, v) = d
         .put("/v1/leads/l1", SVC, json!({"phone": "not a phone"}))
         .await;
@@ -574,9 +464,8 @@ async fn bad_requests_name_the_field_and_store_nothing() {
     assert_error(s, &v, StatusCode::NOT_FOUND, "not_found", None);
 }
 
-#[tokio::test]
-async fn oversized_body_is_413() {
-    let d = Daemon::start_with(false, Some(64 * 1024)).await;
+async fn oversized_body_is_413(db: &Database) {
+    let d = start_with(db, false, Some(64 * 1024)).await;
     d.seed().await;
     let mut t = sms("big");
     t["content"]["body"] = json!("x".repeat(100 * 1024));
@@ -591,7 +480,8 @@ async fn oversized_body_is_413() {
     let (_, v) = d.get("/v1/touches", OP).await;
     assert_eq!(v["touches"].as_array().unwrap().len(), 0);
     // Default limit (1 MiB) on another daemon.
-    let d = Daemon::start().await;
+    drop(d);
+    let d = start(db).await;
     let (s, v) = d
         .put(
             "/v1/leads/l1",
@@ -610,9 +500,8 @@ async fn oversized_body_is_413() {
 
 // ---------------------------------------------------------------- touches
 
-#[tokio::test]
-async fn touch_is_sent_after_drain() {
-    let d = Daemon::start().await;
+async fn touch_is_sent_after_drain(db: &Database) {
+    let d = start(db).await;
     d.seed().await;
     let (s, v) = d.create(sms("seq42-lead7-step1")).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
@@ -651,28 +540,20 @@ async fn touch_is_sent_after_drain() {
     assert_eq!(d.drain().await, 0);
 }
 
-#[tokio::test]
-async fn the_background_dispatcher_sends_without_drain() {
-    let d = Daemon::start_with(true, None).await;
+async fn the_background_dispatcher_sends_without_drain(db: &Database) {
+    let d = start_with(db, true, None).await;
     d.seed().await;
     let (s, v) = d.create(email("bg-1")).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let id = v["id"].as_str().unwrap().to_owned();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let t = d.touch(&id).await;
-        if t["status"] == "sent" {
-            assert_eq!(t["sandbox_message"]["to"], "ana@example.com");
-            break;
-        }
-        assert!(Instant::now() < deadline, "not sent: {t}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let t = d
+        .wait_for_touch(&id, "sent", |t| t["status"] == "sent")
+        .await;
+    assert_eq!(t["sandbox_message"]["to"], "ana@example.com");
 }
 
-#[tokio::test]
-async fn same_idempotency_key_returns_the_first_touch() {
-    let d = Daemon::start().await;
+async fn same_idempotency_key_returns_the_first_touch(db: &Database) {
+    let d = start(db).await;
     d.seed().await;
     let (s, first) = d.create(sms("dup")).await;
     assert_eq!(s, StatusCode::CREATED);
@@ -696,9 +577,8 @@ async fn same_idempotency_key_returns_the_first_touch() {
     assert_ne!(a["id"], b["id"]);
 }
 
-#[tokio::test]
-async fn concurrent_duplicates_create_one_touch() {
-    let d = Daemon::start().await;
+async fn concurrent_duplicates_create_one_touch(db: &Database) {
+    let d = start(db).await;
     d.seed().await;
     let d = Arc::new(d);
     let mut tasks = Vec::new();
@@ -723,9 +603,8 @@ async fn concurrent_duplicates_create_one_touch() {
     assert_eq!(list["touches"].as_array().unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn quiet_hours_snooze_until_eight_local() {
-    let d = Daemon::start().await;
+async fn quiet_hours_snooze_until_eight_local(db: &Database) {
+    let d = start(db).await;
     d.seed().await;
     // 03:00 on 26 November in Los Angeles (PST, UTC-8).
     d.set_clock("2026-11-26T11:00:00Z").await;
@@ -770,9 +649,8 @@ async fn quiet_hours_snooze_until_eight_local() {
     assert_eq!(t["sent_at"], "2026-11-26T16:00:00Z");
 }
 
-#[tokio::test]
-async fn inbound_stop_adds_dnc_and_blocks_every_channel() {
-    let d = Daemon::start().await;
+async fn inbound_stop_adds_dnc_and_blocks_every_channel(db: &Database) {
+    let d = start(db).await;
     d.seed().await;
     let (s, v) = d
         .post(
@@ -832,9 +710,8 @@ async fn inbound_stop_adds_dnc_and_blocks_every_channel() {
     assert_error(s, &v, StatusCode::BAD_REQUEST, "bad_request", Some("from"));
 }
 
-#[tokio::test]
-async fn inbound_whatsapp_opens_the_window() {
-    let d = Daemon::start().await;
+async fn inbound_whatsapp_opens_the_window(db: &Database) {
+    let d = start(db).await;
     d.seed().await;
     let (_, v) = d
         .put(
@@ -861,9 +738,8 @@ async fn inbound_whatsapp_opens_the_window() {
     assert_eq!(e["allowed"], true, "{e}");
 }
 
-#[tokio::test]
-async fn evaluate_is_a_dry_run() {
-    let d = Daemon::start().await;
+async fn evaluate_is_a_dry_run(db: &Database) {
+    let d = start(db).await;
     d.seed().await;
     let (s, v) = d
         .put(
@@ -958,9 +834,8 @@ async fn evaluate_is_a_dry_run() {
     );
 }
 
-#[tokio::test]
-async fn cancel_only_before_sending() {
-    let d = Daemon::start().await;
+async fn cancel_only_before_sending(db: &Database) {
+    let d = start(db).await;
     d.seed().await;
     let mut later = email("later");
     later["not_before"] = json!("2026-11-27T18:00:00Z");
@@ -1004,9 +879,8 @@ async fn cancel_only_before_sending() {
     assert_error(s, &v, StatusCode::NOT_FOUND, "not_found", None);
 }
 
-#[tokio::test]
-async fn batch_answers_per_item() {
-    let d = Daemon::start().await;
+async fn batch_answers_per_item(db: &Database) {
+    let d = start(db).await;
     d.seed().await;
     let mut bad = sms("b2");
     bad["channel"] = json!("pigeon");
@@ -1052,9 +926,8 @@ async fn batch_answers_per_item() {
     assert_error(s, &v, StatusCode::BAD_REQUEST, "bad_request", Some("items"));
 }
 
-#[tokio::test]
-async fn list_filters_paging_and_csv() {
-    let d = Daemon::start().await;
+async fn list_filters_paging_and_csv(db: &Database) {
+    let d = start(db).await;
     d.seed().await;
     for i in 0..3 {
         let (s, _) = d.create(sms(&format!("s{i}"))).await;
@@ -1154,12 +1027,7 @@ async fn list_filters_paging_and_csv() {
     }
 
     // CSV: the same filters, one row per touch.
-    let res = d
-        .req(Method::GET, "/v1/touches", Some(OP))
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
+    let res = export(&d, "/v1/touches").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(
         res.headers()["content-type"]
@@ -1168,44 +1036,81 @@ async fn list_filters_paging_and_csv() {
             .starts_with("text/csv")
     );
     let csv = res.text().await.unwrap();
-    let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(
-        lines[0],
-        "id,lead,channel,account,status,reason,retry_after,decided_at,campaign,step"
-    );
-    assert_eq!(lines.len(), 7, "{csv}");
-    let sent_sms: Vec<&&str> = lines
+    let rows = csv_records(&csv);
+    assert_eq!(rows[0], TOUCHES_CSV_HEADER);
+    assert_eq!(rows.len(), 7, "{csv}");
+    let sent_sms: Vec<&Vec<String>> = rows
         .iter()
-        .filter(|l| l.contains(",sms,") && l.contains(",sent,"))
+        .filter(|r| r[2] == "sms" && r[4] == "sent")
         .collect();
     assert_eq!(sent_sms.len(), 3, "{csv}");
-    let cols: Vec<&str> = sent_sms[0].split(',').collect();
+    let cols = sent_sms[0];
     assert_eq!(cols.len(), 10);
     assert_eq!(cols[1], "lead-7");
     assert_eq!(cols[3], "sdr-1");
     assert_eq!(cols[7], START);
     assert_eq!(cols[8], "seq42");
     assert_eq!(cols[9], "1");
-    let res = d
-        .req(Method::GET, "/v1/touches?status=queued", Some(OP))
-        .header("accept", "text/csv")
-        .send()
+    let csv = export(&d, "/v1/touches?status=queued")
+        .await
+        .text()
         .await
         .unwrap();
-    let csv = res.text().await.unwrap();
-    assert_eq!(csv.lines().count(), 2, "{csv}");
-    let res = d
-        .req(Method::GET, "/v1/touches?channel=fax", Some(OP))
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(csv_records(&csv).len(), 2, "{csv}");
+    let res = export(&d, "/v1/touches?channel=fax").await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
-async fn csv_export_streams_many_pages() {
-    let d = Daemon::start().await;
+/// `GET path` as CSV (`Accept: text/csv`), with the operator token.
+async fn export(d: &Daemon, path: &str) -> reqwest::Response {
+    d.req(Method::GET, path, Some(OP))
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn csv_cells_are_quoted_and_formulas_defused(db: &Database) {
+    let d = start(db).await;
+    d.seed().await;
+    // A lead whose id is its phone number: an id, written as it is.
+    d.seed_lead(SVC, PHONE, &ana()).await;
+    let mut ids = Vec::new();
+    for (i, (campaign, _)) in CAMPAIGNS_FOR_CSV.iter().enumerate() {
+        let mut t = sms(&format!("csv-{i}"));
+        t["lead_id"] = json!(PHONE);
+        t["campaign_id"] = json!(campaign);
+        let (s, v) = d.create(t).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        ids.push(v["id"].as_str().unwrap().to_owned());
+    }
+    let (_, listed) = d.get("/v1/touches", OP).await;
+    let res = export(&d, "/v1/touches").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let csv = res.text().await.unwrap();
+    let rows = csv_records(&csv);
+    assert_eq!(rows[0], TOUCHES_CSV_HEADER);
+    assert_eq!(rows.len(), CAMPAIGNS_FOR_CSV.len() + 1, "{csv}");
+    for (row, json) in rows[1..].iter().zip(listed["touches"].as_array().unwrap()) {
+        assert_eq!(row.len(), 10, "{row:?}");
+        assert_eq!(
+            row[0],
+            json["id"].as_str().unwrap(),
+            "the same order as JSON"
+        );
+        let i = ids.iter().position(|id| *id == row[0]).unwrap();
+        let (written, cell) = CAMPAIGNS_FOR_CSV[i];
+        assert_eq!(json["campaign_id"], written);
+        assert_eq!(row[8], cell, "campaign {written:?}");
+        assert_eq!(row[1], PHONE, "ids are written as they are");
+        assert_eq!(row[2], "sms");
+        assert_eq!(row[4], "queued");
+        assert_eq!(row[9], "1");
+    }
+}
+
+async fn csv_export_streams_many_pages(db: &Database) {
+    let d = start(db).await;
     d.seed().await;
     // 1,200 touches: three CSV pages of 500.
     for chunk in 0..2 {
@@ -1224,37 +1129,23 @@ async fn csv_export_streams_many_pages() {
                 .all(|r| r["status"] == "queued")
         );
     }
-    let csv = d
-        .req(Method::GET, "/v1/touches", Some(OP))
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let rows: Vec<&str> = csv.lines().skip(1).collect();
-    assert_eq!(rows.len(), 1200);
-    let ids: std::collections::BTreeSet<&str> =
-        rows.iter().map(|r| r.split(',').next().unwrap()).collect();
+    let csv = export(&d, "/v1/touches").await.text().await.unwrap();
+    let rows = csv_records(&csv);
+    assert_eq!(rows.len(), 1201);
+    let ids: std::collections::BTreeSet<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(ids.len(), 1200);
-    let csv = d
-        .req(Method::GET, "/v1/touches?limit=700", Some(OP))
-        .header("accept", "text/csv")
-        .send()
+    let csv = export(&d, "/v1/touches?limit=700")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
-    assert_eq!(csv.lines().count(), 701);
+    assert_eq!(csv_records(&csv).len(), 701);
 }
 
 // ---------------------------------------------------------------- DNC
 
-#[tokio::test]
-async fn dnc_add_list_and_remove_with_a_reason() {
-    let d = Daemon::start().await;
+async fn dnc_add_list_and_remove_with_a_reason(db: &Database) {
+    let d = start(db).await;
     d.seed().await;
     let (s, e) = d
         .post(
@@ -1385,9 +1276,8 @@ async fn dnc_add_list_and_remove_with_a_reason() {
 
 // ---------------------------------------------------------------- operations
 
-#[tokio::test]
-async fn health_metrics_and_openapi() {
-    let d = Daemon::start().await;
+async fn health_metrics_and_openapi(db: &Database) {
+    let d = start(db).await;
     let (s, v) = d.call(Method::GET, "/healthz", None, None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v, json!({"status": "ok"}));
@@ -1471,9 +1361,8 @@ async fn health_metrics_and_openapi() {
     assert!(doc["components"]["securitySchemes"].get("bearer").is_some());
 }
 
-#[tokio::test]
-async fn test_clock_moves_time() {
-    let d = Daemon::start().await;
+async fn test_clock_moves_time(db: &Database) {
+    let d = start(db).await;
     let (s, v) = d
         .post("/v1/test/clock", OP, json!({"now": "2026-12-01T09:30:00Z"}))
         .await;
@@ -1489,9 +1378,8 @@ async fn test_clock_moves_time() {
 
 // ---------------------------------------------------------------- review fixes
 
-#[tokio::test]
-async fn senders_and_states_are_validated() {
-    let d = Daemon::start().await;
+async fn senders_and_states_are_validated(db: &Database) {
+    let d = start(db).await;
     for (senders, field) in [
         (json!({"email": "not an address"}), "senders.email"),
         (
@@ -1576,9 +1464,8 @@ async fn senders_and_states_are_validated() {
     );
 }
 
-#[tokio::test]
-async fn idempotent_replay_after_the_deadline_returns_the_first_touch() {
-    let d = Daemon::start().await;
+async fn idempotent_replay_after_the_deadline_returns_the_first_touch(db: &Database) {
+    let d = start(db).await;
     d.seed().await;
     let mut body = sms("retry-me");
     body["deadline"] = json!("2026-11-25T19:00:00Z");
@@ -1608,9 +1495,8 @@ async fn idempotent_replay_after_the_deadline_returns_the_first_touch() {
     assert_eq!(list["touches"].as_array().unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn drain_dispatches_the_callers_workspace_only() {
-    let d = Daemon::start().await;
+async fn drain_dispatches_the_callers_workspace_only(db: &Database) {
+    let d = start(db).await;
     d.seed().await;
     let (s, t_default) = d.create(sms("default-1")).await;
     assert_eq!(s, StatusCode::CREATED, "{t_default}");
@@ -1645,9 +1531,8 @@ async fn drain_dispatches_the_callers_workspace_only() {
     assert_eq!(t["status"], "sent", "{t}");
 }
 
-#[tokio::test]
-async fn the_same_open_dnc_entry_is_not_added_twice() {
-    let d = Daemon::start().await;
+async fn the_same_open_dnc_entry_is_not_added_twice(db: &Database) {
+    let d = start(db).await;
     let body = json!({"contact": PHONE, "channel": "*", "reason": "customer_request", "added_by": "ops@acme"});
     let (s, first) = d.post("/v1/dnc", OP, body.clone()).await;
     assert_eq!(s, StatusCode::CREATED, "{first}");
