@@ -262,6 +262,15 @@ fn wa_template(key: &str) -> Value {
     })
 }
 
+/// A fresh provider message id: providers never reuse one, and a repeated id is a replay.
+fn fresh_id(prefix: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+    format!(
+        "{prefix}{}",
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
+}
+
 fn meta_message(from: &str, text: &str) -> Value {
     json!({
         "object": "whatsapp_business_account",
@@ -269,7 +278,7 @@ fn meta_message(from: &str, text: &str) -> Value {
             "messaging_product": "whatsapp",
             "metadata": {"display_phone_number": "14155550100", "phone_number_id": WA_PHONE_ID},
             "contacts": [{"profile": {"name": "Ana"}, "wa_id": from}],
-            "messages": [{"from": from, "id": "wamid.in1", "timestamp": "1795629600", "type": "text", "text": {"body": text}}]
+            "messages": [{"from": from, "id": fresh_id("wamid.in"), "timestamp": "1795629600", "type": "text", "text": {"body": text}}]
         }}]}]
     })
 }
@@ -571,11 +580,14 @@ async fn meta_handshake_and_signed_messages(db: &Database) {
     assert_eq!(rows[0]["source"], "inbound_whatsapp");
     assert_eq!(rows[0]["channel"], "*");
 
-    // No touch was ever sent to her: there is no account to confirm from, so nothing goes out
-    // (a drain answers once the work the STOP started in the background has settled).
+    // No touch was ever sent to her: the one confirmation comes from the number she wrote to
+    // (contract v2; a drain answers once the work the STOP started has settled).
     d.drain().await;
-    assert!(d.provider.meta_messages().await.is_empty());
-    assert!(confirmations(&d, "whatsapp").await.is_empty());
+    let sent = d.provider.meta_messages().await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let confirmed = confirmations(&d, "whatsapp").await;
+    assert_eq!(confirmed.len(), 1, "{confirmed:?}");
+    assert_eq!(confirmed[0]["account_id"], "+14155550100", "{confirmed:?}");
 
     // No shared secret configured: 401 whatever the signature.
     let body = br#"{"phone": "+14155550123", "disposition": "DNC"}"#;
@@ -807,7 +819,9 @@ async fn email_inbound_unsubscribe_reply_and_auto_reply(db: &Database) {
     d.seed().await;
     let contact = "ana@example.com";
 
-    let unsubscribe = REPLY.replace("BODY", "Please unsubscribe me from this list.");
+    let unsubscribe = REPLY
+        .replace("BODY", "Please unsubscribe me from this list.")
+        .replace("reply-1@", &fresh_id("reply-"));
     let (s, _) = d
         .hook(EMAIL_PATH, "message/rfc822", unsubscribe.as_bytes(), None)
         .await;
@@ -815,7 +829,9 @@ async fn email_inbound_unsubscribe_reply_and_auto_reply(db: &Database) {
     assert!(d.dnc(contact).await.is_empty());
 
     // A reply whose only "unsubscribe" is in the quoted footer: not an opt-out.
-    let thanks = REPLY.replace("BODY", "Thanks, next Tuesday works.");
+    let thanks = REPLY
+        .replace("BODY", "Thanks, next Tuesday works.")
+        .replace("reply-1@", &fresh_id("reply-"));
     let (s, v) = d
         .hook_signed(EMAIL_PATH, "message/rfc822", thanks.as_bytes())
         .await;

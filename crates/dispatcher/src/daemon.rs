@@ -245,7 +245,9 @@ pub async fn registry_loop(registries: crate::registries::Registries) {
         match registries.refresh().await {
             Ok(true) => info!("registries reloaded: an import or merge landed"),
             Ok(false) => {}
-            Err(e) => warn!(error = %crate::logging::chain(&e), "cannot reload the registries; the versions in force stay"),
+            Err(e) => {
+                warn!(error = %crate::logging::chain(&e), "cannot reload the registries; the versions in force stay")
+            }
         }
     }
 }

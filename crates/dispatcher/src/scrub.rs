@@ -131,7 +131,10 @@ impl Scrubber {
     /// The US state (or province) a number's area code is in.
     fn state_of(&self, e164: &str) -> Option<&'static str> {
         let npa: u64 = e164.strip_prefix("+1")?.get(..3)?.parse().ok()?;
-        let mut states = self.states.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut states = self
+            .states
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *states.entry(npa).or_insert_with(|| {
             gate::Phone::parse(e164, None)
                 .ok()
@@ -170,8 +173,7 @@ impl Scrubber {
         {
             return Verdict::rejected(gate::Reason::LitigationHold, format!("DNC entry {}", e.id));
         }
-        let telemarketing =
-            self.purpose == gate::Purpose::Marketing && self.channel.is_telephone();
+        let telemarketing = self.purpose == gate::Purpose::Marketing && self.channel.is_telephone();
         let own = dnc_rows
             .iter()
             .find(|e| telemarketing || !e.reason.lifted_by_consent());
@@ -257,7 +259,9 @@ impl<R: Read> Run<'_, R> {
             w.write_record(&with_verdict)?;
         }
         while self.reader.read_record(&mut record)? {
-            let v = self.scrubber.judge(record.get(self.column).unwrap_or_default());
+            let v = self
+                .scrubber
+                .judge(record.get(self.column).unwrap_or_default());
             counts.count(&v);
             match (&mut all, &mut ok, &mut bad, v.reason) {
                 (Some(w), _, _, _) => write_with_verdict(w, &record, &v)?,
@@ -270,7 +274,9 @@ impl<R: Read> Run<'_, R> {
             }
         }
         for w in [all, ok, bad].into_iter().flatten() {
-            w.into_inner().map_err(|e| ScrubError::Io(e.into_error()))?.flush()?;
+            w.into_inner()
+                .map_err(|e| ScrubError::Io(e.into_error()))?
+                .flush()?;
         }
         Ok(counts)
     }

@@ -6,9 +6,9 @@
 //! `{"error": {"code", "message", "field"?}}`.
 
 pub mod accounts;
+pub mod auth;
 pub mod blackouts;
 pub mod check;
-pub mod auth;
 pub mod dnc;
 pub mod error;
 pub mod evaluate;
@@ -105,7 +105,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/alerts", get(check::alerts))
         .route("/v1/scrubs", get(scrub::scrubs))
         .route("/v1/blackouts", post(blackouts::add).get(blackouts::list))
-        .route("/v1/blackouts/{id}", axum::routing::delete(blackouts::remove))
+        .route(
+            "/v1/blackouts/{id}",
+            axum::routing::delete(blackouts::remove),
+        )
         .route("/v1/registries", get(registries::list))
         .route("/v1/registries/imports", get(registries::imports))
         .route("/v1/dispatch/drain", post(ops::drain))

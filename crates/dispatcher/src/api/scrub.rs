@@ -55,7 +55,9 @@ pub async fn scrub(
         .take("channel")?
         .map_or(Ok(gate::Channel::Call), |c| c.parse())
         .map_err(|e: gate::ParseError| ApiError::bad_request("channel", e.to_string()))?;
-    let purpose_name = params.take("purpose")?.unwrap_or_else(|| "marketing".to_owned());
+    let purpose_name = params
+        .take("purpose")?
+        .unwrap_or_else(|| "marketing".to_owned());
     let purpose = match purpose_name.as_str() {
         "marketing" => gate::Purpose::Marketing,
         "transactional" => gate::Purpose::Transactional,
@@ -122,11 +124,20 @@ pub async fn scrub(
                 format!("the CSV has no column `{c}`"),
             ));
         }
-        Ok(Err(e)) => return Err(ApiError::bad_request_no_field(format!("{e}: {}", crate::logging::chain(&e)))),
+        Ok(Err(e)) => {
+            return Err(ApiError::bad_request_no_field(format!(
+                "{e}: {}",
+                crate::logging::chain(&e)
+            )));
+        }
         Err(_) => return Err(ApiError::bad_request_no_field("the CSV could not be read")),
     }
     // Record the run once it is over, whatever the client does with the answer.
-    let (store, ws, by) = (state.store.clone(), p.workspace.clone(), actor(&headers, &p));
+    let (store, ws, by) = (
+        state.store.clone(),
+        p.workspace.clone(),
+        actor(&headers, &p),
+    );
     state.background.spawn(async move {
         let Ok(Some(counts)) = task.await else { return };
         let row = ScrubRow {
@@ -146,8 +157,10 @@ pub async fn scrub(
     });
     let stream = tokio_stream::wrappers::ReceiverStream::new(out_rx);
     let mut res = Body::from_stream(stream).into_response();
-    res.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    res.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
     res.headers_mut().insert(
         CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"scrubbed.csv\""),

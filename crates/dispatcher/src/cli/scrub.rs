@@ -50,8 +50,16 @@ pub async fn run(config: &Config, a: ScrubArgs) -> Result<()> {
     let dnc = store.dnc_contacts(&a.workspace).await?;
     let settings = config.workspace(&a.workspace);
     let now = chrono::Utc::now();
-    let scrubber = Scrubber::new(channel, purpose, &settings.default_region, dnc, registries, now);
-    let input = std::fs::File::open(&a.input).with_context(|| format!("opening {}", a.input.display()))?;
+    let scrubber = Scrubber::new(
+        channel,
+        purpose,
+        &settings.default_region,
+        dnc,
+        registries,
+        now,
+    );
+    let input =
+        std::fs::File::open(&a.input).with_context(|| format!("opening {}", a.input.display()))?;
     let size = input.metadata().map(|m| m.len()).unwrap_or(0);
     let approved = std::fs::File::create(&a.approved)
         .with_context(|| format!("creating {}", a.approved.display()))?;
@@ -60,8 +68,10 @@ pub async fn run(config: &Config, a: ScrubArgs) -> Result<()> {
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(size);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {bar:30} {bytes_per_sec}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} {bytes}/{total_bytes} {bar:30} {bytes_per_sec}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar
     } else {

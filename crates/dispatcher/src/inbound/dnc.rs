@@ -60,4 +60,3 @@ pub async fn ensure_dnc(
         .ensure_dnc(workspace, &id, &body, Some(wanted.contact), now)
         .await
 }
-

@@ -121,16 +121,12 @@ async fn return_date(
     at: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, InboundError> {
     let zone = match leads.first() {
-        Some(id) => state
-            .store
-            .get_lead(workspace, id)
-            .await?
-            .and_then(|l| {
-                gate::timezone::resolve_place(&l.facts, m.channel, ws.policy.default_timezone)
-                    .zones
-                    .first()
-                    .copied()
-            }),
+        Some(id) => state.store.get_lead(workspace, id).await?.and_then(|l| {
+            gate::timezone::resolve_place(&l.facts, m.channel, ws.policy.default_timezone)
+                .zones
+                .first()
+                .copied()
+        }),
         None => None,
     }
     .unwrap_or(ws.policy.default_timezone);

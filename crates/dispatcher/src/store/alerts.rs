@@ -65,7 +65,8 @@ pub struct ScrubRow {
     pub by_reason: serde_json::Value,
 }
 
-const ALERT_COLUMNS: &str = "workspace, id, kind, at, contact, touch_id, detail, decisions, delivered_at, attempts";
+const ALERT_COLUMNS: &str =
+    "workspace, id, kind, at, contact, touch_id, detail, decisions, delivered_at, attempts";
 
 fn alert_from_row(r: &sqlx::any::AnyRow) -> Result<AlertRow> {
     Ok(AlertRow {
