@@ -428,26 +428,26 @@ mod tests {
             ed.check_record("v=DKIM1; k=ed25519; p=AAAB"),
             Err(SelectorMismatch::DifferentKey)
         );
-        assert!(matches!(
-            ed.check_record("k=ed25519; v=DKIM1; p=AAAA"),
-            Err(SelectorMismatch::Malformed(_))
-        ));
-        assert!(matches!(
-            ed.check_record("k=ed25519; h=sha1; p=AAAA"),
-            Err(SelectorMismatch::HashNotAllowed(_))
-        ));
-        assert!(matches!(
-            ed.check_record("k=ed25519; s=tlsrpt; p=AAAA"),
-            Err(SelectorMismatch::NotForEmail(_))
-        ));
-        assert!(matches!(
-            ed.check_record("k=ed25519"),
-            Err(SelectorMismatch::Malformed(_))
-        ));
-        assert!(matches!(
-            ed.check_record("k=ed25519; p=!!"),
-            Err(SelectorMismatch::Malformed(_))
-        ));
+        let malformed = |m: &str| Err(SelectorMismatch::Malformed(m.to_owned()));
+        for (record, expected) in [
+            (
+                "k=ed25519; v=DKIM1; p=AAAA",
+                malformed("v= must come first and be DKIM1"),
+            ),
+            (
+                "k=ed25519; h=sha1; p=AAAA",
+                Err(SelectorMismatch::HashNotAllowed("sha1".to_owned())),
+            ),
+            (
+                "k=ed25519; s=tlsrpt; p=AAAA",
+                Err(SelectorMismatch::NotForEmail("tlsrpt".to_owned())),
+            ),
+            ("k=ed25519", malformed("no p= tag")),
+            ("k=ed25519; p=!!", malformed("p= is not base64")),
+            ("k=ed25519; p", malformed("a tag without `=`")),
+        ] {
+            assert_eq!(ed.check_record(record), expected, "{record}");
+        }
     }
 
     #[test]
