@@ -3,7 +3,7 @@
 //!
 //! - [`registry::Transports`] picks one transport per channel from the `[channels.*]` TOML
 //!   tables (sandbox by default) and dispatches a send by channel;
-//! - [`smtp`] (email), [`twilio`] (SMS and voice), [`whatsapp`] (Meta Cloud API) and
+//! - [`smtp`] (email, DKIM-signed through [`dkim`]), [`twilio`] (SMS and voice), [`whatsapp`] (Meta Cloud API) and
 //!   [`linkedin`] (an HTTP bridge) are the real transports; [`sandbox`] records instead;
 //! - [`pacing`] keeps each sender under its provider's rate (a keyed `governor` limiter);
 //! - [`config`] holds the serde types of the TOML tables, [`secret`] the secrets read from the
@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub mod config;
+pub mod dkim;
 pub mod linkedin;
 pub mod pacing;
 pub mod registry;

@@ -180,6 +180,15 @@ impl Transports {
             .collect()
     }
 
+    /// The email transport's DKIM identity (signing domain, selector, public key), when it
+    /// signs: what the DNS selector record must publish.
+    pub fn email_dkim(&self) -> Option<&crate::dkim::DkimIdentity> {
+        match &self.email {
+            ChannelTransport::Smtp(t) => t.dkim_identity(),
+            _ => None,
+        }
+    }
+
     /// The secrets the daemon's provider webhooks verify with.
     pub fn webhook_secrets(&self) -> WebhookSecrets<'_> {
         fn twilio(t: &ChannelTransport) -> Option<&Secret> {

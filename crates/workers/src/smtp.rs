@@ -13,12 +13,20 @@
 //! | 5xx at any step (incl. AUTH) | `Rejected { code: "smtp_<code>" }` |
 //! | 4xx at any step | `Transient` |
 //! | connection refused, TLS / greeting failure, timeout or reset before DATA | `Transient` |
+//! | the server's TLS certificate does not verify (STARTTLS or implicit TLS) | `Transient` |
 //! | timeout or reset while sending the message or awaiting its reply | `Unknown` |
 //!
 //! Every message carries `Message-ID` (`<touch.{touch_id}@{sender domain}>`, the same for a
 //! retry of the same touch), `Date` (the dispatcher's clock), and, from the caller's
 //! `unsubscribe_url`, `List-Unsubscribe: <url>` and `List-Unsubscribe-Post:
-//! List-Unsubscribe=One-Click` (RFC 8058).
+//! List-Unsubscribe=One-Click` (RFC 8058). With `dkim` configured, every message is signed
+//! last, once all of these are set (see [`crate::dkim`]).
+//!
+//! TLS (`starttls`, `tls`) verifies the server's certificate against the public roots plus the
+//! CAs of `ca_file`. A certificate that does not verify (unknown issuer, wrong name, expired)
+//! ends the attempt before anything is sent, as `Transient` with a detail that says so: it is
+//! usually the server's or our configuration, fixed without the message changing, and a
+//! retry after the fix sends it; failing the touch for good would lose it for nothing.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -28,11 +36,12 @@ use lettre::Message;
 use lettre::message::Mailbox;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailParameter};
 
 use crate::config::{self, ConfigError, SmtpConfig, SmtpTls};
+use crate::dkim::{DkimIdentity, DkimSigner};
 use crate::pacing::{self, Pacer};
 use crate::secret::{self, Env, Secret};
 use crate::{OutboundMessage, Receipt, SendError, Transport};
@@ -78,6 +87,7 @@ pub struct SmtpTransport {
     timeout: Duration,
     quota: Quota,
     require_unsubscribe_url: bool,
+    dkim: Option<DkimSigner>,
     pool_size: usize,
     pool: tokio::sync::Mutex<Vec<Idle>>,
     pacer: Pacer,
@@ -92,12 +102,13 @@ impl std::fmt::Debug for SmtpTransport {
             .field("authenticated", &self.credentials.is_some())
             .field("from", &self.from.to_string())
             .field("timeout", &self.timeout)
+            .field("dkim", &self.dkim.as_ref().map(DkimSigner::identity))
             .finish_non_exhaustive()
     }
 }
 
 impl SmtpTransport {
-    /// Reads `username_env` / `password_env` (both or neither) now.
+    /// Reads `username_env` / `password_env` (both or neither), the DKIM key and `ca_file` now.
     pub fn new(cfg: &SmtpConfig, env: &dyn Env) -> Result<SmtpTransport, ConfigError> {
         let channel = gate::Channel::Email;
         let from: Mailbox = cfg
@@ -117,15 +128,12 @@ impl SmtpTransport {
                 ));
             }
         };
-        let tls_parameters = match cfg.tls {
-            SmtpTls::None => None,
-            SmtpTls::Starttls | SmtpTls::Tls => Some(
-                TlsParameters::new(cfg.host.clone()).map_err(|e| ConfigError::Client {
-                    channel: channel.as_str().to_owned(),
-                    detail: e.to_string(),
-                })?,
-            ),
-        };
+        let tls_parameters = tls_parameters(cfg)?;
+        let dkim = cfg
+            .dkim
+            .as_ref()
+            .map(|d| DkimSigner::from_config(d, env))
+            .transpose()?;
         let port = cfg.port.unwrap_or(match cfg.tls {
             SmtpTls::None => 25,
             SmtpTls::Starttls => 587,
@@ -146,6 +154,7 @@ impl SmtpTransport {
             timeout: config::timeout(cfg.timeout_secs, config::DEFAULT_SMTP_TIMEOUT),
             quota: Pacer::per_second(cfg.rate_per_second.unwrap_or(pacing::EMAIL_PER_SECOND)),
             require_unsubscribe_url: cfg.require_unsubscribe_url,
+            dkim,
             pool_size: cfg.pool_size.unwrap_or(4),
             pool: tokio::sync::Mutex::new(Vec::new()),
             pacer: Pacer::default(),
@@ -172,7 +181,13 @@ impl SmtpTransport {
         self.quota
     }
 
-    /// Builds the RFC 5322 message for `msg` (no I/O).
+    /// The DKIM signing domain, selector and public key, when `dkim` is configured: what the
+    /// selector's TXT record must publish (see [`DkimIdentity::check_record`]).
+    pub fn dkim_identity(&self) -> Option<&DkimIdentity> {
+        self.dkim.as_ref().map(DkimSigner::identity)
+    }
+
+    /// Builds the RFC 5322 message for `msg`, DKIM-signed when configured (no I/O).
     pub fn build_message(
         &self,
         msg: &OutboundMessage,
@@ -220,10 +235,13 @@ impl SmtpTransport {
             }
             None => {}
         }
-        let message = builder
+        let mut message = builder
             .header(ContentType::TEXT_PLAIN)
             .body(msg.body.clone().unwrap_or_default())
             .map_err(|e| invalid("invalid_message", e.to_string()))?;
+        if let Some(dkim) = &self.dkim {
+            dkim.sign(&mut message);
+        }
         Ok((message, message_id))
     }
 
@@ -361,6 +379,15 @@ async fn timed<T>(
 }
 
 fn smtp_error(phase: Phase, e: &lettre::transport::smtp::Error) -> SendError {
+    if let Some(cert) = certificate_error(e) {
+        return SendError::Transient {
+            detail: format!(
+                "smtp {}: the server's TLS certificate did not verify ({cert}); nothing was sent \
+                 (trust its CA with ca_file, or fix the server's certificate)",
+                phase.as_str()
+            ),
+        };
+    }
     let detail = format!("smtp {}: {e}", phase.as_str());
     if e.is_permanent() {
         let code = e
@@ -378,6 +405,62 @@ fn smtp_error(phase: Phase, e: &lettre::transport::smtp::Error) -> SendError {
         return SendError::Unknown { detail };
     }
     SendError::Transient { detail }
+}
+
+/// The certificate verification failure inside a failed TLS handshake, if that is what it was
+/// (tokio-rustls reports it as an `io::Error` wrapping the `rustls::Error`).
+fn certificate_error(e: &lettre::transport::smtp::Error) -> Option<String> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(err) = current {
+        if let Some(rustls::Error::InvalidCertificate(cert)) = err.downcast_ref::<rustls::Error>() {
+            return Some(cert.to_string());
+        }
+        current = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    None
+}
+
+/// The TLS client settings: the server's name, the public roots, and `ca_file`'s CAs.
+fn tls_parameters(cfg: &SmtpConfig) -> Result<Option<TlsParameters>, ConfigError> {
+    let channel = gate::Channel::Email;
+    if cfg.tls == SmtpTls::None {
+        if cfg.ca_file.is_some() {
+            return Err(ConfigError::invalid(
+                channel,
+                "ca_file needs tls = \"starttls\" or \"tls\"",
+            ));
+        }
+        return Ok(None);
+    }
+    let mut builder = TlsParameters::builder(cfg.host.clone());
+    if let Some(path) = &cfg.ca_file {
+        let bad =
+            |m: String| ConfigError::invalid(channel, format!("ca_file {}: {m}", path.display()));
+        let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+        if !pem
+            .windows(b"-----BEGIN CERTIFICATE-----".len())
+            .any(|w| w == b"-----BEGIN CERTIFICATE-----")
+        {
+            return Err(bad(
+                "no PEM certificate (-----BEGIN CERTIFICATE-----)".to_owned()
+            ));
+        }
+        let certs = Certificate::from_pem(&pem).map_err(|e| bad(e.to_string()))?;
+        builder = builder.add_root_certificate(certs);
+    }
+    builder.build().map(Some).map_err(|e| ConfigError::Client {
+        channel: channel.as_str().to_owned(),
+        detail: match &cfg.ca_file {
+            Some(path) => format!("ca_file {}: {e}", path.display()),
+            None => e.to_string(),
+        },
+    })
 }
 
 /// A touch id as the left part of a Message-ID (dot-atom text).
