@@ -27,7 +27,7 @@ pub use database::{Backend, Database};
 
 /// The header row of the touches CSV (`GET /v1/touches` as `text/csv`, `touchgate touches list
 /// --csv`).
-pub const TOUCHES_CSV_HEADER: [&str; 10] = [
+pub const TOUCHES_CSV_HEADER: [&str; 11] = [
     "id",
     "lead",
     "channel",
@@ -38,6 +38,7 @@ pub const TOUCHES_CSV_HEADER: [&str; 10] = [
     "decided_at",
     "campaign",
     "step",
+    "override",
 ];
 
 /// The records of a CSV text, header included, each as its cells.

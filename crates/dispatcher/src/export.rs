@@ -15,7 +15,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::store::TouchRow;
 
 /// The header row.
-pub const TOUCH_HEADER: [&str; 10] = [
+pub const TOUCH_HEADER: [&str; 11] = [
     "id",
     "lead",
     "channel",
@@ -26,6 +26,7 @@ pub const TOUCH_HEADER: [&str; 10] = [
     "decided_at",
     "campaign",
     "step",
+    "override",
 ];
 
 /// A free-text cell as it may be written: formula triggers defused.
@@ -42,8 +43,37 @@ fn time(t: Option<DateTime<Utc>>) -> String {
         .unwrap_or_default()
 }
 
+/// An override as one cell: `waived hourly_limit min_gap: <reason> (by <added_by>, token <id>)`.
+fn override_cell(o: Option<&serde_json::Value>) -> String {
+    let Some(o) = o else {
+        return String::new();
+    };
+    let waived: Vec<&str> = o["waived"]
+        .as_array()
+        .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default();
+    let mut cell = format!(
+        "waived {}: {}",
+        waived.join(" "),
+        o["reason"].as_str().unwrap_or_default()
+    );
+    if let Some(by) = o["added_by"].as_str() {
+        cell.push_str(&format!(" (by {by}"));
+        cell.push_str(&format!(
+            ", token {})",
+            o["token"].as_str().unwrap_or_default()
+        ));
+    } else {
+        cell.push_str(&format!(
+            " (token {})",
+            o["token"].as_str().unwrap_or_default()
+        ));
+    }
+    cell
+}
+
 /// One touch's row, in [`TOUCH_HEADER`]'s order.
-pub fn touch_record(r: &TouchRow) -> [String; 10] {
+pub fn touch_record(r: &TouchRow) -> [String; 11] {
     [
         r.id.clone(),
         r.lead_id.clone(),
@@ -58,6 +88,7 @@ pub fn touch_record(r: &TouchRow) -> [String; 10] {
         time(r.decided_at),
         free_text(r.campaign_id.as_deref().unwrap_or_default()).into_owned(),
         r.step.map(|s| s.to_string()).unwrap_or_default(),
+        free_text(&override_cell(r.override_.as_ref())).into_owned(),
     ]
 }
 

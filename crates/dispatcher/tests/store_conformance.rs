@@ -491,11 +491,14 @@ async fn sending_touches_recover_to_needs_review(store: Store) {
     assert!(decision.allowed);
     tx.commit(
         noon(),
-        &decision,
-        &dispatcher::touch::Outcome::sending(),
-        Some("+14155550105"),
-        None,
-        None,
+        &dispatcher::store::Commit {
+            decision: &decision,
+            outcome: Some(&dispatcher::touch::Outcome::sending()),
+            recipient: Some("+14155550105"),
+            detail: None,
+            alert: None,
+            override_: None,
+        },
     )
     .await
     .expect("commit");

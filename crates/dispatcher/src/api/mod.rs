@@ -18,6 +18,7 @@ pub mod inbound;
 pub mod leads;
 pub mod openapi;
 pub mod ops;
+pub mod overrides;
 pub mod registries;
 pub mod scrub;
 pub mod strict_json;
@@ -77,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/touches/batch", post(touches::create_batch))
         .route("/v1/touches/{id}", get(touches::get_touch))
         .route("/v1/touches/{id}/cancel", post(touches::cancel_touch))
+        .route("/v1/touches/{id}/override", post(overrides::override_touch))
         .route("/v1/evaluate", post(evaluate::evaluate))
         .route("/v1/inbound", post(inbound::inbound))
         .route(

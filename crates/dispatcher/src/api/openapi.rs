@@ -7,8 +7,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::error::ApiError;
 use super::{
-    accounts, blackouts, check, dnc, error, evaluate, health, inbound, leads, ops, registries,
-    scrub, touches, unsubscribe, webhooks,
+    accounts, blackouts, check, dnc, error, evaluate, health, inbound, leads, ops, overrides,
+    registries, scrub, touches, unsubscribe, webhooks,
 };
 use crate::domain::{AccountBody, BlackoutBody, Content, DncBody, LeadBody, TouchBody};
 
@@ -29,6 +29,7 @@ use crate::domain::{AccountBody, BlackoutBody, Content, DncBody, LeadBody, Touch
         touches::get_touch,
         touches::list_touches,
         touches::cancel_touch,
+        overrides::override_touch,
         evaluate::evaluate,
         inbound::inbound,
         webhooks::twilio::twilio_sms,
@@ -77,6 +78,8 @@ use crate::domain::{AccountBody, BlackoutBody, Content, DncBody, LeadBody, Touch
         ops::Drained,
         ops::ClockBody,
         BlackoutBody,
+        overrides::OverrideBody,
+        overrides::OverrideDecision,
         crate::check::CheckAnswer,
         crate::check::ListingAnswer,
         blackouts::BlackoutList,

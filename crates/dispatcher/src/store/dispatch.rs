@@ -59,6 +59,40 @@ impl Store {
         .bind(ms(now))
         .fetch_optional(&mut *tx)
         .await?;
+        self.lock_claimed(tx, claimed).await
+    }
+
+    /// Starts the dispatch transaction of an operator override: claims a touch of the
+    /// workspace that is `scheduled` or `blocked` (due or not).
+    pub async fn begin_override(
+        &self,
+        workspace: &str,
+        touch_id: &str,
+        claimant: &str,
+    ) -> Result<Option<Dispatch>> {
+        let mut tx = self.write_tx().await?;
+        let claimed = sqlx::query(safe!(
+            "UPDATE touches SET claimed_by = $1 WHERE id = $2 AND workspace = $3 AND status IN ({}) \
+             RETURNING {TOUCH_COLUMNS}",
+            TouchStatus::sql_list(&crate::touch::transitions::sources(
+                crate::touch::Event::OperatorOverride,
+                TouchStatus::Sending
+            ))
+        ))
+        .bind(claimant)
+        .bind(touch_id)
+        .bind(workspace)
+        .fetch_optional(&mut *tx)
+        .await?;
+        self.lock_claimed(tx, claimed).await
+    }
+
+    /// Takes the cap locks of a claimed touch (or gives the transaction up).
+    async fn lock_claimed(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        claimed: Option<sqlx::any::AnyRow>,
+    ) -> Result<Option<Dispatch>> {
         let Some(row) = claimed else {
             tx.rollback().await?;
             return Ok(None);
@@ -112,6 +146,21 @@ impl Store {
     }
 }
 
+/// What one dispatch transaction writes besides the claim.
+#[derive(Debug, Clone, Copy)]
+pub struct Commit<'a> {
+    pub decision: &'a gate::Decision,
+    /// The touch's next state; `None`: it keeps the one it has (an override not released).
+    pub outcome: Option<&'a Outcome>,
+    /// The contact the permit names (sending only).
+    pub recipient: Option<&'a str>,
+    /// Why the facts were missing, for the timeline.
+    pub detail: Option<&'a str>,
+    pub alert: Option<&'a NewAlert<'a>>,
+    /// `{"waived", "reason", "added_by", "token"}` of an operator override.
+    pub override_: Option<&'a serde_json::Value>,
+}
+
 /// An open dispatch transaction: the touch is claimed and its sender's cap row is locked.
 /// Load facts, decide, then [`Dispatch::commit`] writes the decision, the state change and
 /// (when allowed) the cap reservation together.
@@ -134,27 +183,22 @@ impl Dispatch {
         load_facts(&mut self.tx, key, now).await
     }
 
-    /// Records the gate's decision and applies `outcome` (for `sending`: the cap reservation
-    /// and `recipient`, the contact the permit names, kept when the lead changes later), and
-    /// raises `alert` (a litigation hold hit), then commits — all or nothing.
-    pub async fn commit(
-        mut self,
-        now: DateTime<Utc>,
-        decision: &gate::Decision,
-        outcome: &Outcome,
-        recipient: Option<&str>,
-        detail: Option<&str>,
-        alert: Option<&NewAlert<'_>>,
-    ) -> Result<()> {
-        if let Some(a) = alert {
+    /// Records the gate's decision and applies its outcome (for `sending`: the cap
+    /// reservation and the recipient the permit names, kept when the lead changes later);
+    /// without an outcome (an override that released nothing) the touch keeps its state.
+    /// Raises the alert, records the override, then commits — all or nothing.
+    pub async fn commit(mut self, now: DateTime<Utc>, c: &Commit<'_>) -> Result<()> {
+        if let Some(a) = c.alert {
             raise_alert(&mut self.tx, a, now).await?;
         }
+        let (decision, recipient) = (c.decision, c.recipient);
+        let override_json = c.override_.map(serde_json::Value::to_string);
         let t = &self.touch;
         let checks = serde_json::to_string(&decision.checks).unwrap_or_else(|_| "[]".to_owned());
         let reason = decision.reason.map(|r| r.as_str());
         sqlx::query(
-            "INSERT INTO decisions (workspace, touch_id, at, kind, allowed, reason, retry_after, checks, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO decisions (workspace, touch_id, at, kind, allowed, reason, retry_after, checks, detail, override) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(t.workspace.as_str())
         .bind(t.id.as_str())
@@ -164,9 +208,21 @@ impl Dispatch {
         .bind(reason)
         .bind(decision.retry_after.map(ms))
         .bind(checks)
-        .bind(detail)
+        .bind(c.detail)
+        .bind(override_json.clone())
         .execute(&mut *self.tx)
         .await?;
+        if let Some(o) = &override_json {
+            sqlx::query("UPDATE touches SET override = $1 WHERE id = $2")
+                .bind(o.as_str())
+                .bind(t.id.as_str())
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        let Some(outcome) = c.outcome else {
+            self.tx.commit().await?;
+            return Ok(());
+        };
         let sources = TouchStatus::sql_list(&outcome.sources());
         let changed = sqlx::query(safe!(
             "UPDATE touches SET status = $1, reason = $2, retry_after = $3, decided_at = $4, \

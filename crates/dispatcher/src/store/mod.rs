@@ -34,7 +34,7 @@ mod touches;
 pub use crate::touch::TouchStatus;
 pub use alerts::{AlertRow, CheckRecord, NewAlert, ScrubRow};
 pub use blackouts::BlackoutRow;
-pub use dispatch::Dispatch;
+pub use dispatch::{Commit, Dispatch};
 pub use facts::{FactsKey, RECIPIENT_SEND_HORIZON, TouchFacts, account_send_horizon};
 pub use inbound::{InboundRecord, SeenInbound};
 pub use registries::{CHUNK_BYTES, ImportRecord, RegistryRow, SegmentRow};

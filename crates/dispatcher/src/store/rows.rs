@@ -32,11 +32,14 @@ pub struct TouchRow {
     pub recipient: Option<String>,
     pub sandbox_message: Option<serde_json::Value>,
     pub error: Option<String>,
+    /// The latest operator override applied to it.
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    pub override_: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-pub(super) const TOUCH_COLUMNS: &str = "workspace, id, idempotency_key, account_id, lead_id, channel, purpose, request, status, reason, retry_after, decided_at, next_attempt_at, deadline, attempts, campaign_id, step, sent_at, provider_message_id, recipient, sandbox_message, error, created_at, updated_at";
+pub(super) const TOUCH_COLUMNS: &str = "workspace, id, idempotency_key, account_id, lead_id, channel, purpose, request, status, reason, retry_after, decided_at, next_attempt_at, deadline, attempts, campaign_id, step, sent_at, provider_message_id, recipient, sandbox_message, error, override, created_at, updated_at";
 
 pub(super) fn touch_from_row(r: &AnyRow) -> Result<TouchRow> {
     let id: String = r.try_get("id")?;
@@ -78,6 +81,10 @@ pub(super) fn touch_from_row(r: &AnyRow) -> Result<TouchRow> {
         recipient: r.try_get("recipient")?,
         sandbox_message: sandbox.and_then(|s| serde_json::from_str(&s).ok()),
         error: r.try_get("error")?,
+        override_: r
+            .try_get::<Option<String>, _>("override")?
+            .map(|o| parse_json(&o, || format!("touch {id} override")))
+            .transpose()?,
         created_at: from_ms(r.try_get("created_at")?),
         updated_at: from_ms(r.try_get("updated_at")?),
         id,
@@ -97,6 +104,9 @@ pub struct DecisionRow {
     pub checks: serde_json::Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// An operator override: `{"waived", "reason", "added_by", "token"}`.
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    pub override_: Option<serde_json::Value>,
 }
 
 /// A DNC row as stored.

@@ -81,7 +81,7 @@ impl Store {
 
     pub async fn decisions(&self, touch_id: &str) -> Result<Vec<DecisionRow>> {
         let rows = sqlx::query(
-            "SELECT at, kind, allowed, reason, retry_after, checks, detail FROM decisions WHERE touch_id = $1 ORDER BY seq",
+            "SELECT at, kind, allowed, reason, retry_after, checks, detail, override FROM decisions WHERE touch_id = $1 ORDER BY seq",
         )
         .bind(touch_id)
         .fetch_all(&self.pool)
@@ -100,6 +100,10 @@ impl Store {
                     retry_after: opt_time(r.try_get("retry_after")?),
                     checks: serde_json::from_str(&checks).unwrap_or(serde_json::Value::Null),
                     detail: r.try_get("detail")?,
+                    override_: r
+                        .try_get::<Option<String>, _>("override")?
+                        .map(|o| parse_json(&o, || format!("override of touch {touch_id}")))
+                        .transpose()?,
                 })
             })
             .collect()

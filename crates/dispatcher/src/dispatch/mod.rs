@@ -6,19 +6,24 @@
 //! the provider call, and the worker sends with the gate's permit. Every way a send can end is
 //! one [`Outcome`], applied by the store.
 
+mod overrides;
+mod send;
+
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use tracing::{debug, warn};
+use tracing::debug;
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::decide::decide;
 use crate::metrics::Metrics;
-use crate::store::{NewAlert, Store, StoreError, TouchRow};
+use crate::store::{Commit, NewAlert, Store, StoreError, TouchRow};
+
 use crate::touch::{BlockCause, Outcome, ReviewCause, SnoozeCause, TouchReason, TouchStatus};
 use crate::unsubscribe::Signer;
+pub use overrides::{Overridden, Waived};
 use workers::registry::Transports;
 use workers::{LastCheckVerdict, OutboundMessage, SendError};
 
@@ -213,7 +218,7 @@ impl Dispatcher {
 
     pub async fn dispatch_one(&self, touch_id: &str) -> Result<Step, DispatchError> {
         let now = self.clock.now();
-        let Some(mut tx) = self
+        let Some(tx) = self
             .store
             .begin_dispatch(touch_id, &self.node_id, now)
             .await?
@@ -221,10 +226,22 @@ impl Dispatcher {
             self.metrics.claim_lost();
             return Ok(Step::NotClaimed);
         };
-        let touch = tx.touch.clone();
-        if let Some(due) = touch.next_attempt_at {
+        if let Some(due) = tx.touch.next_attempt_at {
             self.metrics.pickup_latency(now - due);
         }
+        Ok(self.decide_and_act(tx, now, None).await?.1)
+    }
+
+    /// Decides a claimed touch (with an operator's waivers, when `waived` is given), commits
+    /// the decision and its outcome, and sends when allowed. An override that does not release
+    /// the touch leaves it as it was (its decision is recorded).
+    pub(super) async fn decide_and_act(
+        &self,
+        mut tx: crate::store::Dispatch,
+        now: DateTime<Utc>,
+        waived: Option<&Waived>,
+    ) -> Result<(gate::Decision, Step), DispatchError> {
+        let touch = tx.touch.clone();
         let settings = self.config.workspace(&touch.workspace);
         let facts = tx.load_facts(now).await?;
         let registries = self.registries.snapshot();
@@ -232,19 +249,30 @@ impl Dispatcher {
             settings: &settings,
             registries: &registries,
             sender: &gate::SenderAuth::NotRequired,
-            waivers: gate::Waivers::NONE,
+            waivers: waived.map_or(gate::Waivers::NONE, |w| w.waivers),
         };
         let started = Instant::now();
         let (mut decision, missing) = decide(&touch.request.to_facts(&touch.id), &facts, cx, now);
         self.metrics.gate_time(started.elapsed());
 
-        let outcome = gate_outcome(
-            &decision,
-            &touch,
-            now,
-            self.config.dispatcher.spread_seconds,
-        );
-        let permit = if outcome.to == TouchStatus::Sending {
+        let outcome = match waived {
+            None => Some(gate_outcome(
+                &decision,
+                &touch,
+                now,
+                self.config.dispatcher.spread_seconds,
+            )),
+            Some(_) if decision.allowed && now < touch.deadline => {
+                Some(Outcome::sending_by_override())
+            }
+            // The waiver applies to this one decision: a touch it does not release keeps
+            // its state.
+            Some(_) => None,
+        };
+        let sending = outcome
+            .as_ref()
+            .is_some_and(|o| o.to == TouchStatus::Sending);
+        let permit = if sending {
             decision.take_permit()
         } else {
             None
@@ -263,24 +291,31 @@ impl Dispatcher {
         });
         tx.commit(
             now,
-            &decision,
-            &outcome,
-            recipient.as_deref(),
-            missing.as_deref(),
-            alert.as_ref(),
+            &Commit {
+                decision: &decision,
+                outcome: outcome.as_ref(),
+                recipient: recipient.as_deref(),
+                detail: missing.as_deref(),
+                alert: alert.as_ref(),
+                override_: waived.map(|w| &w.record),
+            },
         )
         .await?;
-        let label = match outcome.to {
-            TouchStatus::Sending => "allowed",
-            TouchStatus::Scheduled => "snoozed",
-            TouchStatus::Expired => "expired",
-            _ => "blocked",
+        let label = match outcome.as_ref().map(|o| o.to) {
+            Some(TouchStatus::Sending) => "allowed",
+            Some(TouchStatus::Scheduled) => "snoozed",
+            Some(TouchStatus::Expired) => "expired",
+            Some(_) => "blocked",
+            None => "kept",
         };
         self.metrics.decision(label, decision.reason, touch.channel);
-        debug!(touch_id = %touch.id, allowed = decision.allowed, reason = ?decision.reason, next = ?outcome.to, "gate decision");
+        debug!(touch_id = %touch.id, allowed = decision.allowed, reason = ?decision.reason, next = ?outcome.as_ref().map(|o| o.to), "gate decision");
 
+        let Some(outcome) = outcome else {
+            return Ok((decision, Step::NotClaimed));
+        };
         if outcome.to != TouchStatus::Sending {
-            return Ok(Step::Done(outcome));
+            return Ok((decision, Step::Done(outcome)));
         }
         let (Some(permit), Some(lead)) = (permit, facts.lead.as_ref()) else {
             // An allowed decision always carries its permit; should one ever not, the touch
@@ -289,10 +324,11 @@ impl Dispatcher {
                 ReviewCause::PermitRefused,
                 "allowed without a permit: nothing was sent",
             );
-            return self.finish(&touch, now, outcome).await;
+            return Ok((decision, self.finish(&touch, now, outcome).await?));
         };
         let senders = facts.account.as_ref().map(|a| &a.body.senders);
-        self.send(&touch, &lead.facts, senders, permit).await
+        let step = self.send(&touch, &lead.facts, senders, permit).await?;
+        Ok((decision, step))
     }
 
     /// Applies the outcome of a send and counts it.
@@ -305,196 +341,5 @@ impl Dispatcher {
         self.store.apply(&touch.id, now, &outcome).await?;
         self.metrics.event(outcome.event);
         Ok(Step::Done(outcome))
-    }
-
-    /// The last-moment check a transport runs after its pacing wait, right before the
-    /// provider call: an opt-out committed while this touch waited still stops it.
-    fn last_check(
-        &self,
-        touch: &TouchRow,
-        lead: &gate::Lead,
-        channel: gate::Channel,
-    ) -> workers::LastCheck {
-        let store = self.store.clone();
-        let clock = self.clock.clone();
-        let ws = touch.workspace.clone();
-        let lead = lead.clone();
-        let contacts: Vec<String> = lead.contact_keys().map(str::to_owned).collect();
-        let purpose = touch.purpose;
-        workers::LastCheck::new(move || {
-            let (store, clock, ws, lead, contacts) = (
-                store.clone(),
-                clock.clone(),
-                ws.clone(),
-                lead.clone(),
-                contacts.clone(),
-            );
-            async move {
-                match store.dnc_for(&ws, &lead.id, &contacts).await {
-                    Ok(dnc) => match gate::dnc_blocks(&dnc, &lead, channel, purpose, clock.now()) {
-                        Some(e) => LastCheckVerdict::Stop {
-                            reason: if e.reason == gate::DncReason::LitigationHold {
-                                gate::Reason::LitigationHold
-                            } else {
-                                gate::Reason::DncListed
-                            },
-                            detail: format!(
-                                "DNC entry {} ({}) was added while the touch waited",
-                                e.id,
-                                e.reason.as_str()
-                            ),
-                        },
-                        None => LastCheckVerdict::Proceed,
-                    },
-                    Err(e) => LastCheckVerdict::Unavailable {
-                        detail: format!("could not re-read the DNC list ({e})"),
-                    },
-                }
-            }
-        })
-    }
-
-    async fn send(
-        &self,
-        touch: &TouchRow,
-        lead: &gate::Lead,
-        senders: Option<&std::collections::BTreeMap<gate::Channel, String>>,
-        permit: gate::Permit,
-    ) -> Result<Step, DispatchError> {
-        let now = self.clock.now();
-        let channel = permit.channel();
-        let content = touch.request.content.clone().unwrap_or_default();
-        let msg = OutboundMessage {
-            touch_id: touch.id.clone(),
-            channel,
-            to: permit.recipient().to_owned(),
-            from: senders.and_then(|s| s.get(&channel).cloned()),
-            subject: content.subject,
-            body: content.body,
-            template: touch.request.template.clone(),
-            linkedin_action: touch.request.action,
-            unsubscribe_url: (channel == gate::Channel::Email).then(|| {
-                self.unsubscribe
-                    .url(&self.config.public_base_url(), &touch.id)
-            }),
-            last_check: Some(self.last_check(touch, lead, channel)),
-        };
-        let started = Instant::now();
-        let result = self.transports.send(permit, &msg, now).await;
-        self.metrics.provider_time(channel, started.elapsed());
-        let now = self.clock.now();
-        let outcome = match result {
-            Ok(receipt) => {
-                let applied = self
-                    .store
-                    .mark_sent(
-                        &touch.id,
-                        now,
-                        &receipt.provider_message_id,
-                        receipt.recorded.as_ref(),
-                    )
-                    .await?;
-                let outcome = Outcome::sent(&receipt.provider_message_id, receipt.recorded);
-                if applied.changed() {
-                    self.metrics.event(outcome.event);
-                }
-                return Ok(Step::Done(outcome));
-            }
-            Err(e) => self.outcome_of(touch, &msg.to, e, now).await?,
-        };
-        self.finish(touch, now, outcome).await
-    }
-
-    /// The outcome of a send that did not succeed. Provider feedback that implies a DNC row
-    /// writes it first, so no other channel or sender repeats the mistake.
-    async fn outcome_of(
-        &self,
-        touch: &TouchRow,
-        to: &str,
-        e: SendError,
-        now: DateTime<Utc>,
-    ) -> Result<Outcome, DispatchError> {
-        Ok(match e {
-            SendError::Throttled { retry_at } => Outcome::snoozed(
-                SnoozeCause::ProviderThrottled,
-                retry_at.unwrap_or(after(now, backoff(0))).max(now),
-                "provider throttled; snoozed without using an attempt",
-            ),
-            SendError::Transient { detail } => {
-                let attempts = touch.attempts.saturating_add(1);
-                if attempts >= self.config.dispatcher.max_attempts {
-                    Outcome::failed(None, format!("{detail}; attempts used up ({attempts})"))
-                } else {
-                    Outcome::retry(
-                        after(now, backoff(attempts - 1)),
-                        format!("{detail}; retry {attempts} with backoff"),
-                    )
-                }
-            }
-            SendError::Rejected { code, detail } => {
-                Outcome::failed(code.map(TouchReason::Provider), detail)
-            }
-            SendError::InvalidRecipient { .. } => {
-                Outcome::failed(Some(gate::Reason::InvalidRecipient.into()), e.to_string())
-            }
-            e @ (SendError::Unsubscribed { .. }
-            | SendError::StopMarketing { .. }
-            | SendError::WindowClosed { .. }
-            | SendError::TemplateUnapproved { .. }) => {
-                let detail = e.to_string();
-                if let Some(scope) = e.dnc_scope() {
-                    self.provider_dnc(touch, to, scope, &detail, now).await?;
-                }
-                let reason = e.reason().unwrap_or(gate::Reason::DncListed);
-                Outcome::blocked(BlockCause::Provider, reason.into(), detail)
-            }
-            SendError::Stopped { reason, detail } => {
-                Outcome::blocked(BlockCause::LastCheck, reason.into(), detail)
-            }
-            SendError::CheckUnavailable { detail } => Outcome::snoozed(
-                SnoozeCause::LastCheckUnavailable,
-                after(now, backoff(0)),
-                detail,
-            ),
-            SendError::Permit(e) => {
-                warn!(touch_id = %touch.id, error = %e, "permit refused by worker");
-                Outcome::needs_review(ReviewCause::PermitRefused, format!("permit refused: {e}"))
-            }
-            SendError::Unknown { detail } => {
-                Outcome::needs_review(ReviewCause::OutcomeUnknown, detail)
-            }
-        })
-    }
-
-    /// Provider feedback flows into the one central DNC.
-    async fn provider_dnc(
-        &self,
-        touch: &TouchRow,
-        contact: &str,
-        scope: gate::ChannelScope,
-        detail: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), DispatchError> {
-        let body = crate::domain::DncBody {
-            contact: Some(contact.to_owned()),
-            lead_id: None,
-            channel: scope,
-            reason: gate::DncReason::ProviderUnsubscribed,
-            source: Some(format!("provider:{}", touch.channel)),
-            added_by: Some(format!("touch {}", touch.id)),
-            expires_at: None,
-        };
-        let row = self
-            .store
-            .add_dnc(
-                &touch.workspace,
-                &uuid::Uuid::now_v7().to_string(),
-                &body,
-                Some(contact),
-                now,
-            )
-            .await?;
-        warn!(touch_id = %touch.id, dnc_id = %row.id, scope = %scope, detail, "provider reported an unsubscribed recipient; DNC row written");
-        Ok(())
     }
 }

@@ -1,0 +1,202 @@
+//! Sending with the permit: the last check, the provider call, and the outcome of every
+//! answer.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use tracing::warn;
+
+use super::*;
+
+impl Dispatcher {
+    /// The last-moment check a transport runs after its pacing wait, right before the
+    /// provider call: an opt-out committed while this touch waited still stops it.
+    fn last_check(
+        &self,
+        touch: &TouchRow,
+        lead: &gate::Lead,
+        channel: gate::Channel,
+    ) -> workers::LastCheck {
+        let store = self.store.clone();
+        let clock = self.clock.clone();
+        let ws = touch.workspace.clone();
+        let lead = lead.clone();
+        let contacts: Vec<String> = lead.contact_keys().map(str::to_owned).collect();
+        let purpose = touch.purpose;
+        workers::LastCheck::new(move || {
+            let (store, clock, ws, lead, contacts) = (
+                store.clone(),
+                clock.clone(),
+                ws.clone(),
+                lead.clone(),
+                contacts.clone(),
+            );
+            async move {
+                match store.dnc_for(&ws, &lead.id, &contacts).await {
+                    Ok(dnc) => match gate::dnc_blocks(&dnc, &lead, channel, purpose, clock.now()) {
+                        Some(e) => LastCheckVerdict::Stop {
+                            reason: if e.reason == gate::DncReason::LitigationHold {
+                                gate::Reason::LitigationHold
+                            } else {
+                                gate::Reason::DncListed
+                            },
+                            detail: format!(
+                                "DNC entry {} ({}) was added while the touch waited",
+                                e.id,
+                                e.reason.as_str()
+                            ),
+                        },
+                        None => LastCheckVerdict::Proceed,
+                    },
+                    Err(e) => LastCheckVerdict::Unavailable {
+                        detail: format!("could not re-read the DNC list ({e})"),
+                    },
+                }
+            }
+        })
+    }
+
+    pub(super) async fn send(
+        &self,
+        touch: &TouchRow,
+        lead: &gate::Lead,
+        senders: Option<&std::collections::BTreeMap<gate::Channel, String>>,
+        permit: gate::Permit,
+    ) -> Result<Step, DispatchError> {
+        let now = self.clock.now();
+        let channel = permit.channel();
+        let content = touch.request.content.clone().unwrap_or_default();
+        let msg = OutboundMessage {
+            touch_id: touch.id.clone(),
+            channel,
+            to: permit.recipient().to_owned(),
+            from: senders.and_then(|s| s.get(&channel).cloned()),
+            subject: content.subject,
+            body: content.body,
+            template: touch.request.template.clone(),
+            linkedin_action: touch.request.action,
+            unsubscribe_url: (channel == gate::Channel::Email).then(|| {
+                self.unsubscribe
+                    .url(&self.config.public_base_url(), &touch.id)
+            }),
+            last_check: Some(self.last_check(touch, lead, channel)),
+        };
+        let started = Instant::now();
+        let result = self.transports.send(permit, &msg, now).await;
+        self.metrics.provider_time(channel, started.elapsed());
+        let now = self.clock.now();
+        let outcome = match result {
+            Ok(receipt) => {
+                let applied = self
+                    .store
+                    .mark_sent(
+                        &touch.id,
+                        now,
+                        &receipt.provider_message_id,
+                        receipt.recorded.as_ref(),
+                    )
+                    .await?;
+                let outcome = Outcome::sent(&receipt.provider_message_id, receipt.recorded);
+                if applied.changed() {
+                    self.metrics.event(outcome.event);
+                }
+                return Ok(Step::Done(outcome));
+            }
+            Err(e) => self.outcome_of(touch, &msg.to, e, now).await?,
+        };
+        self.finish(touch, now, outcome).await
+    }
+
+    /// The outcome of a send that did not succeed. Provider feedback that implies a DNC row
+    /// writes it first, so no other channel or sender repeats the mistake.
+    async fn outcome_of(
+        &self,
+        touch: &TouchRow,
+        to: &str,
+        e: SendError,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, DispatchError> {
+        Ok(match e {
+            SendError::Throttled { retry_at } => Outcome::snoozed(
+                SnoozeCause::ProviderThrottled,
+                retry_at.unwrap_or(after(now, backoff(0))).max(now),
+                "provider throttled; snoozed without using an attempt",
+            ),
+            SendError::Transient { detail } => {
+                let attempts = touch.attempts.saturating_add(1);
+                if attempts >= self.config.dispatcher.max_attempts {
+                    Outcome::failed(None, format!("{detail}; attempts used up ({attempts})"))
+                } else {
+                    Outcome::retry(
+                        after(now, backoff(attempts - 1)),
+                        format!("{detail}; retry {attempts} with backoff"),
+                    )
+                }
+            }
+            SendError::Rejected { code, detail } => {
+                Outcome::failed(code.map(TouchReason::Provider), detail)
+            }
+            SendError::InvalidRecipient { .. } => {
+                Outcome::failed(Some(gate::Reason::InvalidRecipient.into()), e.to_string())
+            }
+            e @ (SendError::Unsubscribed { .. }
+            | SendError::StopMarketing { .. }
+            | SendError::WindowClosed { .. }
+            | SendError::TemplateUnapproved { .. }) => {
+                let detail = e.to_string();
+                if let Some(scope) = e.dnc_scope() {
+                    self.provider_dnc(touch, to, scope, &detail, now).await?;
+                }
+                let reason = e.reason().unwrap_or(gate::Reason::DncListed);
+                Outcome::blocked(BlockCause::Provider, reason.into(), detail)
+            }
+            SendError::Stopped { reason, detail } => {
+                Outcome::blocked(BlockCause::LastCheck, reason.into(), detail)
+            }
+            SendError::CheckUnavailable { detail } => Outcome::snoozed(
+                SnoozeCause::LastCheckUnavailable,
+                after(now, backoff(0)),
+                detail,
+            ),
+            SendError::Permit(e) => {
+                warn!(touch_id = %touch.id, error = %e, "permit refused by worker");
+                Outcome::needs_review(ReviewCause::PermitRefused, format!("permit refused: {e}"))
+            }
+            SendError::Unknown { detail } => {
+                Outcome::needs_review(ReviewCause::OutcomeUnknown, detail)
+            }
+        })
+    }
+
+    /// Provider feedback flows into the one central DNC.
+    async fn provider_dnc(
+        &self,
+        touch: &TouchRow,
+        contact: &str,
+        scope: gate::ChannelScope,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DispatchError> {
+        let body = crate::domain::DncBody {
+            contact: Some(contact.to_owned()),
+            lead_id: None,
+            channel: scope,
+            reason: gate::DncReason::ProviderUnsubscribed,
+            source: Some(format!("provider:{}", touch.channel)),
+            added_by: Some(format!("touch {}", touch.id)),
+            expires_at: None,
+        };
+        let row = self
+            .store
+            .add_dnc(
+                &touch.workspace,
+                &uuid::Uuid::now_v7().to_string(),
+                &body,
+                Some(contact),
+                now,
+            )
+            .await?;
+        warn!(touch_id = %touch.id, dnc_id = %row.id, scope = %scope, detail, "provider reported an unsubscribed recipient; DNC row written");
+        Ok(())
+    }
+}
