@@ -1045,7 +1045,7 @@ async fn list_filters_paging_and_csv(db: &Database) {
         .collect();
     assert_eq!(sent_sms.len(), 3, "{csv}");
     let cols = sent_sms[0];
-    assert_eq!(cols.len(), 10);
+    assert_eq!(cols.len(), 11);
     assert_eq!(cols[1], "lead-7");
     assert_eq!(cols[3], "sdr-1");
     assert_eq!(cols[7], START);
@@ -1092,7 +1092,7 @@ async fn csv_cells_are_quoted_and_formulas_defused(db: &Database) {
     assert_eq!(rows[0], TOUCHES_CSV_HEADER);
     assert_eq!(rows.len(), CAMPAIGNS_FOR_CSV.len() + 1, "{csv}");
     for (row, json) in rows[1..].iter().zip(listed["touches"].as_array().unwrap()) {
-        assert_eq!(row.len(), 10, "{row:?}");
+        assert_eq!(row.len(), 11, "{row:?}");
         assert_eq!(
             row[0],
             json["id"].as_str().unwrap(),

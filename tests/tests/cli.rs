@@ -137,7 +137,7 @@ async fn operator_commands_work_end_to_end(db: &Database) {
         assert_eq!(
             row[1..],
             [
-                "lead-7", "email", "sdr-1", "queued", "", "", "", "seq42", "1"
+                "lead-7", "email", "sdr-1", "queued", "", "", "", "seq42", "1", ""
             ],
             "{csv}"
         );
@@ -160,7 +160,7 @@ async fn operator_commands_work_end_to_end(db: &Database) {
     assert_eq!(rows[0], TOUCHES_CSV_HEADER);
     assert_eq!(rows.len(), CAMPAIGNS_FOR_CSV.len() + 1, "{csv}");
     for row in &rows[1..] {
-        assert_eq!(row.len(), 10, "{row:?}");
+        assert_eq!(row.len(), 11, "{row:?}");
         let i = tricky.iter().position(|id| *id == row[0]).unwrap();
         let (written, cell) = CAMPAIGNS_FOR_CSV[i];
         assert_eq!(row[8], cell, "campaign {written:?}");
