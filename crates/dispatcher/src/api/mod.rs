@@ -105,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/dnc/{id}", get(dnc::get_dnc).delete(dnc::remove_dnc))
         .route("/v1/check", get(check::check_contact))
         .route("/v1/alerts", get(check::alerts))
+        .route("/v1/checks", get(check::checks))
         .route("/v1/scrubs", get(scrub::scrubs))
         .route("/v1/blackouts", post(blackouts::add).get(blackouts::list))
         .route(

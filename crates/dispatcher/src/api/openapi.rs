@@ -48,6 +48,7 @@ use crate::domain::{AccountBody, BlackoutBody, Content, DncBody, LeadBody, Touch
         blackouts::remove,
         check::check_contact,
         check::alerts,
+        check::checks,
         scrub::scrub,
         scrub::scrubs,
         registries::list,
