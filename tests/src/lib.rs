@@ -17,6 +17,7 @@ pub mod binary;
 pub mod cli;
 pub mod daemon;
 pub mod database;
+pub mod dns;
 pub mod providers;
 pub mod seed;
 

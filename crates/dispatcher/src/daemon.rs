@@ -36,10 +36,44 @@ pub enum StartError {
     Transports(#[from] workers::config::ConfigError),
     #[error("registries")]
     Registries(#[from] crate::registries::RegistryError),
+    #[error("sender authentication")]
+    Dmarc(#[from] crate::dmarc::DmarcError),
 }
 
 /// Everything `serve` needs, built from configuration and environment.
 pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), StartError> {
+    let (tokens, generated) = tokens(&config)?;
+    let webhook_secret = config
+        .webhooks
+        .secret_env
+        .as_deref()
+        .and_then(|var| std::env::var(var).ok())
+        .filter(|s| !s.trim().is_empty())
+        .map(workers::Secret::new);
+    let dispatcher = build_dispatcher(config).await?;
+    let store = dispatcher.store.clone();
+    let check_log = crate::check::CheckLog::start(store.clone());
+    Ok((
+        AppState {
+            store,
+            config: dispatcher.config.clone(),
+            clock: dispatcher.clock.clone(),
+            metrics: dispatcher.metrics.clone(),
+            tokens: Arc::new(tokens),
+            webhook_secret,
+            background: crate::app::Background::default(),
+            check_log,
+            registries: dispatcher.registries.clone(),
+            wake: Arc::new(Notify::new()),
+            dispatcher,
+        },
+        generated,
+    ))
+}
+
+/// The dispatcher a configuration describes: storage, clock (`TOUCHGATE_FAKE_CLOCK`),
+/// transports, registries, sender authentication. What `serve` and the CLI's dry run share.
+pub async fn build_dispatcher(config: Config) -> Result<Dispatcher, StartError> {
     let store = Store::connect(&config.database_url(), 16).await?;
     let clock = match std::env::var("TOUCHGATE_FAKE_CLOCK") {
         Ok(v) => Clock::fake(
@@ -49,47 +83,29 @@ pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), S
         ),
         Err(_) => Clock::System,
     };
-    let (tokens, generated) = tokens(&config)?;
     let node_id = uuid::Uuid::now_v7().to_string();
     let registries = crate::registries::Registries::load(store.clone(), &node_id).await?;
-    let check_log = crate::check::CheckLog::start(store.clone());
     let transports = Transports::from_config(&config.channels)?;
+    let dmarc = if config.deliverability.require_dmarc {
+        Some(crate::dmarc::Dmarc::new(
+            config.deliverability.resolver,
+            transports.email_dkim().cloned(),
+        )?)
+    } else {
+        None
+    };
     let unsubscribe = Signer::new(&store.secret("unsubscribe_key").await?);
-    let webhook_secret = config
-        .webhooks
-        .secret_env
-        .as_deref()
-        .and_then(|var| std::env::var(var).ok())
-        .filter(|s| !s.trim().is_empty())
-        .map(workers::Secret::new);
-    let config = Arc::new(config);
-    let metrics = Metrics::new();
-    let dispatcher = Dispatcher {
-        store: store.clone(),
-        config: config.clone(),
-        clock: clock.clone(),
+    Ok(Dispatcher {
+        store,
+        config: Arc::new(config),
+        clock,
         transports: Arc::new(transports),
-        metrics: metrics.clone(),
+        metrics: Metrics::new(),
         node_id,
         unsubscribe,
-        registries: registries.clone(),
-    };
-    Ok((
-        AppState {
-            store,
-            config,
-            clock,
-            metrics,
-            dispatcher,
-            tokens: Arc::new(tokens),
-            webhook_secret,
-            background: crate::app::Background::default(),
-            check_log,
-            registries,
-            wake: Arc::new(Notify::new()),
-        },
-        generated,
-    ))
+        registries,
+        dmarc,
+    })
 }
 
 /// Tokens from the config file and `TOUCHGATE_OPERATOR_TOKEN` / `TOUCHGATE_SERVICE_TOKEN` (the

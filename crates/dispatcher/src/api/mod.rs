@@ -70,6 +70,10 @@ pub fn router(state: AppState) -> Router {
             "/v1/accounts/{id}",
             put(accounts::put_account).get(accounts::get_account),
         )
+        .route(
+            "/v1/accounts/{id}/channels/email/resume",
+            post(accounts::resume_email),
+        )
         .route("/v1/leads/{id}", put(leads::put_lead).get(leads::get_lead))
         .route(
             "/v1/touches",
