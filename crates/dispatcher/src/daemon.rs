@@ -174,6 +174,13 @@ fn tokens(config: &Config) -> Result<(TokenTable, Option<String>), StartError> {
 /// Marks touches that were `sending` when a dispatcher died as `needs_review`.
 pub async fn recover(state: &AppState, at_start: bool) -> Result<(), StoreError> {
     let now = state.clock.now();
+    if at_start {
+        // This node's lease first: its own claims must never look orphaned.
+        state
+            .store
+            .renew_lease(&state.dispatcher.node_id, now, now + LEASE)
+            .await?;
+    }
     let ids = if at_start && state.store.kind() == crate::store::DbKind::Sqlite {
         // One process owns a SQLite file: whatever is `sending` now was interrupted.
         state.store.recover_sending(None, now).await?
@@ -251,6 +258,38 @@ pub async fn dispatch_loop(state: AppState) {
     }
 }
 
+/// How long a node's lease lasts without a renewal, and how often it is renewed (and expired
+/// leases swept): a dead node's `sending` touches become `needs_review` within
+/// `LEASE + LEASE_EVERY` on a surviving node.
+pub const LEASE: chrono::Duration = chrono::Duration::seconds(15);
+pub const LEASE_EVERY: StdDuration = StdDuration::from_secs(3);
+
+/// Renews this node's lease and sweeps the touches of nodes whose lease expired, forever.
+/// Both run on the daemon's clock (a test moves it to expire a killed node's lease).
+pub async fn lease_loop(state: AppState) {
+    let mut tick = tokio::time::interval(LEASE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let now = state.clock.now();
+        if let Err(e) = state
+            .store
+            .renew_lease(&state.dispatcher.node_id, now, now + LEASE)
+            .await
+        {
+            warn!(error = %crate::logging::chain(&e), "cannot renew this node's lease");
+            continue;
+        }
+        match state.store.recover_expired_leases(now).await {
+            Ok(ids) if !ids.is_empty() => {
+                warn!(count = ids.len(), touches = ?ids, "touches of a node whose lease expired moved to needs_review");
+            }
+            Ok(_) => {}
+            Err(e) => warn!(error = %crate::logging::chain(&e), "expired-lease sweep failed"),
+        }
+    }
+}
+
 /// Keeps this node's registries in step with the database: an import on any node is in
 /// force here within [`crate::registries::REFRESH_EVERY`] (plus the time to load it).
 pub async fn registry_loop(registries: crate::registries::Registries) {
@@ -299,6 +338,7 @@ pub async fn serve(
         tokio::spawn(dispatch_loop(state.clone()));
     }
     tokio::spawn(registry_loop(state.registries.clone()));
+    tokio::spawn(lease_loop(state.clone()));
     tokio::spawn(crate::alerts::delivery_loop(state.clone()));
     if let Some(path) = std::env::var_os("TOUCHGATE_ADDRESS_FILE") {
         let path = std::path::PathBuf::from(path);
