@@ -2,7 +2,9 @@
 //! client does: they build the real `touchgate` binary ([`binary`]), start `touchgate serve` on
 //! a database of their own ([`Daemon`], [`Database`], [`both_databases!`]), put accounts and
 //! leads in place through the API ([`seed`]), point its transports at provider stand-ins in the
-//! test process ([`providers`]), and run its operator commands ([`cli`]).
+//! test process ([`providers`]), drive list hygiene (registry imports, the check API, scrubs:
+//! [`registries`]), sign webhooks as providers do ([`signing`]), and run its operator commands
+//! ([`cli`]).
 
 // Test infrastructure: a failed expectation here is a failed test, so it panics (clippy.toml's
 // allow-*-in-tests covers `#[test]` functions, not a library of helpers).
@@ -18,7 +20,9 @@ pub mod cli;
 pub mod daemon;
 pub mod database;
 pub mod providers;
+pub mod registries;
 pub mod seed;
+pub mod signing;
 
 pub use daemon::{
     ACME_OP, ACME_SVC, ACME_TOKENS, Daemon, DaemonBuilder, OP, START, SVC, json_of, poll,

@@ -37,16 +37,46 @@ impl Lead {
     }
 
     /// Consent to marketing on `channel`, given through a web form on [`CONSENT_GRANTED`].
-    pub fn consent(mut self, channel: &str) -> Lead {
+    pub fn consent(self, channel: &str) -> Lead {
+        self.consent_granted(channel, CONSENT_GRANTED)
+    }
+
+    /// The stored time zone (replacing Los Angeles).
+    pub fn timezone(self, zone: &str) -> Lead {
+        self.with("timezone", json!(zone))
+    }
+
+    /// The stored country (ISO 3166-1 alpha-2).
+    pub fn country(self, code: &str) -> Lead {
+        self.with("country", json!(code))
+    }
+
+    /// The stored US state or Canadian province.
+    pub fn state(self, code: &str) -> Lead {
+        self.with("state", json!(code))
+    }
+
+    /// Consent to marketing on `channel`, given through a web form at `granted_at`.
+    pub fn consent_granted(mut self, channel: &str, granted_at: &str) -> Lead {
         let consent = json!({"channel": channel, "purpose": "marketing",
-                             "granted_at": CONSENT_GRANTED, "source": "web_form"});
-        match self.0.get_mut("consents").and_then(Value::as_array_mut) {
-            Some(all) => all.push(consent),
+                             "granted_at": granted_at, "source": "web_form"});
+        self.push("consents", consent);
+        self
+    }
+
+    /// An established business relationship: `kind` is `purchase` or `inquiry`.
+    pub fn relationship(mut self, kind: &str, at: &str) -> Lead {
+        self.push("relationships", json!({"kind": kind, "at": at}));
+        self
+    }
+
+    fn push(&mut self, list: &str, item: Value) {
+        match self.0.get_mut(list).and_then(Value::as_array_mut) {
+            Some(all) => all.push(item),
             None => {
-                self.0.insert("consents".into(), json!([consent]));
+                self.0.insert(list.into(), json!([item]));
             }
         }
-        self
     }
 
     fn with(mut self, field: &str, value: Value) -> Lead {

@@ -250,9 +250,7 @@ fn twilio_signature(token: &str, url: &str, params: &[(&str, &str)]) -> String {
 }
 
 fn hmac_sha256(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    touchgate_tests::signing::sha256_signature(secret, body)
 }
 
 fn wa_template(key: &str) -> Value {
