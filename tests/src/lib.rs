@@ -45,6 +45,28 @@ pub const TOUCHES_CSV_HEADER: [&str; 11] = [
     "override",
 ];
 
+/// Asserts an API error: `want_status`, the error `code`, a message, and the `field` when
+/// one is named.
+pub fn assert_error(
+    status: reqwest::StatusCode,
+    v: &serde_json::Value,
+    want_status: reqwest::StatusCode,
+    code: &str,
+    field: Option<&str>,
+) {
+    assert_eq!(status, want_status, "{v}");
+    assert_eq!(v["error"]["code"], code, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{v}"
+    );
+    if let Some(f) = field {
+        assert_eq!(v["error"]["field"], f, "{v}");
+    }
+}
+
 /// The records of a CSV text, header included, each as its cells.
 pub fn csv_records(text: &str) -> Vec<Vec<String>> {
     csv::ReaderBuilder::new()

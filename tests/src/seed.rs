@@ -124,6 +124,36 @@ impl Daemon {
     }
 }
 
+/// Ana on every telephone channel: her number on WhatsApp too, consent to marketing SMS and
+/// WhatsApp.
+pub fn ana_everywhere() -> Lead {
+    ana().whatsapp(PHONE).consent("whatsapp")
+}
+
+/// Account `sdr-1` of the WhatsApp suites: active, with the approved (utility) WhatsApp template
+/// `day3_followup`.
+pub fn whatsapp_account() -> Value {
+    json!({"status": "active",
+           "whatsapp_templates": [{"name": "day3_followup", "language": "en_US", "status": "approved"}]})
+}
+
+impl Daemon {
+    /// Account `sdr-1` ([`whatsapp_account`]) and lead `lead-7` ([`ana_everywhere`]) in the
+    /// default workspace.
+    pub async fn seed_whatsapp(&self) {
+        self.seed_account(OP, "sdr-1", whatsapp_account()).await;
+        self.seed_lead(SVC, "lead-7", &ana_everywhere()).await;
+    }
+}
+
+/// A marketing WhatsApp message from `sdr-1` to `lead-7` with the template `day3_followup`.
+pub fn wa_template(key: &str) -> Value {
+    json!({
+        "idempotency_key": key, "account_id": "sdr-1", "lead_id": "lead-7", "channel": "whatsapp",
+        "template": {"name": "day3_followup", "language": "en_US"}
+    })
+}
+
 /// A marketing SMS from `sdr-1` to `lead-7` (campaign `seq42`, step 1).
 pub fn sms(key: &str) -> Value {
     json!({

@@ -21,7 +21,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use touchgate_tests::providers::{Providers, meta_inbound};
 use touchgate_tests::registries::{assert_allowed, assert_reason, check_named, query_value};
-use touchgate_tests::seed::{Lead, PHONE, ana, email, sms};
+use touchgate_tests::seed::{PHONE, ana_everywhere, email, sms, wa_template};
 use touchgate_tests::{Daemon, Database, OP, START, SVC};
 
 touchgate_tests::both_databases!(
@@ -45,24 +45,8 @@ async fn start(db: &Database, providers: &Providers, extra: &str) -> Daemon {
         .meta_whatsapp(&providers.uri())
         .start()
         .await;
-    d.seed_account(
-        OP,
-        "sdr-1",
-        json!({"status": "active",
-               "whatsapp_templates": [{"name": "day3_followup", "language": "en_US", "status": "approved"}]}),
-    )
-    .await;
-    d.seed_lead(SVC, "lead-7", &ana_everywhere()).await;
+    d.seed_whatsapp().await;
     d
-}
-
-fn ana_everywhere() -> Lead {
-    ana().whatsapp(PHONE).consent("whatsapp")
-}
-
-fn wa_template(key: &str) -> Value {
-    json!({"idempotency_key": key, "account_id": "sdr-1", "lead_id": "lead-7",
-           "channel": "whatsapp", "template": {"name": "day3_followup", "language": "en_US"}})
 }
 
 /// A free-form WhatsApp text (allowed only within 24 hours of Ana's last message).

@@ -20,7 +20,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 use touchgate_tests::cli::{fails, ok, touchgate};
-use touchgate_tests::{ACME_OP, ACME_TOKENS, Daemon, Database, OP, START, SVC, poll};
+use touchgate_tests::{ACME_OP, ACME_TOKENS, Daemon, Database, OP, START, SVC, assert_error, poll};
 
 touchgate_tests::both_databases!(
     api_imports_full_add_and_delete_with_dates,
@@ -51,17 +51,8 @@ async fn start(db: &Database) -> Daemon {
         .await
 }
 
-fn assert_error(status: StatusCode, v: &Value, want: StatusCode, field: Option<&str>) {
-    assert_eq!(status, want, "{v}");
-    assert!(
-        v["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "{v}"
-    );
-    if let Some(f) = field {
-        assert_eq!(v["error"]["field"], f, "{v}");
-    }
+fn bad_request(status: StatusCode, v: &Value, field: Option<&str>) {
+    assert_error(status, v, StatusCode::BAD_REQUEST, "bad_request", field);
 }
 
 /// `(line, text)` of each rejected line an import shows.
@@ -253,7 +244,7 @@ async fn bad_imports_are_refused_and_the_list_in_force_stays(db: &Database) {
         let (s, v) = d
             .import_as(OP, name, "as_of=2026-11-20", line.clone())
             .await;
-        assert_error(s, &v, StatusCode::BAD_REQUEST, Some("name"));
+        bad_request(s, &v, Some("name"));
     }
     let (s, v) = d
         .import_as(
@@ -263,25 +254,25 @@ async fn bad_imports_are_refused_and_the_list_in_force_stays(db: &Database) {
             line.clone(),
         )
         .await;
-    assert_error(s, &v, StatusCode::BAD_REQUEST, Some("mode"));
+    bad_request(s, &v, Some("mode"));
     for date in ["2026-13-01", "2026-02-30", "yesterday", "20261120"] {
         let (s, v) = d
             .import_as(OP, "national", &format!("as_of={date}"), line.clone())
             .await;
-        assert_error(s, &v, StatusCode::BAD_REQUEST, Some("as_of"));
+        bad_request(s, &v, Some("as_of"));
     }
     let (s, v) = d.import_as(OP, "national", "mode=full", line.clone()).await;
-    assert_error(s, &v, StatusCode::BAD_REQUEST, Some("as_of"));
+    bad_request(s, &v, Some("as_of"));
     in_force().await;
 
     // An empty file and a file of garbage replace nothing.
     let (s, v) = d.import_as(OP, "national", "as_of=2026-11-24", "").await;
-    assert_error(s, &v, StatusCode::BAD_REQUEST, None);
+    bad_request(s, &v, None);
     let garbage = "\u{feff}<html>\n\0\0\u{1}binary\n;;;;\nDROP TABLE registries;\n".repeat(20);
     let (s, v) = d
         .import_as(OP, "national", "as_of=2026-11-24", garbage.clone())
         .await;
-    assert_error(s, &v, StatusCode::BAD_REQUEST, None);
+    bad_request(s, &v, None);
     in_force().await;
     // As a change list, garbage is a report of rejected lines that changes nothing.
     let s = d.import("national", "mode=add", &garbage).await;
@@ -305,7 +296,13 @@ async fn bad_imports_are_refused_and_the_list_in_force_stays(db: &Database) {
         .collect();
     assert!(big.len() > MAX_IMPORT_BYTES);
     let (s, v) = d.import_as(OP, "national", "as_of=2026-11-24", big).await;
-    assert_error(s, &v, StatusCode::PAYLOAD_TOO_LARGE, None);
+    assert_error(
+        s,
+        &v,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        None,
+    );
     in_force().await;
     assert!(d.listing_labels("+14155552000").await.is_empty());
 
@@ -314,7 +311,7 @@ async fn bad_imports_are_refused_and_the_list_in_force_stays(db: &Database) {
         let (s, v) = d
             .import_as(token, "national", "as_of=2026-11-24", line.clone())
             .await;
-        assert_error(s, &v, StatusCode::FORBIDDEN, None);
+        assert_error(s, &v, StatusCode::FORBIDDEN, "forbidden", None);
     }
     in_force().await;
     // An admin of another workspace may: the list is the installation's, seen by everyone.

@@ -21,7 +21,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use touchgate_tests::registries::{assert_allowed, assert_reason, check_named};
-use touchgate_tests::seed::Lead;
+use touchgate_tests::seed::{Lead, whatsapp_account};
 use touchgate_tests::signing::sha256_signature;
 use touchgate_tests::{Daemon, DaemonBuilder, Database, OP, START, SVC, poll};
 use wiremock::matchers::{method, path};
@@ -48,13 +48,7 @@ fn configured(db: &Database, extra: &str) -> DaemonBuilder {
 /// Starts `b`; account `sdr-1` has the approved WhatsApp template `day3_followup` (utility).
 async fn started(b: DaemonBuilder) -> Daemon {
     let d = b.start().await;
-    d.seed_account(
-        OP,
-        "sdr-1",
-        json!({"status": "active",
-               "whatsapp_templates": [{"name": "day3_followup", "language": "en_US", "status": "approved"}]}),
-    )
-    .await;
+    d.seed_account(OP, "sdr-1", whatsapp_account()).await;
     d
 }
 
