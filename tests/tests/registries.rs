@@ -190,7 +190,7 @@ async fn api_imports_full_add_and_delete_with_dates(db: &Database) {
     assert_eq!(national["as_of"], "2026-11-24", "{national}");
 
     // Every import is recorded, newest first.
-    let (status, v) = d.get("/v1/registries/imports", SVC).await;
+    let (status, v) = d.get("/v1/registries/imports", OP).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     let imports = v["imports"].as_array().unwrap();
     let modes: Vec<&str> = imports
@@ -280,7 +280,7 @@ async fn bad_imports_are_refused_and_the_list_in_force_stays(db: &Database) {
     assert_eq!(s["rejected_count"], s["lines"], "{s}");
     in_force().await;
     // The refused full import is recorded with its rejected lines.
-    let (_, v) = d.get("/v1/registries/imports", SVC).await;
+    let (_, v) = d.get("/v1/registries/imports", OP).await;
     let failed: Vec<&Value> = v["imports"]
         .as_array()
         .unwrap()
@@ -476,14 +476,14 @@ async fn cli_imports_and_lists_registries(db: &Database) {
     assert!(d.listing_labels("+14155550102").await.is_empty());
     let national = d.registry("national").await.unwrap();
     assert_eq!(national["entries"], 3, "{national}");
-    let (_, v) = d.get("/v1/registries/imports", SVC).await;
+    let (_, v) = d.get("/v1/registries/imports", OP).await;
     assert_eq!(v["imports"].as_array().unwrap().len(), 4, "{v}");
     assert!(
         v["imports"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|i| i["actor"] == "cli"),
+            .all(|i| i["actor"] == "cli (workspace default)"),
         "{v}"
     );
 }
