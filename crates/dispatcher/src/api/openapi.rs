@@ -7,7 +7,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::error::ApiError;
 use super::{
-    accounts, dnc, error, evaluate, health, inbound, leads, ops, touches, unsubscribe, webhooks,
+    accounts, dnc, error, evaluate, health, inbound, leads, ops, registries, touches, unsubscribe,
+    webhooks,
 };
 use crate::domain::{AccountBody, Content, DncBody, LeadBody, TouchBody};
 
@@ -41,6 +42,9 @@ use crate::domain::{AccountBody, Content, DncBody, LeadBody, TouchBody};
         dnc::list_dnc,
         dnc::get_dnc,
         dnc::remove_dnc,
+        registries::list,
+        registries::import,
+        registries::imports,
         ops::drain,
         ops::set_clock,
         health::healthz,
@@ -63,6 +67,8 @@ use crate::domain::{AccountBody, Content, DncBody, LeadBody, TouchBody};
         inbound::InboundBody,
         webhooks::DispositionBody,
         dnc::DncList,
+        registries::RegistryList,
+        registries::RegistryInfo,
         ops::Drained,
         ops::ClockBody,
     )),
@@ -75,6 +81,7 @@ use crate::domain::{AccountBody, Content, DncBody, LeadBody, TouchBody};
         (name = "inbound", description = "Replies, opt-outs and one-click unsubscribe links"),
         (name = "webhooks", description = "Provider webhooks (no bearer token; each verifies its provider's signature)"),
         (name = "dnc", description = "Do-not-contact list (operator)"),
+        (name = "registries", description = "National and state Do-Not-Call registries, litigators, reassigned numbers (imports: admin)"),
         (name = "operations", description = "Operator tools"),
         (name = "health", description = "Health and metrics (no auth)"),
     )
