@@ -49,7 +49,38 @@ binary="$target_dir/debug/touchgate"
 
 work=$(mktemp -d)
 report_dir=${SCHEMATHESIS_REPORT_DIR:-$work/report}
-token="schemathesis-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+random_secret() { od -An -N12 -tx1 /dev/urandom | tr -d ' \n'; }
+token="schemathesis-$(random_secret)"
+# Provider webhooks are signed by scripts/schemathesis_hooks.py with these (the transports
+# point at a closed loopback port: nothing leaves the machine).
+export TOUCHGATE_PUBLIC_BASE_URL=http://touchgate.test
+export TOUCHGATE_WEBHOOK_SECRET="$(random_secret)"
+export TOUCHGATE_TWILIO_TOKEN="$(random_secret)"
+export TOUCHGATE_WHATSAPP_TOKEN="$(random_secret)"
+export TOUCHGATE_WHATSAPP_APP_SECRET="$(random_secret)"
+export TOUCHGATE_WHATSAPP_VERIFY_TOKEN="$(random_secret)"
+cat >"$work/touchgate.toml" <<TOML
+[server]
+public_base_url = "$TOUCHGATE_PUBLIC_BASE_URL"
+
+[webhooks]
+secret_env = "TOUCHGATE_WEBHOOK_SECRET"
+
+[channels.sms]
+transport = "twilio"
+base_url = "http://127.0.0.1:9"
+account_sid = "AC00000000000000000000000000000000"
+auth_token_env = "TOUCHGATE_TWILIO_TOKEN"
+from = "+14155550100"
+
+[channels.whatsapp]
+transport = "meta"
+base_url = "http://127.0.0.1:9"
+phone_number_id = "1234567890"
+access_token_env = "TOUCHGATE_WHATSAPP_TOKEN"
+app_secret_env = "TOUCHGATE_WHATSAPP_APP_SECRET"
+verify_token_env = "TOUCHGATE_WHATSAPP_VERIFY_TOKEN"
+TOML
 daemon=
 stop_daemon() {
     if [ -n "$daemon" ] && kill -0 "$daemon" 2>/dev/null; then
@@ -66,7 +97,8 @@ trap stop_daemon EXIT
 
 (
     cd "$work"
-    TOUCHGATE_DATABASE_URL="sqlite://$work/t.db" \
+    TOUCHGATE_CONFIG="$work/touchgate.toml" \
+        TOUCHGATE_DATABASE_URL="sqlite://$work/t.db" \
         TOUCHGATE_LISTEN=127.0.0.1:0 \
         TOUCHGATE_ADDRESS_FILE="$work/addr" \
         TOUCHGATE_OPERATOR_TOKEN="$token" \
