@@ -119,6 +119,25 @@ for _ in $(seq 600); do
 done
 [ -s "$work/addr" ] || { echo "the daemon did not listen within 60 s" >&2; exit 1; }
 address=$(cat "$work/addr")
+
+# The account and lead the hooks' valid touches name.
+python3 - "$address" "$token" <<'PY'
+import json, sys, urllib.request
+address, token = sys.argv[1:3]
+sys.path.insert(0, "scripts")
+import schemathesis_hooks as hooks
+for path, body in [
+    ("/v1/accounts/" + hooks.ACCOUNT_ID, hooks.ACCOUNT),
+    ("/v1/leads/" + hooks.LEAD_ID, hooks.LEAD),
+]:
+    req = urllib.request.Request(
+        "http://" + address + path,
+        data=json.dumps(body).encode(),
+        method="PUT",
+        headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(req, timeout=30).read()
+PY
 echo "daemon at http://$address (log: $work/daemon.log); $mode run, seed $seed" >&2
 
 status=0
