@@ -149,7 +149,9 @@ pub fn config(text: &str) {
 /// `[channels]` tables (also fed alone, as `workers` reads them).
 pub fn channels(tables: &BTreeMap<String, toml::Value>) {
     // Some secrets set, some missing.
-    let env = |name: &str| -> Option<String> { name.len().is_multiple_of(2).then(|| format!("v-{name}")) };
+    let env = |name: &str| -> Option<String> {
+        name.len().is_multiple_of(2).then(|| format!("v-{name}"))
+    };
     if workers::config::ChannelsConfig::from_tables(tables).is_ok() {
         let _ = workers::registry::Transports::from_config_with_env(tables, &env);
     }
