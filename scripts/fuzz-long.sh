@@ -8,7 +8,8 @@
 #   scripts/fuzz-long.sh                 every target
 #   scripts/fuzz-long.sh email bodies    some targets
 #
-# Environment: FUZZ_RUNS (inputs per target), FUZZ_TOOLCHAIN (default nightly), FUZZ_TIMEOUT
+# Environment: FUZZ_RUNS (inputs per target), FUZZ_MAX_TIME (seconds per target at most; the
+# run then stops short of FUZZ_RUNS and reports what it did), FUZZ_TOOLCHAIN (default nightly), FUZZ_TIMEOUT
 # (seconds one input may take before libFuzzer reports a hang; default 10), CARGO_TARGET_DIR
 # (default fuzz/target). A finding stops the run and leaves the input in fuzz/artifacts/<target>/;
 # replay it with `cargo +nightly fuzz run <target> <file>`.
@@ -52,7 +53,7 @@ seed() {
     case "$1" in
     inbound)
         grep -hv '^#' crates/gate/tests/opt_out_corpus/*.txt | awk -F ' [|] ' 'NF >= 4 { print $4 }' |
-            head -2000 | split -l 1 - "$dir/corpus-" ;;
+            head -2000 | split -a 4 -l 1 - "$dir/corpus-" ;;
     contacts)
         for c in "U+14155550123" "U(415) 555-0123" "G+44 20 7946 0958" "Iana@example.com" \
             "Ahttps://www.linkedin.com/in/Ana-B/?trk=x" "Aurn:li:person:AbC" "U098765 43210"; do
@@ -95,7 +96,7 @@ for t in "${targets[@]}"; do
         nice -n 19 cargo "+$toolchain" fuzz run "$name" --release --sanitizer none \
             --target-dir "$target_dir" "fuzz/corpus/$name" -- \
             -runs="$runs" -max_len="$max_len" -timeout="$timeout" -rss_limit_mb=2048 \
-            -print_final_stats=1 >"$log" 2>&1 || { tail -40 "$log" >&2; exit 1; }
+            -print_final_stats=1 ${FUZZ_MAX_TIME:+-max_total_time=$FUZZ_MAX_TIME} >"$log" 2>&1 || { tail -40 "$log" >&2; exit 1; }
         inputs=$(awk '/stat::number_of_executed_units/ { print $2 }' "$log" | tail -1)
         seconds=$(awk '/^Done [0-9]+ runs in/ { print $5 }' "$log" | tail -1)
         engine=libfuzzer

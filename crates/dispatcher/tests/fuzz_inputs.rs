@@ -13,9 +13,12 @@ mod fuzz_support {
     pub mod examples;
     pub mod mutate;
 }
+#[path = "../../gate/tests/fuzz_support/cases.rs"]
+mod cases;
 
+use cases::config;
 use chrono::{DateTime, Utc};
-use fuzz_support::mutate::{config, json_mutated, json_value, mutated};
+use fuzz_support::mutate::{json_mutated, json_value, mutated};
 use fuzz_support::{checks, examples};
 use proptest::prelude::*;
 

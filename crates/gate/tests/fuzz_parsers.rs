@@ -7,13 +7,15 @@
 #![allow(clippy::panic)]
 
 mod fuzz_support {
+    pub mod cases;
     pub mod checks;
     pub mod strategies;
 }
 
 use chrono::{DateTime, Utc};
+use fuzz_support::cases::config;
 use fuzz_support::checks::{self, Inbound};
-use fuzz_support::strategies::{config, soup, spliced};
+use fuzz_support::strategies::{soup, spliced};
 use gate::{Channel, OptOutKeywords};
 use proptest::prelude::*;
 

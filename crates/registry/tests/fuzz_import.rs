@@ -9,23 +9,13 @@
 mod fuzz_support {
     pub mod checks;
 }
+#[path = "../../gate/tests/fuzz_support/cases.rs"]
+mod cases;
 
+use cases::config;
 use fuzz_support::checks;
 use proptest::prelude::*;
-use proptest::test_runner::Config;
 use registry::ImportMode;
-
-/// `default_cases` cases, or `PROPTEST_CASES` when set (the long runs).
-fn config(default_cases: u32) -> Config {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default_cases);
-    Config {
-        cases,
-        ..Config::default()
-    }
-}
 
 /// A number from a small pool (so lists overlap and repeat), in every written form.
 fn number() -> impl Strategy<Value = String> {

@@ -5,20 +5,7 @@
 
 use proptest::prelude::*;
 use proptest::sample::Index;
-use proptest::test_runner::Config;
 use serde_json::Value;
-
-/// `default_cases` cases, or `PROPTEST_CASES` when set (the long runs: `scripts/fuzz-long.sh`).
-pub fn config(default_cases: u32) -> Config {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default_cases);
-    Config {
-        cases,
-        ..Config::default()
-    }
-}
 
 /// One byte edit: (kind, where, from where, byte, length).
 type Edit = (u8, Index, Index, u8, usize);

@@ -1,21 +1,8 @@
 //! Input generators of the stable fuzz harnesses: text built from the tokens the parsers look
 //! for, spliced into real messages and mixed with arbitrary characters, so that a few hundred
-//! cases reach the interesting branches; plus the case count (`PROPTEST_CASES` for long runs).
+//! cases reach the interesting branches.
 
 use proptest::prelude::*;
-use proptest::test_runner::Config;
-
-/// `default_cases` cases, or `PROPTEST_CASES` when set (the long runs: `scripts/fuzz-long.sh`).
-pub fn config(default_cases: u32) -> Config {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default_cases);
-    Config {
-        cases,
-        ..Config::default()
-    }
-}
 
 /// Up to `max_pieces` pieces, each a token of `tokens` or a few arbitrary characters.
 pub fn soup(tokens: &'static [&'static str], max_pieces: usize) -> BoxedStrategy<String> {
