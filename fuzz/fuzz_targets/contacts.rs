@@ -14,6 +14,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let text = String::from_utf8_lossy(text);
-    let region = REGIONS.get(usize::from(pick) % (REGIONS.len() + 1)).copied();
+    let region = REGIONS
+        .get(usize::from(pick) % (REGIONS.len() + 1))
+        .copied();
     checks::contacts(&text, region);
 });

@@ -28,7 +28,9 @@ fuzz_target!(|input: Input<'_>| {
     let zones = chrono_tz::TZ_VARIANTS;
     let channels = gate::Channel::ALL;
     checks::inbound(checks::Inbound {
-        channel: channels.get(usize::from(input.channel) % channels.len()).copied(),
+        channel: channels
+            .get(usize::from(input.channel) % channels.len())
+            .copied(),
         body: input.body,
         subject: input.subject,
         headers: &input.headers,
