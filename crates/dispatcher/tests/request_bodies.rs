@@ -13,70 +13,37 @@ use serde_json::{Value, json};
 /// Parses raw bytes as one request type.
 type Check = fn(&[u8]) -> Result<(), ApiError>;
 
-/// Each body type with a valid example that has an object at every depth the type allows.
+#[path = "fuzz_support/examples.rs"]
+mod examples;
+
+/// Each body type with its valid example (`fuzz_support/examples.rs`).
 fn examples() -> Vec<(&'static str, Value, Check)> {
     fn check<T: DeserializeOwned>(b: &[u8]) -> Result<(), ApiError> {
         parse::<T>(b).map(|_| ())
     }
-    let touch = json!({
-        "idempotency_key": "k1", "account_id": "sdr-1", "lead_id": "lead-7", "channel": "sms",
-        "purpose": "marketing", "template": {"id": "t1", "name": "n", "language": "en_US"},
-        "content": {"subject": "s", "body": "b"}, "not_before": "2026-11-25T18:00:00Z",
-        "deadline": "2026-11-30T18:00:00Z", "campaign_id": "c", "step": 1
-    });
-    vec![
-        (
-            "account",
-            json!({
-                "status": "active", "paused_channels": ["linkedin"],
-                "limits": {"sms": {"min_gap_seconds": 30, "hourly": 100, "daily": 500}},
-                "dlt": {"entity_id": "1101", "headers": ["ACMEIN"],
-                        "templates": [{"id": "1107", "header": "ACMEIN", "body": "Code {#var#}"}]},
-                "whatsapp_templates": [{"name": "day3", "language": "en_US", "status": "approved"}],
-                "templates": [{"id": "intro-v2", "channel": "email", "status": "approved"}],
-                "senders": {"sms": "+14155550100"}
-            }),
-            check::<dispatcher::domain::AccountBody>,
-        ),
-        (
-            "lead",
-            json!({
-                "phone": "+14155550123", "email": "ana@example.com", "timezone": "America/Los_Angeles",
-                "consents": [{"channel": "sms", "purpose": "marketing",
-                              "granted_at": "2026-01-01T00:00:00Z", "source": "web_form"}]
-            }),
-            check::<dispatcher::domain::LeadBody>,
-        ),
-        (
-            "touch",
-            touch.clone(),
-            check::<dispatcher::domain::TouchBody>,
-        ),
-        ("batch", json!({"touches": [touch]}), check_batch),
-        (
-            "dnc",
-            json!({"contact": "+14155550123", "channel": "*", "reason": "customer_request",
-                   "source": "web_form", "added_by": "ops", "expires_at": "2027-01-01T00:00:00Z"}),
-            check::<dispatcher::domain::DncBody>,
-        ),
-        (
-            "inbound",
-            json!({"channel": "sms", "from": "+14155550123", "to": "+14155550100", "body": "STOP",
-                   "received_at": "2026-11-25T18:00:00Z"}),
-            check::<dispatcher::api::inbound::InboundBody>,
-        ),
+    let checks: [(&str, Check); 8] = [
+        ("account", check::<dispatcher::domain::AccountBody>),
+        ("lead", check::<dispatcher::domain::LeadBody>),
+        ("touch", check::<dispatcher::domain::TouchBody>),
+        ("batch", check_batch),
+        ("dnc", check::<dispatcher::domain::DncBody>),
+        ("inbound", check::<dispatcher::api::inbound::InboundBody>),
         (
             "disposition",
-            json!({"phone": "+14155550123", "disposition": "DNC", "agent_id": "a", "call_id": "c",
-                   "at": "2026-11-25T18:00:00Z"}),
             check::<dispatcher::api::webhooks::DispositionBody>,
         ),
-        (
-            "clock",
-            json!({"now": "2026-11-25T18:00:00Z"}),
-            check::<dispatcher::api::ops::ClockBody>,
-        ),
-    ]
+        ("clock", check::<dispatcher::api::ops::ClockBody>),
+    ];
+    let examples = examples::request_examples();
+    assert_eq!(examples.len(), checks.len());
+    examples
+        .into_iter()
+        .zip(checks)
+        .map(|((name, example), (named, check))| {
+            assert_eq!(name, named);
+            (name, example, check)
+        })
+        .collect()
 }
 
 /// A batch as the API reads it: the envelope, then each item as a touch (a bad item fails

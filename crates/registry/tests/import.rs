@@ -144,3 +144,25 @@ fn import_modes_read_as_the_contract_writes_them() {
     }
     assert!("replace".parse::<ImportMode>().is_err());
 }
+
+/// Found by fuzzing: a first line of 257 bytes after a byte-order mark was "too long" when the
+/// body came in one chunk but a bad number when cut across chunks (the mark took room).
+#[test]
+fn a_long_first_line_after_a_byte_order_mark_is_too_long_in_any_chunks() {
+    let mut body = b"\xEF\xBB\xBF".to_vec();
+    body.extend([b'7'; 257]);
+    body.extend(b"\n2015550123\n");
+    for first_chunk in [body.len(), 1, 2, 3, 4, 200] {
+        let mut import = Import::new(ImportMode::Full);
+        let (head, tail) = body.split_at(first_chunk);
+        import.feed(head);
+        import.feed(tail);
+        let report = import.finish(&Registry::empty()).report;
+        assert_eq!(
+            report.rejected[0].error,
+            LineError::TooLong,
+            "{first_chunk}"
+        );
+        assert_eq!(report.added, 1);
+    }
+}

@@ -19,8 +19,8 @@ use crate::domain::AccountBody;
     params(("id" = String, Path, description = "Account id")),
     request_body = AccountBody,
     responses(
-        (status = 201, description = "Created; the stored document with its id", body = AccountBody),
-        (status = 200, description = "Replaced; the stored document with its id", body = AccountBody),
+        (status = 201, description = "Created; the stored document with its id", body = ref("#/components/schemas/Account")),
+        (status = 200, description = "Replaced; the stored document with its id", body = ref("#/components/schemas/Account")),
         (status = 400, description = "Invalid document (the field is named)", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
@@ -54,7 +54,8 @@ pub async fn put_account(
     tag = "accounts",
     params(("id" = String, Path, description = "Account id")),
     responses(
-        (status = 200, description = "The account with its id", body = AccountBody),
+        (status = 200, description = "The account with its id", body = ref("#/components/schemas/Account")),
+        (status = 400, description = "A bad id in the path (empty, over 255 bytes, or with control characters; field `id`)", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 401, body = ErrorBody),
     ),

@@ -160,6 +160,7 @@ pub async fn list_dnc(
     params(("id" = String, Path, description = "DNC entry id")),
     responses(
         (status = 200, description = "The entry", body = Object),
+        (status = 400, description = "A bad id in the path (empty, over 255 bytes, or with control characters; field `id`)", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
@@ -193,7 +194,7 @@ pub async fn get_dnc(
     ),
     responses(
         (status = 200, description = "The removed entry", body = Object),
-        (status = 400, description = "`reason` missing", body = ErrorBody),
+        (status = 400, description = "`reason` missing, or a bad id in the path (field `id`)", body = ErrorBody),
         (status = 404, description = "Unknown entry", body = ErrorBody),
         (status = 409, description = "Already removed", body = ErrorBody),
         (status = 401, body = ErrorBody),

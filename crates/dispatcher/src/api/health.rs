@@ -41,7 +41,7 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     get,
     path = "/metrics",
     tag = "health",
-    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String))
+    responses((status = 200, description = "Prometheus text exposition", content_type = "application/openmetrics-text", body = String))
 )]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let counts = match state.store.status_counts().await {

@@ -22,8 +22,8 @@ use crate::domain::LeadBody;
     params(("id" = String, Path, description = "Lead id")),
     request_body = LeadBody,
     responses(
-        (status = 201, description = "Created; the normalised document with its id", body = LeadBody),
-        (status = 200, description = "Replaced; the normalised document with its id", body = LeadBody),
+        (status = 201, description = "Created; the normalised document with its id", body = ref("#/components/schemas/Lead")),
+        (status = 200, description = "Replaced; the normalised document with its id", body = ref("#/components/schemas/Lead")),
         (status = 400, description = "Invalid document (the field is named, e.g. `phone`)", body = ErrorBody),
         (status = 401, body = ErrorBody),
     ),
@@ -57,7 +57,8 @@ pub async fn put_lead(
     tag = "leads",
     params(("id" = String, Path, description = "Lead id")),
     responses(
-        (status = 200, description = "The lead with its id", body = LeadBody),
+        (status = 200, description = "The lead with its id", body = ref("#/components/schemas/Lead")),
+        (status = 400, description = "A bad id in the path (empty, over 255 bytes, or with control characters; field `id`)", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 401, body = ErrorBody),
     ),

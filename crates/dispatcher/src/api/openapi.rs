@@ -78,6 +78,8 @@ use crate::domain::{AccountBody, BlackoutBody, Content, DncBody, LeadBody, Touch
         inbound::InboundBody,
         webhooks::DispositionBody,
         dnc::DncList,
+        registries::RegistryList,
+        registries::RegistryInfo,
         ops::Drained,
         ops::ClockBody,
         BlackoutBody,
@@ -86,10 +88,8 @@ use crate::domain::{AccountBody, BlackoutBody, Content, DncBody, LeadBody, Touch
         crate::check::CheckAnswer,
         crate::check::ListingAnswer,
         blackouts::BlackoutList,
-        registries::RegistryInfo,
-        registries::RegistryList,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &DocumentsWithId),
     tags(
         (name = "accounts", description = "Sender identities (operator)"),
         (name = "leads", description = "The people contacted (service)"),
@@ -117,6 +117,38 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// `Account` and `Lead`: the documents as `GET` and `PUT` return them, `AccountBody` and
+/// `LeadBody` with their `id` (the request schemas refuse unknown fields, so the answers need
+/// schemas of their own).
+#[derive(Debug)]
+struct DocumentsWithId;
+
+impl Modify for DocumentsWithId {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::{Object, Schema, Type};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (body, document) in [("AccountBody", "Account"), ("LeadBody", "Lead")] {
+            let Some(RefOr::T(Schema::Object(mut object))) = components.schemas.get(body).cloned()
+            else {
+                continue;
+            };
+            object.properties.insert(
+                "id".to_owned(),
+                Object::builder()
+                    .schema_type(Type::String)
+                    .description(Some("The document's id (from the path)"))
+                    .into(),
+            );
+            object.required.push("id".to_owned());
+            object.description = Some(format!("`{body}` as stored, with its `id`."));
+            components
+                .schemas
+                .insert(document.to_owned(), RefOr::T(Schema::Object(object)));
+        }
     }
 }
 

@@ -63,6 +63,7 @@ pub struct ClockBody {
     request_body = ClockBody,
     responses(
         (status = 200, description = "The clock now", body = ClockBody),
+        (status = 400, description = "Not an RFC 3339 instant (field `now`), or not JSON", body = ErrorBody),
         (status = 404, description = "The daemon runs on the system clock", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),

@@ -81,6 +81,7 @@ pub async fn list(State(state): State<AppState>, Service(_caller): Service) -> J
     responses(
         (status = 200, description = "What the import did: `{registry, mode, as_of, lines, added, removed, rejected_count, rejected: [{line, text, error}] (first 100), entries}`", body = Object),
         (status = 400, description = "Unknown registry, bad mode or date, or a full import with no valid line (the list in force is kept)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
         (status = 403, description = "Not an admin token", body = ErrorBody),
         (status = 409, description = "Another import is running", body = ErrorBody),
         (status = 413, description = "Over `max_import_bytes`; nothing applied", body = ErrorBody),

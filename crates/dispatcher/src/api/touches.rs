@@ -274,6 +274,7 @@ pub(crate) async fn touch_doc(store: &Store, row: &TouchRow) -> Result<Value, Ap
     params(("id" = String, Path, description = "Touch id")),
     responses(
         (status = 200, description = "The touch: status, next_attempt_at, attempts, decisions (oldest first), sent_at, provider_message_id, recipient (the contact it was sent to, fixed when the gate allowed it), sandbox_message, request", body = Object),
+        (status = 400, description = "A bad id in the path (empty, over 255 bytes, or with control characters; field `id`)", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 401, body = ErrorBody),
     ),
@@ -300,6 +301,7 @@ pub async fn get_touch(
     params(("id" = String, Path, description = "Touch id")),
     responses(
         (status = 200, description = "Cancelled; the touch", body = Object),
+        (status = 400, description = "A bad id in the path (empty, over 255 bytes, or with control characters; field `id`)", body = ErrorBody),
         (status = 409, description = "Already sending or final", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 401, body = ErrorBody),

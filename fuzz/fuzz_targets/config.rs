@@ -1,0 +1,11 @@
+//! The config file and its `[channels]` tables
+//! (`crates/dispatcher/tests/fuzz_support/checks.rs`).
+#![no_main]
+
+#[allow(dead_code)]
+#[path = "../../crates/dispatcher/tests/fuzz_support/checks.rs"]
+mod checks;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| checks::config(&String::from_utf8_lossy(data)));
