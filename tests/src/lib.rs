@@ -14,7 +14,9 @@
 )]
 
 pub mod binary;
+pub mod browser;
 pub mod cli;
+pub mod console;
 pub mod daemon;
 pub mod database;
 pub mod providers;

@@ -776,14 +776,7 @@ async fn evaluate_is_a_dry_run(db: &Database) {
     // Nothing recorded: no touch, no decision, no send.
     let (_, list) = d.get("/v1/touches", OP).await;
     assert_eq!(list["touches"].as_array().unwrap().len(), 0);
-    let metrics = d
-        .req(Method::GET, "/metrics", None)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = d.metrics().await.text().await.unwrap();
     assert!(!metrics.contains("touchgate_decisions_total{"), "{metrics}");
     let (s, _) = d.create(sms("real")).await;
     assert_eq!(s, StatusCode::CREATED);
@@ -1285,7 +1278,10 @@ async fn health_metrics_and_openapi(db: &Database) {
     d.seed().await;
     let (_, t) = d.create(sms("m1")).await;
     assert!(t["id"].is_string());
-    let res = d.req(Method::GET, "/metrics", None).send().await.unwrap();
+    // Installation-wide figures: on the metrics address, not on the public API.
+    let (s, _) = d.call(Method::GET, "/metrics", None, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let res = d.metrics().await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(
         res.headers()["content-type"]
@@ -1302,14 +1298,7 @@ async fn health_metrics_and_openapi(db: &Database) {
         "{m}"
     );
     d.drain().await;
-    let m = d
-        .req(Method::GET, "/metrics", None)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = d.metrics().await.text().await.unwrap();
     assert!(m.contains("touchgate_touches{status=\"sent\"} 1"), "{m}");
     assert!(
         m.contains(
@@ -1349,7 +1338,6 @@ async fn health_metrics_and_openapi(db: &Database) {
         ("/v1/dispatch/drain", "post"),
         ("/v1/test/clock", "post"),
         ("/healthz", "get"),
-        ("/metrics", "get"),
         ("/openapi.json", "get"),
     ] {
         assert!(

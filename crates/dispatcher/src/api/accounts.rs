@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::auth::{Operator, Service};
+use super::auth::{Operator, Service, actor_of};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, IdPath};
 use super::with_id;
@@ -34,9 +34,22 @@ pub async fn put_account(
     ApiJson(mut body): ApiJson<AccountBody>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     body.normalise()?;
+    let now = state.clock.now();
     let created = state
         .store
-        .put_account(&p.workspace, &id, &body, state.clock.now())
+        .put_account(&p.workspace, &id, &body, now)
+        .await?;
+    let settings = serde_json::to_value(&body).map_err(ApiError::internal)?;
+    state
+        .store
+        .record_audit(
+            &p.workspace,
+            now,
+            &actor_of(&p),
+            "account_put",
+            &id,
+            &settings,
+        )
         .await?;
     tracing::info!(workspace = %p.workspace, account_id = %id, created, "account stored");
     let status = if created {
