@@ -27,5 +27,11 @@ CREATE INDEX console_sessions_expiry ON console_sessions (expires_at);
 -- reason and channel (the dashboard; an index-only read), the audit rows of one subject, the
 -- newest DNC rows.
 CREATE INDEX touches_status_decided ON touches (workspace, status, decided_at, reason, channel);
+-- The touches list (newest first by id, `GET /v1/touches` and the console) filtered by a
+-- column whose value may be rare: read in id order from the start, never a full scan.
+CREATE INDEX touches_status_id ON touches (workspace, status, id);
+CREATE INDEX touches_reason_id ON touches (workspace, reason, id);
+CREATE INDEX touches_account_id ON touches (workspace, account_id, id);
+CREATE INDEX touches_campaign_id ON touches (workspace, campaign_id, id);
 CREATE INDEX audit_log_subject ON audit_log (workspace, subject, seq);
 CREATE INDEX dnc_by_time ON dnc (workspace, created_at);

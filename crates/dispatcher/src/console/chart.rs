@@ -50,6 +50,9 @@ fn axis_max(max: i64) -> i64 {
     top.max(1)
 }
 
+/// One reason's part of a day's bar: y, height, colour, reason, count.
+type Segment<'a> = (f64, f64, &'a str, &'a str, i64);
+
 /// Stacked bars per day, by reason.
 pub fn by_day(days: &[NaiveDate], counts: &[BlockedCount]) -> Markup {
     let legend = legend(counts);
@@ -91,8 +94,8 @@ pub fn by_day(days: &[NaiveDate], counts: &[BlockedCount]) -> Markup {
     let slot = (WIDTH - LEFT) / days.len().max(1) as f64;
     let bar_w = slot * 0.6;
     let y_of = |v: i64| TOP + plot_h - plot_h * (v as f64) / (top as f64);
-    // Each day's segments, bottom up: (y, height, colour, reason, count).
-    let bars: Vec<(f64, NaiveDate, Vec<(f64, f64, &str, &str, i64)>)> = per_day
+    // Each day's segments, bottom up.
+    let bars: Vec<(f64, NaiveDate, Vec<Segment<'_>>)> = per_day
         .iter()
         .enumerate()
         .map(|(i, (day, stack))| {
