@@ -55,6 +55,8 @@ pub struct Config {
     #[serde(default)]
     pub alerts: crate::alerts::AlertsConfig,
     #[serde(default)]
+    pub deliverability: DeliverabilityConfig,
+    #[serde(default)]
     pub channels: BTreeMap<String, toml::Value>,
     /// `[metrics]`: where `/metrics` is served (installation-wide figures, so not on the
     /// public API).
@@ -221,6 +223,52 @@ pub enum OptOutScope {
     #[default]
     All,
     Channel,
+}
+
+/// `[deliverability]`: sender authentication and sender health for email.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverabilityConfig {
+    /// Email from a domain without a DMARC record (or whose DKIM selector does not hold our
+    /// key) is blocked `sender_unauthenticated` (default false).
+    #[serde(default)]
+    pub require_dmarc: bool,
+    /// The name server to ask (`127.0.0.1:53`); default the system's.
+    #[serde(default)]
+    pub resolver: Option<std::net::SocketAddr>,
+    /// Hard bounces over the last `window_sends` email sends above this pause the account's
+    /// email (default 0.02).
+    #[serde(default = "default_bounce_rate")]
+    pub max_bounce_rate: f64,
+    /// Complaints over the last `window_sends` email sends above this pause it (default 0.003).
+    #[serde(default = "default_complaint_rate")]
+    pub max_complaint_rate: f64,
+    /// The window the rates are computed over (default 500); no rate before an account has
+    /// sent that many since it began or was resumed.
+    #[serde(default = "default_window_sends")]
+    pub window_sends: u32,
+}
+
+impl Default for DeliverabilityConfig {
+    fn default() -> Self {
+        DeliverabilityConfig {
+            require_dmarc: false,
+            resolver: None,
+            max_bounce_rate: default_bounce_rate(),
+            max_complaint_rate: default_complaint_rate(),
+            window_sends: default_window_sends(),
+        }
+    }
+}
+
+fn default_bounce_rate() -> f64 {
+    0.02
+}
+fn default_complaint_rate() -> f64 {
+    0.003
+}
+fn default_window_sends() -> u32 {
+    500
 }
 
 /// `[metrics]`.

@@ -36,6 +36,8 @@ pub enum StartError {
     Transports(#[from] workers::config::ConfigError),
     #[error("registries")]
     Registries(#[from] crate::registries::RegistryError),
+    #[error("sender authentication")]
+    Dmarc(#[from] crate::dmarc::DmarcError),
 }
 
 /// Everything `serve` needs, built from configuration and environment.
@@ -45,6 +47,40 @@ pub enum StartError {
 pub async fn build_state(
     config: Config,
 ) -> Result<(AppState, Option<crate::tokens::NewToken>), StartError> {
+    let tokens = crate::tokens::configured(&config)?;
+    let webhook_secret = config
+        .webhooks
+        .secret_env
+        .as_deref()
+        .and_then(|var| std::env::var(var).ok())
+        .filter(|s| !s.trim().is_empty())
+        .map(workers::Secret::new);
+    let dispatcher = build_dispatcher(config).await?;
+    let store = dispatcher.store.clone();
+    let generated =
+        crate::tokens::first_start_token(&tokens, &store, dispatcher.clock.now()).await?;
+    let check_log = crate::check::CheckLog::start(store.clone());
+    Ok((
+        AppState {
+            store,
+            config: dispatcher.config.clone(),
+            clock: dispatcher.clock.clone(),
+            metrics: dispatcher.metrics.clone(),
+            tokens: Arc::new(tokens),
+            webhook_secret,
+            background: crate::app::Background::default(),
+            check_log,
+            registries: dispatcher.registries.clone(),
+            wake: Arc::new(Notify::new()),
+            dispatcher,
+        },
+        generated,
+    ))
+}
+
+/// The dispatcher a configuration describes: storage, clock (`TOUCHGATE_FAKE_CLOCK`),
+/// transports, registries, sender authentication. What `serve` and the CLI's dry run share.
+pub async fn build_dispatcher(config: Config) -> Result<Dispatcher, StartError> {
     let store = Store::connect(&config.database_url(), 16).await?;
     let clock = match std::env::var("TOUCHGATE_FAKE_CLOCK") {
         Ok(v) => Clock::fake(
@@ -54,53 +90,41 @@ pub async fn build_state(
         ),
         Err(_) => Clock::System,
     };
-    let tokens = crate::tokens::configured(&config)?;
-    let generated = crate::tokens::first_start_token(&tokens, &store, clock.now()).await?;
     let node_id = uuid::Uuid::now_v7().to_string();
     let registries = crate::registries::Registries::load(store.clone(), &node_id).await?;
-    let check_log = crate::check::CheckLog::start(store.clone());
     let transports = Transports::from_config(&config.channels)?;
+    let dmarc = if config.deliverability.require_dmarc {
+        Some(crate::dmarc::Dmarc::new(
+            config.deliverability.resolver,
+            transports.email_dkim().cloned(),
+        )?)
+    } else {
+        None
+    };
     let unsubscribe = Signer::new(&store.secret("unsubscribe_key").await?);
-    let webhook_secret = config
-        .webhooks
-        .secret_env
-        .as_deref()
-        .and_then(|var| std::env::var(var).ok())
-        .filter(|s| !s.trim().is_empty())
-        .map(workers::Secret::new);
-    let config = Arc::new(config);
-    let metrics = Metrics::new();
-    let dispatcher = Dispatcher {
-        store: store.clone(),
-        config: config.clone(),
-        clock: clock.clone(),
+    Ok(Dispatcher {
+        store,
+        config: Arc::new(config),
+        clock,
         transports: Arc::new(transports),
-        metrics: metrics.clone(),
+        metrics: Metrics::new(),
         node_id,
         unsubscribe,
-        registries: registries.clone(),
-    };
-    Ok((
-        AppState {
-            store,
-            config,
-            clock,
-            metrics,
-            dispatcher,
-            tokens: Arc::new(tokens),
-            webhook_secret,
-            background: crate::app::Background::default(),
-            check_log,
-            registries,
-            wake: Arc::new(Notify::new()),
-        },
-        generated,
-    ))
+        registries,
+        dmarc,
+    })
 }
 
 /// Marks touches that were `sending` when a dispatcher died as `needs_review`.
 pub async fn recover(state: &AppState, at_start: bool) -> Result<(), StoreError> {
     let now = state.clock.now();
+    if at_start {
+        // This node's lease first: its own claims must never look orphaned.
+        state
+            .store
+            .renew_lease(&state.dispatcher.node_id, now, now + LEASE)
+            .await?;
+    }
     let ids = if at_start && state.store.kind() == crate::store::DbKind::Sqlite {
         // One process owns a SQLite file: whatever is `sending` now was interrupted.
         state.store.recover_sending(None, now).await?
@@ -178,6 +202,38 @@ pub async fn dispatch_loop(state: AppState) {
     }
 }
 
+/// How long a node's lease lasts without a renewal, and how often it is renewed (and expired
+/// leases swept): a dead node's `sending` touches become `needs_review` within
+/// `LEASE + LEASE_EVERY` on a surviving node.
+pub const LEASE: chrono::Duration = chrono::Duration::seconds(15);
+pub const LEASE_EVERY: StdDuration = StdDuration::from_secs(3);
+
+/// Renews this node's lease and sweeps the touches of nodes whose lease expired, forever.
+/// Both run on the daemon's clock (a test moves it to expire a killed node's lease).
+pub async fn lease_loop(state: AppState) {
+    let mut tick = tokio::time::interval(LEASE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let now = state.clock.now();
+        if let Err(e) = state
+            .store
+            .renew_lease(&state.dispatcher.node_id, now, now + LEASE)
+            .await
+        {
+            warn!(error = %crate::logging::chain(&e), "cannot renew this node's lease");
+            continue;
+        }
+        match state.store.recover_expired_leases(now).await {
+            Ok(ids) if !ids.is_empty() => {
+                warn!(count = ids.len(), touches = ?ids, "touches of a node whose lease expired moved to needs_review");
+            }
+            Ok(_) => {}
+            Err(e) => warn!(error = %crate::logging::chain(&e), "expired-lease sweep failed"),
+        }
+    }
+}
+
 /// Keeps this node's registries in step with the database: an import on any node is in
 /// force here within [`crate::registries::REFRESH_EVERY`] (plus the time to load it).
 pub async fn registry_loop(registries: crate::registries::Registries) {
@@ -227,6 +283,7 @@ pub async fn serve(
         tokio::spawn(dispatch_loop(state.clone()));
     }
     tokio::spawn(registry_loop(state.registries.clone()));
+    tokio::spawn(lease_loop(state.clone()));
     tokio::spawn(crate::alerts::delivery_loop(state.clone()));
     if let Some(listen) = state.config.metrics.listen() {
         let metrics = tokio::net::TcpListener::bind(&listen).await?;

@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 
 use crate::config::WorkspaceSettings;
-use crate::domain::{FieldError, TouchBody};
+use crate::domain::FieldError;
 use crate::registries::RegistrySet;
-use crate::store::{FactsKey, Store, StoreError, TouchFacts};
+use crate::store::{StoreError, TouchFacts};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvaluateError {
@@ -99,31 +99,4 @@ pub fn decide(
         _ => None,
     };
     (decision, missing)
-}
-
-/// The decision the gate would make for `touch` at `at`, from the stored facts. Records
-/// nothing and reserves nothing. An account or lead that does not exist is a 400 naming it.
-pub async fn evaluate(
-    store: &Store,
-    workspace: &str,
-    cx: Context<'_>,
-    touch: &TouchBody,
-    at: DateTime<Utc>,
-) -> Result<gate::Decision, EvaluateError> {
-    let key = FactsKey {
-        workspace,
-        account_id: &touch.account_id,
-        lead_id: &touch.lead_id,
-        channel: touch.channel,
-    };
-    let facts = store.touch_facts(key, at).await?;
-    if facts.account.is_none() {
-        return Err(
-            FieldError::new("account_id", format!("no account `{}`", touch.account_id)).into(),
-        );
-    }
-    if facts.lead.is_none() {
-        return Err(FieldError::new("lead_id", format!("no lead `{}`", touch.lead_id)).into());
-    }
-    Ok(decide(&touch.to_facts("dry-run"), &facts, cx, at).0)
 }

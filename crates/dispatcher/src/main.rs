@@ -160,7 +160,6 @@ async fn main() -> Result<()> {
             println!("database is up to date");
         }
         Command::Evaluate { workspace } => {
-            let store = Store::connect(&config.database_url(), 2).await?;
             let mut input = String::new();
             std::io::stdin().read_to_string(&mut input)?;
             let mut value: serde_json::Value =
@@ -174,18 +173,8 @@ async fn main() -> Result<()> {
             };
             let touch: TouchBody = dispatcher::api::strict_json::from_value(&value)
                 .map_err(|e| anyhow::anyhow!("not a touch: {}", e.body().error.message))?;
-            let ws = config.workspace(&workspace);
-            let registries = dispatcher::registries::Registries::load(store.clone(), "cli")
-                .await
-                .context("loading the registries")?
-                .snapshot();
-            let cx = dispatcher::decide::Context {
-                settings: &ws,
-                registries: &registries,
-                sender: &gate::SenderAuth::NotRequired,
-                waivers: gate::Waivers::NONE,
-            };
-            let decision = dispatcher::decide::evaluate(&store, &workspace, cx, &touch, at).await?;
+            let dispatcher = daemon::build_dispatcher(config).await.context("starting")?;
+            let decision = dispatcher.evaluate(&workspace, &touch, at).await?;
             println!("{}", serde_json::to_string_pretty(&decision)?);
         }
         Command::Dnc { command } => dnc(&config, command).await?,

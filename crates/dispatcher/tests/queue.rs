@@ -182,6 +182,7 @@ fn dispatcher(store: &Store, node: &str) -> Dispatcher {
         node_id: node.to_owned(),
         unsubscribe: dispatcher::unsubscribe::Signer::new(b"test-key"),
         registries: dispatcher::registries::Registries::empty(store.clone(), node),
+        dmarc: None,
     }
 }
 

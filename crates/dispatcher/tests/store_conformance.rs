@@ -185,6 +185,7 @@ fn dispatcher_with(store: &Store, clock: &Clock, node: &str, config: Config) -> 
         node_id: node.to_owned(),
         unsubscribe: dispatcher::unsubscribe::Signer::new(b"test-key"),
         registries: dispatcher::registries::Registries::empty(store.clone(), node),
+        dmarc: None,
     }
 }
 

@@ -189,6 +189,14 @@ impl Transports {
         }
     }
 
+    /// The email transport's configured `from` address, when it is SMTP.
+    pub fn email_from(&self) -> Option<String> {
+        match &self.email {
+            ChannelTransport::Smtp(t) => Some(t.from_address()),
+            _ => None,
+        }
+    }
+
     /// The secrets the daemon's provider webhooks verify with.
     pub fn webhook_secrets(&self) -> WebhookSecrets<'_> {
         fn twilio(t: &ChannelTransport) -> Option<&Secret> {

@@ -187,6 +187,11 @@ impl SmtpTransport {
         self.dkim.as_ref().map(DkimSigner::identity)
     }
 
+    /// The configured `from` address (an account's own sender overrides it per message).
+    pub fn from_address(&self) -> String {
+        self.from.email.to_string()
+    }
+
     /// Builds the RFC 5322 message for `msg`, DKIM-signed when configured (no I/O).
     pub fn build_message(
         &self,

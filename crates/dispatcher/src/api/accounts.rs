@@ -83,5 +83,58 @@ pub async fn get_account(
         .get_account(&p.workspace, &id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no account `{id}`")))?;
-    Ok(Json(with_id(&body.body, &id)?))
+    let mut doc = with_id(&body.body, &id)?;
+    let health = state.store.account_health(&p.workspace, &id).await?;
+    if let Some(map) = doc.as_object_mut() {
+        map.insert(
+            "health".to_owned(),
+            serde_json::to_value(&health).map_err(ApiError::internal)?,
+        );
+    }
+    Ok(Json(doc))
+}
+
+/// Lifts a sender-health pause of the account's email (its rates start again from now).
+#[utoipa::path(
+    post,
+    path = "/v1/accounts/{id}/channels/email/resume",
+    tag = "accounts",
+    params(("id" = String, Path, description = "Account id")),
+    responses(
+        (status = 200, description = "The account's health after the resume", body = Object),
+        (status = 404, description = "No such account", body = ErrorBody),
+        (status = 409, description = "Its email was not paused for health", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn resume_email(
+    State(state): State<AppState>,
+    Operator(p): Operator,
+    headers: axum::http::HeaderMap,
+    IdPath(id): IdPath,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if state.store.get_account(&p.workspace, &id).await?.is_none() {
+        return Err(ApiError::not_found(format!("no account `{id}`")));
+    }
+    let by = super::auth::actor(&headers, &p);
+    if !state
+        .store
+        .resume_channel(
+            &p.workspace,
+            &id,
+            gate::Channel::Email,
+            &by,
+            state.clock.now(),
+        )
+        .await?
+    {
+        return Err(ApiError::Conflict(format!(
+            "account `{id}`: email is not paused for sender health"
+        )));
+    }
+    tracing::info!(workspace = %p.workspace, account_id = %id, by = %by, "sender health: email resumed");
+    let health = state.store.account_health(&p.workspace, &id).await?;
+    Ok(Json(serde_json::json!({ "id": id, "health": health })))
 }

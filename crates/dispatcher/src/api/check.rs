@@ -155,3 +155,24 @@ pub(crate) fn limit(params: &mut super::extract::Params, default: i64) -> Result
         .transpose()
         .map(|l| l.unwrap_or(default))
 }
+
+/// The check answers recorded for the workspace, newest first (an extension):
+/// `{"checks": [{at, actor, contact, channel, purpose, allowed, reason, listings}]}`.
+#[utoipa::path(
+    get,
+    path = "/v1/checks",
+    tag = "gate",
+    params(("limit" = Option<i64>, Query, description = "At most this many (default 100)")),
+    responses((status = 200, description = "`{\"checks\": [...]}`", body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn checks(
+    State(state): State<AppState>,
+    Operator(p): Operator,
+    mut params: Params,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let limit = limit(&mut params, 100)?;
+    params.finish()?;
+    let checks = state.store.list_checks(&p.workspace, limit).await?;
+    Ok(Json(serde_json::json!({ "checks": checks })))
+}

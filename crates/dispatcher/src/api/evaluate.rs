@@ -67,15 +67,9 @@ pub async fn evaluate(
     body.validate(now)?;
 
     let ws_name = p.workspace.as_str();
-    let settings = state.config.workspace(ws_name);
-    let registries = state.registries.snapshot();
-    let cx = crate::decide::Context {
-        settings: &settings,
-        registries: &registries,
-        sender: &gate::SenderAuth::NotRequired,
-        waivers: gate::Waivers::NONE,
-    };
-    let decision = crate::decide::evaluate(&state.store, ws_name, cx, &body, at)
+    let decision = state
+        .dispatcher
+        .evaluate(ws_name, &body, at)
         .await
         .map_err(|e| match e {
             EvaluateError::Field(f) => ApiError::from(f),

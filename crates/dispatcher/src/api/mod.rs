@@ -70,6 +70,10 @@ pub fn router(state: AppState) -> Router {
             "/v1/accounts/{id}",
             put(accounts::put_account).get(accounts::get_account),
         )
+        .route(
+            "/v1/accounts/{id}/channels/email/resume",
+            post(accounts::resume_email),
+        )
         .route("/v1/leads/{id}", put(leads::put_lead).get(leads::get_lead))
         .route(
             "/v1/touches",
@@ -105,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/dnc/{id}", get(dnc::get_dnc).delete(dnc::remove_dnc))
         .route("/v1/check", get(check::check_contact))
         .route("/v1/alerts", get(check::alerts))
+        .route("/v1/checks", get(check::checks))
         .route("/v1/scrubs", get(scrub::scrubs))
         .route("/v1/blackouts", post(blackouts::add).get(blackouts::list))
         .route(

@@ -22,6 +22,7 @@ use crate::domain::{AccountBody, BlackoutBody, Content, DncBody, LeadBody, Touch
     paths(
         accounts::put_account,
         accounts::get_account,
+        accounts::resume_email,
         leads::put_lead,
         leads::get_lead,
         touches::create_touch,
@@ -48,6 +49,7 @@ use crate::domain::{AccountBody, BlackoutBody, Content, DncBody, LeadBody, Touch
         blackouts::remove,
         check::check_contact,
         check::alerts,
+        check::checks,
         scrub::scrub,
         scrub::scrubs,
         registries::list,

@@ -76,6 +76,8 @@ pub struct Dispatcher {
     pub unsubscribe: Signer,
     /// The registries in force (listings, the national list's date).
     pub registries: crate::registries::Registries,
+    /// Sender authentication for email (`[deliverability] require_dmarc`); `None`: off.
+    pub dmarc: Option<crate::dmarc::Dmarc>,
 }
 
 /// When a window opens (08:00 local for every lead in a zone), every touch snoozed to it would
@@ -245,10 +247,13 @@ impl Dispatcher {
         let settings = self.config.workspace(&touch.workspace);
         let facts = tx.load_facts(now).await?;
         let registries = self.registries.snapshot();
+        let sender = self
+            .sender_auth(touch.channel, facts.account.as_ref())
+            .await;
         let cx = crate::decide::Context {
             settings: &settings,
             registries: &registries,
-            sender: &gate::SenderAuth::NotRequired,
+            sender: &sender,
             waivers: waived.map_or(gate::Waivers::NONE, |w| w.waivers),
         };
         let started = Instant::now();
@@ -329,6 +334,32 @@ impl Dispatcher {
         let senders = facts.account.as_ref().map(|a| &a.body.senders);
         let step = self.send(&touch, &lead.facts, senders, permit).await?;
         Ok((decision, step))
+    }
+
+    /// The sender-authentication verdict for a touch on `channel` from `account`: only email
+    /// is checked, and only with `[deliverability] require_dmarc`.
+    pub async fn sender_auth(
+        &self,
+        channel: gate::Channel,
+        account: Option<&crate::domain::StoredAccount>,
+    ) -> gate::SenderAuth {
+        let Some(dmarc) = self
+            .dmarc
+            .as_ref()
+            .filter(|_| channel == gate::Channel::Email)
+        else {
+            return gate::SenderAuth::NotRequired;
+        };
+        let sender = account
+            .and_then(|a| a.body.senders.get(&gate::Channel::Email).cloned())
+            .or_else(|| self.transports.email_from());
+        match sender.as_deref().and_then(crate::dmarc::sender_domain) {
+            Some(domain) => dmarc.verdict(&domain).await,
+            None => gate::SenderAuth::Unauthenticated {
+                detail: "no From address to authenticate (no account sender, no transport from)"
+                    .to_owned(),
+            },
+        }
     }
 
     /// Applies the outcome of a send and counts it.

@@ -46,6 +46,47 @@ pub struct Overridden {
 }
 
 impl Dispatcher {
+    /// The decision the gate would make for `touch` at `at` in `workspace`, from the stored
+    /// facts (the same loader and mapping as dispatch). Records nothing and reserves nothing.
+    /// An account or lead that does not exist is a field error naming it.
+    pub async fn evaluate(
+        &self,
+        workspace: &str,
+        touch: &crate::domain::TouchBody,
+        at: DateTime<Utc>,
+    ) -> Result<gate::Decision, crate::decide::EvaluateError> {
+        use crate::domain::FieldError;
+        let key = crate::store::FactsKey {
+            workspace,
+            account_id: &touch.account_id,
+            lead_id: &touch.lead_id,
+            channel: touch.channel,
+        };
+        let facts = self.store.touch_facts(key, at).await?;
+        if facts.account.is_none() {
+            return Err(FieldError::new(
+                "account_id",
+                format!("no account `{}`", touch.account_id),
+            )
+            .into());
+        }
+        if facts.lead.is_none() {
+            return Err(FieldError::new("lead_id", format!("no lead `{}`", touch.lead_id)).into());
+        }
+        let settings = self.config.workspace(workspace);
+        let registries = self.registries.snapshot();
+        let sender = self
+            .sender_auth(touch.channel, facts.account.as_ref())
+            .await;
+        let cx = crate::decide::Context {
+            settings: &settings,
+            registries: &registries,
+            sender: &sender,
+            waivers: Waivers::NONE,
+        };
+        Ok(decide(&touch.to_facts("dry-run"), &facts, cx, at).0)
+    }
+
     /// Decides the workspace's touch `touch_id` again with `waived`; `None` when it is not
     /// `scheduled` or `blocked` (or another dispatcher holds it).
     pub async fn override_touch(

@@ -220,13 +220,32 @@ impl Store {
         Ok(())
     }
 
-    /// Checks logged for the workspace (newest first).
-    pub async fn checks_logged(&self, ws: &str) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM check_log WHERE workspace = $1")
-            .bind(ws)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get("n")?)
+    /// The check answers logged for the workspace, newest first.
+    pub async fn list_checks(&self, ws: &str, limit: i64) -> Result<Vec<serde_json::Value>> {
+        let rows = sqlx::query(safe!(
+            "SELECT at, actor, contact, channel, purpose, allowed, reason, listings FROM check_log \
+             WHERE workspace = $1 ORDER BY at DESC LIMIT {}",
+            limit.clamp(1, 1000)
+        ))
+        .bind(ws)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let listings: String = r.try_get("listings")?;
+                let allowed: i64 = r.try_get("allowed")?;
+                Ok(serde_json::json!({
+                    "at": crate::domain::time::format_instant(&from_ms(r.try_get("at")?)),
+                    "actor": r.try_get::<String, _>("actor")?,
+                    "contact": r.try_get::<String, _>("contact")?,
+                    "channel": r.try_get::<String, _>("channel")?,
+                    "purpose": r.try_get::<String, _>("purpose")?,
+                    "allowed": allowed != 0,
+                    "reason": r.try_get::<Option<String>, _>("reason")?,
+                    "listings": parse_json::<serde_json::Value>(&listings, || "check listings".to_owned())?,
+                }))
+            })
+            .collect()
     }
 
     /// Records a scrub run.

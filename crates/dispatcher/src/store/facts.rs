@@ -62,10 +62,26 @@ pub(super) async fn load_facts(
     .bind(key.lead_id)
     .fetch_one(&mut *conn)
     .await?;
-    let account = row
+    let mut account = row
         .try_get::<Option<String>, _>("account")?
         .map(|json| parse_account(ws, key.account_id, &json))
         .transpose()?;
+    // Sender health pauses email only (its rates are email's).
+    if key.channel == gate::Channel::Email
+        && let Some(a) = &mut account
+    {
+        for h in health_rows(conn, ws, key.account_id).await? {
+            if let (Some(since), Ok(channel)) = (h.paused_since, h.channel.parse()) {
+                a.facts.health_pauses.insert(
+                    channel,
+                    gate::HealthPause {
+                        since,
+                        why: h.why.unwrap_or_default(),
+                    },
+                );
+            }
+        }
+    }
     let mut lead = row
         .try_get::<Option<String>, _>("lead")?
         .map(|json| parse_lead(ws, key.lead_id, &json))

@@ -17,7 +17,7 @@ use crate::email_parse;
     request_body(content = String, content_type = "message/rfc822", description = "The raw RFC 5322 message"),
     params(("X-Touchgate-Signature" = String, Header, description = "`sha256=<hex HMAC-SHA256(secret, raw body)>`")),
     responses(
-        (status = 200, description = "As `POST /v1/inbound`: `{\"opt_out\", \"intent\", \"matched\"?, \"dnc\"?, \"leads\"}`. Taken in every workspace with a lead that has the sender (else in `[webhooks] workspace`); when that is several, `leads` lists them all and `dnc_entries` has one entry per workspace", body = Object),
+        (status = 200, description = "A delivery status notification or feedback report: `{\"report\": \"delivery\"|\"complaint\", \"touch_id\", …}`. Any other message, as `POST /v1/inbound`: `{\"opt_out\", \"intent\", \"matched\"?, \"dnc\"?, \"leads\"}`. Taken in every workspace with a lead that has the sender (else in `[webhooks] workspace`); when that is several, `leads` lists them all and `dnc_entries` has one entry per workspace", body = Object),
         (status = 400, description = "No readable `From` address (field `From`)", body = ErrorBody),
         (status = 401, description = "Bad or missing signature, or no secret configured; nothing recorded", body = ErrorBody),
     )
@@ -26,6 +26,12 @@ pub async fn email_inbound(
     State(state): State<AppState>,
     signed: Verified<SharedSecret>,
 ) -> Result<Response, ApiError> {
+    // A bounce or a complaint (RFC 3464 / RFC 5965) is about a message we sent, not a reply.
+    if let Some(report) = crate::email_report::parse(&signed.body) {
+        let answer =
+            crate::deliverability::take_report(&state, &report, &webhook_workspace(&state)).await?;
+        return Ok(Json(answer).into_response());
+    }
     let mail = email_parse::parse(&signed.body);
     let Some(from) = mail.from.as_deref() else {
         return Err(ApiError::bad_request(
