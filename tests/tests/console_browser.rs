@@ -113,6 +113,32 @@ async fn wait_for_text(b: &Browser, what: &str) -> String {
     .await
 }
 
+/// The element `css` selects on the page.
+async fn find(b: &Browser, css: &str) -> fantoccini::elements::Element {
+    b.client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+/// Fills the override form's reason (and who asked for it), sends it and confirms.
+async fn send_override(b: &Browser, reason: &str, added_by: Option<&str>) {
+    find(b, "input[name=reason]")
+        .await
+        .send_keys(reason)
+        .await
+        .unwrap();
+    if let Some(by) = added_by {
+        find(b, "input[name=added_by]")
+            .await
+            .send_keys(by)
+            .await
+            .unwrap();
+    }
+    let submit = find(b, "section.override button[type=submit]").await;
+    click_and_confirm(b, &submit).await;
+}
+
 /// Clicks a button that asks for confirmation, and confirms.
 async fn click_and_confirm(b: &Browser, button: &fantoccini::elements::Element) {
     button.click().await.unwrap();
@@ -213,26 +239,10 @@ async fn an_operator_works_through_the_console_in_a_browser() {
         page.contains("dnc_listed") && page.contains("Gate decision"),
         "{page}"
     );
-    let dnc = b
-        .client
-        .find(Locator::Css("input[name=waive][value=dnc]"))
-        .await
-        .unwrap();
+    let dnc = find(&b, "input[name=waive][value=dnc]").await;
     assert_eq!(dnc.prop("checked").await.unwrap().as_deref(), Some("false"));
     dnc.click().await.unwrap();
-    b.client
-        .find(Locator::Css("input[name=reason]"))
-        .await
-        .unwrap()
-        .send_keys("they asked us to call")
-        .await
-        .unwrap();
-    let submit = b
-        .client
-        .find(Locator::Css("section.override button[type=submit]"))
-        .await
-        .unwrap();
-    click_and_confirm(&b, &submit).await;
+    send_override(&b, "they asked us to call", None).await;
     wait_for_text(&b, "`dnc` is a legal check and cannot be waived").await;
     assert_eq!(d.touch(&blocked).await["status"], "blocked");
 
@@ -244,32 +254,9 @@ async fn an_operator_works_through_the_console_in_a_browser() {
     let page = wait_for_text(&b, "hourly_limit").await;
     assert!(page.contains("Retry after"), "{page}");
     b.screenshot("timeline").await;
-    let cap = b
-        .client
-        .find(Locator::Css("input[name=waive][value=hourly_limit]"))
-        .await
-        .unwrap();
+    let cap = find(&b, "input[name=waive][value=hourly_limit]").await;
     assert_eq!(cap.prop("checked").await.unwrap().as_deref(), Some("true"));
-    b.client
-        .find(Locator::Css("input[name=reason]"))
-        .await
-        .unwrap()
-        .send_keys("CEO asked to resend")
-        .await
-        .unwrap();
-    b.client
-        .find(Locator::Css("input[name=added_by]"))
-        .await
-        .unwrap()
-        .send_keys("ops@acme")
-        .await
-        .unwrap();
-    let submit = b
-        .client
-        .find(Locator::Css("section.override button[type=submit]"))
-        .await
-        .unwrap();
-    click_and_confirm(&b, &submit).await;
+    send_override(&b, "CEO asked to resend", Some("ops@acme")).await;
     let page = wait_for_text(&b, "Override decided").await;
     assert!(
         page.contains("CEO asked to resend") && page.contains("hourly_limit"),
