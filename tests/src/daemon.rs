@@ -87,6 +87,7 @@ impl DaemonBuilder {
         std::fs::write(&config, &self.config).expect("writing the config file");
         let log_path = dir.path().join("daemon.log");
         let address_file = dir.path().join("daemon.addr");
+        let metrics_address_file = dir.path().join("metrics.addr");
         let log = std::fs::File::create(&log_path).expect("creating the log file");
         let mut cmd = Command::new(binary);
         cmd.arg("serve").current_dir(dir.path());
@@ -98,6 +99,8 @@ impl DaemonBuilder {
         }
         cmd.env("TOUCHGATE_LISTEN", "127.0.0.1:0")
             .env("TOUCHGATE_ADDRESS_FILE", &address_file)
+            .env("TOUCHGATE_METRICS_LISTEN", "127.0.0.1:0")
+            .env("TOUCHGATE_METRICS_ADDRESS_FILE", &metrics_address_file)
             .env("TOUCHGATE_DATABASE_URL", &self.database_url)
             .env("TOUCHGATE_CONFIG", &config)
             .env("TOUCHGATE_OPERATOR_TOKEN", OP)
@@ -117,6 +120,7 @@ impl DaemonBuilder {
         let mut d = Daemon {
             address: SocketAddr::from(([127, 0, 0, 1], 0)),
             base: String::new(),
+            metrics_base: String::new(),
             client: reqwest::Client::builder()
                 .timeout(PATIENCE)
                 .build()
@@ -128,6 +132,9 @@ impl DaemonBuilder {
         };
         d.address = d.wait_for_address(&address_file).await;
         d.base = format!("http://{}", d.address);
+        // Written before the main address: present once that one is.
+        let metrics = d.wait_for_address(&metrics_address_file).await;
+        d.metrics_base = format!("http://{metrics}");
         d.wait_healthy().await;
         d
     }
@@ -138,6 +145,8 @@ impl DaemonBuilder {
 pub struct Daemon {
     address: SocketAddr,
     base: String,
+    /// `http://<metrics address>` (`[metrics] listen`, port 0 here).
+    metrics_base: String,
     pub client: reqwest::Client,
     child: Option<Child>,
     log_path: PathBuf,
@@ -238,6 +247,15 @@ impl Daemon {
             );
             tokio::time::sleep(POLL_EVERY).await;
         }
+    }
+
+    /// `GET /metrics` on the metrics address.
+    pub async fn metrics(&self) -> reqwest::Response {
+        self.client
+            .get(format!("{}/metrics", self.metrics_base))
+            .send()
+            .await
+            .expect("the metrics address answers")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -16,7 +16,9 @@
 )]
 
 pub mod binary;
+pub mod browser;
 pub mod cli;
+pub mod console;
 pub mod daemon;
 pub mod database;
 pub mod dns;

@@ -756,14 +756,7 @@ async fn evaluate_is_a_dry_run(db: &Database) {
     // Nothing recorded: no touch, no decision, no send.
     let (_, list) = d.get("/v1/touches", OP).await;
     assert_eq!(list["touches"].as_array().unwrap().len(), 0);
-    let metrics = d
-        .req(Method::GET, "/metrics", None)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = d.metrics().await.text().await.unwrap();
     assert!(!metrics.contains("touchgate_decisions_total{"), "{metrics}");
     let (s, _) = d.create(sms("real")).await;
     assert_eq!(s, StatusCode::CREATED);
@@ -1219,14 +1212,16 @@ async fn dnc_add_list_and_remove_with_a_reason(db: &Database) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let v: Value = res.json().await.unwrap();
-    assert_eq!(v["removed_by"], "ops@acme");
+    // What the client says, and always the acting token's id and name.
+    let by = "ops@acme via admin token env_TOUCHGATE_OPERATOR_TOKEN (TOUCHGATE_OPERATOR_TOKEN) of workspace default";
+    assert_eq!(v["removed_by"], by);
     assert_eq!(v["removed_reason"], "entered by mistake");
     assert_eq!(v["removed_at"], START);
     let (_, v) = d.get("/v1/dnc?contact=ana@example.com", OP).await;
     assert_eq!(v["entries"].as_array().unwrap().len(), 0);
     let (s, v) = d.get(&format!("/v1/dnc/{id}"), OP).await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(v["removed_by"], "ops@acme");
+    assert_eq!(v["removed_by"], by);
     let res = d
         .req(
             Method::DELETE,
@@ -1265,7 +1260,10 @@ async fn health_metrics_and_openapi(db: &Database) {
     d.seed().await;
     let (_, t) = d.create(sms("m1")).await;
     assert!(t["id"].is_string());
-    let res = d.req(Method::GET, "/metrics", None).send().await.unwrap();
+    // Installation-wide figures: on the metrics address, not on the public API.
+    let (s, _) = d.call(Method::GET, "/metrics", None, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let res = d.metrics().await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(
         res.headers()["content-type"]
@@ -1282,14 +1280,7 @@ async fn health_metrics_and_openapi(db: &Database) {
         "{m}"
     );
     d.drain().await;
-    let m = d
-        .req(Method::GET, "/metrics", None)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = d.metrics().await.text().await.unwrap();
     assert!(m.contains("touchgate_touches{status=\"sent\"} 1"), "{m}");
     assert!(
         m.contains(
@@ -1329,7 +1320,6 @@ async fn health_metrics_and_openapi(db: &Database) {
         ("/v1/dispatch/drain", "post"),
         ("/v1/test/clock", "post"),
         ("/healthz", "get"),
-        ("/metrics", "get"),
         ("/openapi.json", "get"),
     ] {
         assert!(

@@ -15,6 +15,11 @@ use crate::store::Store;
 pub struct Principal {
     pub workspace: String,
     pub role: Role,
+    /// The token's id (`tok_…` in the database, `cfg_…` from the config file, `env_…` from
+    /// the environment): recorded with every audited action.
+    pub token_id: String,
+    /// The token's name, as given at `touchgate token create --name` or in the config.
+    pub token_name: String,
 }
 
 #[derive(Debug, Clone)]

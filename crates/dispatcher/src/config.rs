@@ -60,6 +60,13 @@ pub struct Config {
     pub retention: RetentionConfig,
     #[serde(default)]
     pub channels: BTreeMap<String, toml::Value>,
+    /// `[metrics]`: where `/metrics` is served (installation-wide figures, so not on the
+    /// public API).
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+    /// `[console]`: the operator console's sessions.
+    #[serde(default)]
+    pub console: ConsoleConfig,
     /// Every workspace's settings, built once from this configuration on first use.
     #[serde(skip)]
     settings: std::sync::OnceLock<Settings>,
@@ -300,6 +307,39 @@ fn default_window_sends() -> u32 {
     500
 }
 
+/// `[metrics]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Where `/metrics` listens (default `127.0.0.1:9464`, loopback only; `off`: nowhere).
+    /// `TOUCHGATE_METRICS_LISTEN` overrides it.
+    #[serde(default)]
+    pub listen: Option<String>,
+}
+
+/// Where `/metrics` listens by default.
+pub const DEFAULT_METRICS_LISTEN: &str = "127.0.0.1:9464";
+
+impl MetricsConfig {
+    /// The address to bind, or `None` when switched off.
+    pub fn listen(&self) -> Option<String> {
+        match self.listen.as_deref().map(str::trim) {
+            Some("off") => None,
+            Some(a) if !a.is_empty() => Some(a.to_owned()),
+            _ => Some(DEFAULT_METRICS_LISTEN.to_owned()),
+        }
+    }
+}
+
+/// `[console]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleConfig {
+    /// How long a console session lasts from login, minutes (default 480: a working day).
+    #[serde(default)]
+    pub session_minutes: Option<u32>,
+}
+
 /// `[whatsapp]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -319,6 +359,9 @@ pub struct TokenConfig {
     pub role: Role,
     #[serde(default = "default_ws")]
     pub workspace: String,
+    /// Shown in audit rows and the console (default `config token N`).
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 fn default_ws() -> String {
@@ -327,7 +370,7 @@ fn default_ws() -> String {
 
 pub const DEFAULT_WORKSPACE: &str = "default";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Enqueue touches, post inbound messages, evaluate.
@@ -468,6 +511,9 @@ impl Config {
         }
         if let Ok(v) = std::env::var("TOUCHGATE_LISTEN") {
             cfg.listen = Some(v);
+        }
+        if let Ok(v) = std::env::var("TOUCHGATE_METRICS_LISTEN") {
+            cfg.metrics.listen = Some(v);
         }
         cfg.validate()?;
         Ok(cfg)

@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 use tracing::{error, info, warn};
 
-use crate::app::{AppState, Principal};
+use crate::app::AppState;
 use crate::clock::Clock;
-use crate::config::{Config, DEFAULT_WORKSPACE, Role};
+use crate::config::Config;
 use crate::dispatch::Dispatcher;
 use crate::metrics::Metrics;
 use crate::queue::{DispatchQueue, QueueOptions};
@@ -30,8 +30,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("TOUCHGATE_FAKE_CLOCK is not an RFC 3339 instant")]
     FakeClock(#[source] chrono::ParseError),
-    #[error("token from environment variable {0} is missing")]
-    TokenEnv(String),
+    #[error("tokens")]
+    Tokens(#[from] crate::tokens::TokenError),
     #[error("channel transports")]
     Transports(#[from] workers::config::ConfigError),
     #[error("registries")]
@@ -41,8 +41,13 @@ pub enum StartError {
 }
 
 /// Everything `serve` needs, built from configuration and environment.
-pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), StartError> {
-    let (tokens, generated) = tokens(&config)?;
+///
+/// The second value is the operator token made on the installation's first start (no token
+/// configured, none ever stored), to print once.
+pub async fn build_state(
+    config: Config,
+) -> Result<(AppState, Option<crate::tokens::NewToken>), StartError> {
+    let tokens = crate::tokens::configured(&config)?;
     let webhook_secret = config
         .webhooks
         .secret_env
@@ -52,6 +57,8 @@ pub async fn build_state(config: Config) -> Result<(AppState, Option<String>), S
         .map(workers::Secret::new);
     let dispatcher = build_dispatcher(config).await?;
     let store = dispatcher.store.clone();
+    let generated =
+        crate::tokens::first_start_token(&tokens, &store, dispatcher.clock.now()).await?;
     let check_log = crate::check::CheckLog::start(store.clone());
     Ok((
         AppState {
@@ -106,69 +113,6 @@ pub async fn build_dispatcher(config: Config) -> Result<Dispatcher, StartError> 
         registries,
         dmarc,
     })
-}
-
-/// Tokens from the config file and `TOUCHGATE_OPERATOR_TOKEN` / `TOUCHGATE_SERVICE_TOKEN` (the
-/// default workspace). With neither variable set, an operator token is generated and returned.
-/// Bearer tokens and their identities.
-type TokenTable = Vec<(String, Principal)>;
-
-fn tokens(config: &Config) -> Result<(TokenTable, Option<String>), StartError> {
-    let mut out = Vec::new();
-    for t in &config.tokens {
-        let value = match (&t.token, &t.token_env) {
-            (Some(v), _) => v.clone(),
-            (None, Some(env)) => {
-                std::env::var(env).map_err(|_| StartError::TokenEnv(env.clone()))?
-            }
-            (None, None) => continue,
-        };
-        out.push((
-            value,
-            Principal {
-                workspace: t.workspace.clone(),
-                role: t.role,
-            },
-        ));
-    }
-    let op = std::env::var("TOUCHGATE_OPERATOR_TOKEN")
-        .ok()
-        .filter(|s| !s.is_empty());
-    let svc = std::env::var("TOUCHGATE_SERVICE_TOKEN")
-        .ok()
-        .filter(|s| !s.is_empty());
-    let mut generated = None;
-    if let Some(op) = &op {
-        // The environment's operator token is the installation's: an admin (contract v2).
-        out.push((
-            op.clone(),
-            Principal {
-                workspace: DEFAULT_WORKSPACE.to_owned(),
-                role: Role::Admin,
-            },
-        ));
-    }
-    if let Some(svc) = &svc {
-        out.push((
-            svc.clone(),
-            Principal {
-                workspace: DEFAULT_WORKSPACE.to_owned(),
-                role: Role::Service,
-            },
-        ));
-    }
-    if op.is_none() && svc.is_none() {
-        let token = format!("tg_op_{}", hex::encode(rand::random::<[u8; 24]>()));
-        out.push((
-            token.clone(),
-            Principal {
-                workspace: DEFAULT_WORKSPACE.to_owned(),
-                role: Role::Operator,
-            },
-        ));
-        generated = Some(token);
-    }
-    Ok((out, generated))
 }
 
 /// Marks touches that were `sending` when a dispatcher died as `needs_review`.
@@ -373,7 +317,8 @@ pub async fn bind(config: &mut Config) -> std::io::Result<tokio::net::TcpListene
 /// Serves until SIGINT/SIGTERM. Once the server accepts connections, the bound address is
 /// written to the file `TOUCHGATE_ADDRESS_FILE` names, when set (written whole, then renamed
 /// into place: a reader never sees half an address) — how a supervisor or a test learns
-/// which port a daemon started with `TOUCHGATE_LISTEN=127.0.0.1:0` took.
+/// which port a daemon started with `TOUCHGATE_LISTEN=127.0.0.1:0` took. `/metrics` is
+/// served on `[metrics] listen` (its bound address in `TOUCHGATE_METRICS_ADDRESS_FILE`).
 pub async fn serve(
     state: AppState,
     router: axum::Router,
@@ -397,12 +342,22 @@ pub async fn serve(
     tokio::spawn(seal_loop(state.clone()));
     tokio::spawn(retention_loop(state.clone()));
     tokio::spawn(crate::alerts::delivery_loop(state.clone()));
-    if let Some(path) = std::env::var_os("TOUCHGATE_ADDRESS_FILE") {
-        let path = std::path::PathBuf::from(path);
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, bound.to_string())?;
-        std::fs::rename(&tmp, &path)?;
+    if let Some(listen) = state.config.metrics.listen() {
+        let metrics = tokio::net::TcpListener::bind(&listen).await?;
+        let at = metrics.local_addr()?;
+        info!(listen = %at, "metrics serving");
+        let router = crate::api::health::metrics_router(state.clone());
+        let limits = state.config.server.limits();
+        tokio::spawn(async move {
+            if let Err(e) =
+                crate::server::serve(metrics, router, limits, std::future::pending()).await
+            {
+                error!(error = %e, "the metrics listener stopped");
+            }
+        });
+        write_address("TOUCHGATE_METRICS_ADDRESS_FILE", at)?;
     }
+    write_address("TOUCHGATE_ADDRESS_FILE", bound)?;
     crate::server::serve(
         listener,
         router,
@@ -410,6 +365,18 @@ pub async fn serve(
         shutdown_signal(),
     )
     .await
+}
+
+/// Writes `address` to the file the variable `var` names, when set: whole, then renamed into
+/// place, so a reader never sees half an address.
+fn write_address(var: &str, address: std::net::SocketAddr) -> std::io::Result<()> {
+    if let Some(path) = std::env::var_os(var) {
+        let path = std::path::PathBuf::from(path);
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, address.to_string())?;
+        std::fs::rename(&tmp, &path)?;
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

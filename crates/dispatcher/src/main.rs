@@ -61,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         command: cli::audit::AuditCommand,
     },
+    /// Bearer tokens: create (the secret printed once), list, revoke.
+    Token {
+        #[command(subcommand)]
+        command: cli::token::TokenCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -138,9 +143,12 @@ async fn main() -> Result<()> {
             let (state, generated) = daemon::build_state(config).await.context("starting")?;
             if let Some(token) = generated {
                 println!(
-                    "No TOUCHGATE_OPERATOR_TOKEN or TOUCHGATE_SERVICE_TOKEN set; generated an operator token for workspace `default`:"
+                    "First start with no token configured: generated an operator token for workspace `default` \
+                     (id {}). It is shown only this once (only its SHA-256 is stored); later starts make none. \
+                     More with `touchgate token create`.",
+                    token.record.id
                 );
-                println!("  {token}");
+                println!("  {}", token.secret);
             }
             daemon::recover(&state, true)
                 .await
@@ -178,6 +186,7 @@ async fn main() -> Result<()> {
         Command::Registry { command } => cli::registry::run(&config, command).await?,
         Command::Scrub(args) => cli::scrub::run(&config, args).await?,
         Command::Audit { command } => cli::audit::run(&config, command).await?,
+        Command::Token { command } => cli::token::run(&config, command).await?,
         Command::Touches {
             command:
                 TouchesCommand::List {

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::auth::{Operator, Service};
+use super::auth::{Operator, Service, actor_of};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, IdPath};
 use super::with_id;
@@ -34,9 +34,10 @@ pub async fn put_account(
     ApiJson(mut body): ApiJson<AccountBody>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     body.normalise()?;
+    let now = state.clock.now();
     let created = state
         .store
-        .put_account(&p.workspace, &id, &body, state.clock.now())
+        .put_account_by(&p.workspace, &id, &body, &actor_of(&p), now)
         .await?;
     tracing::info!(workspace = %p.workspace, account_id = %id, created, "account stored");
     let status = if created {

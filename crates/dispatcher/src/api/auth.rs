@@ -1,5 +1,6 @@
 //! Bearer tokens → principals. `Service` admits service and operator tokens, `Operator` only
-//! operator ones. No token or an unknown one: 401; a known token of the wrong role: 403.
+//! operator ones. No token, an unknown or a revoked one: 401; a known token of the wrong role:
+//! 403. Tokens come from the config, the environment and the database ([`crate::tokens`]).
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -25,7 +26,7 @@ impl FromRequestParts<AppState> for Service {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        authenticate(parts, state).map(Service)
+        authenticate(parts, state).await.map(Service)
     }
 }
 
@@ -33,7 +34,7 @@ impl FromRequestParts<AppState> for Operator {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        require(parts, state, Role::Operator).map(Operator)
+        require(parts, state, Role::Operator).await.map(Operator)
     }
 }
 
@@ -41,13 +42,13 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        require(parts, state, Role::Admin).map(Admin)
+        require(parts, state, Role::Admin).await.map(Admin)
     }
 }
 
 /// The principal, when its role includes `needed`; 403 otherwise.
-fn require(parts: &Parts, state: &AppState, needed: Role) -> Result<Principal, ApiError> {
-    let p = authenticate(parts, state)?;
+async fn require(parts: &Parts, state: &AppState, needed: Role) -> Result<Principal, ApiError> {
+    let p = authenticate(parts, state).await?;
     if !p.role.includes(needed) {
         let role = match needed {
             Role::Admin => "an admin",
@@ -62,7 +63,7 @@ fn require(parts: &Parts, state: &AppState, needed: Role) -> Result<Principal, A
 }
 
 /// The principal of the request's bearer token.
-pub fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
     let header = parts
         .headers
         .get(AUTHORIZATION)
@@ -76,36 +77,34 @@ pub fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiErr
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(ApiError::Unauthorized);
     }
-    let token = token.trim().as_bytes();
-    if token.is_empty() {
-        return Err(ApiError::Unauthorized);
-    }
-    // Compare against every token without stopping early.
-    let mut found = None;
-    for (t, p) in state.tokens.iter() {
-        if !t.is_empty() && crate::signing::ct_eq(t.as_bytes(), token) && found.is_none() {
-            found = Some(p);
-        }
-    }
-    found.cloned().ok_or(ApiError::Unauthorized)
+    crate::tokens::principal_of(&state.tokens, &state.store, token.trim())
+        .await?
+        .ok_or(ApiError::Unauthorized)
 }
 
-/// Who did it, for audit rows: the `X-Touchgate-Actor` header, else the token's description.
+/// Who did it, for audit rows: the `X-Touchgate-Actor` header beside the token's identity
+/// (the header is what the client says; the token is always recorded).
 pub fn actor(parts_headers: &axum::http::HeaderMap, p: &Principal) -> String {
     parts_headers
         .get("x-touchgate-actor")
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|v| !v.is_empty() && v.len() <= 200 && !v.chars().any(char::is_control))
-        .map_or_else(|| actor_of(p), str::to_owned)
+        .map_or_else(|| actor_of(p), |named| named_actor(named, p))
 }
 
-/// The token's own identity, for audit rows.
+/// `named` (what the client says) with the token's identity.
+pub fn named_actor(named: &str, p: &Principal) -> String {
+    format!("{named} via {}", actor_of(p))
+}
+
+/// The token's own identity, for audit rows: role, id, name and workspace.
 pub fn actor_of(p: &Principal) -> String {
-    let role = match p.role {
-        Role::Admin => "admin",
-        Role::Operator => "operator",
-        Role::Service => "service",
-    };
-    format!("{role} token of workspace {}", p.workspace)
+    format!(
+        "{} token {} ({}) of workspace {}",
+        p.role.as_str(),
+        p.token_id,
+        p.token_name,
+        p.workspace
+    )
 }

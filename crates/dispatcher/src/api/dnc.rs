@@ -6,12 +6,13 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::auth::{Operator, actor};
+use super::auth::{Operator, actor, actor_of};
 use super::check_id;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, IdPath, Params};
-use crate::app::AppState;
+use crate::app::{AppState, Principal};
 use crate::domain::{DncBody, canonical_contact};
+use crate::store::DncRow;
 
 /// Default and largest number of entries `GET /v1/dnc` returns.
 pub const DEFAULT_LIST: i64 = 1000;
@@ -49,8 +50,30 @@ pub async fn add_dnc(
     State(state): State<AppState>,
     Operator(p): Operator,
     headers: HeaderMap,
-    ApiJson(mut body): ApiJson<DncBody>,
+    ApiJson(body): ApiJson<DncBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let by = actor(&headers, &p);
+    let (row, created) = add_entry(&state, &p, &by, body).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(serde_json::to_value(row).map_err(ApiError::internal)?),
+    ))
+}
+
+/// Adds an entry for `p` (`POST /v1/dnc` and the console's form): the contact canonicalised,
+/// the fields checked, `added_by` defaulting to `by`, the addition audited with the token.
+/// Returns the entry and whether this call created it.
+pub(crate) async fn add_entry(
+    state: &AppState,
+    p: &Principal,
+    by: &str,
+    mut body: DncBody,
+) -> Result<(DncRow, bool), ApiError> {
     let now = state.clock.now();
     let ws = state.config.workspace(&p.workspace);
     let contact = match body.contact.as_deref() {
@@ -81,7 +104,7 @@ pub async fn add_dnc(
         }
     }
     if body.added_by.as_deref().is_none_or(|a| a.trim().is_empty()) {
-        body.added_by = Some(actor(&headers, &p));
+        body.added_by = Some(by.to_owned());
     }
     body.contact.clone_from(&contact);
     let id = uuid::Uuid::now_v7().to_string();
@@ -89,17 +112,20 @@ pub async fn add_dnc(
         .store
         .ensure_dnc(&p.workspace, &id, &body, contact.as_deref(), now)
         .await?;
-    let status = if created {
+    if created {
+        let detail = serde_json::json!({
+            "contact": row.contact, "lead_id": row.lead_id, "channel": row.channel.as_str(),
+            "reason": row.reason.as_str(), "added_by": row.added_by,
+        });
+        state
+            .store
+            .record_audit(&p.workspace, now, &actor_of(p), "dnc_add", &row.id, &detail)
+            .await?;
         tracing::info!(workspace = %p.workspace, dnc_id = %row.id, channel = %row.channel, reason = row.reason.as_str(), "DNC entry added");
-        StatusCode::CREATED
     } else {
         tracing::info!(workspace = %p.workspace, dnc_id = %row.id, channel = %row.channel, reason = row.reason.as_str(), "DNC entry already open; nothing added");
-        StatusCode::OK
-    };
-    Ok((
-        status,
-        Json(serde_json::to_value(row).map_err(ApiError::internal)?),
-    ))
+    }
+    Ok((row, created))
 }
 
 /// Lists entries for a contact (canonicalised), or all of the workspace's.
@@ -219,14 +245,26 @@ pub async fn remove_dnc(
         ));
     }
     params.finish()?;
-    let by = actor(&headers, &p);
+    let row = remove_entry(&state, &p, &id, &actor(&headers, &p), reason.trim()).await?;
+    Ok(Json(serde_json::to_value(row).map_err(ApiError::internal)?))
+}
+
+/// Removes an entry of `p`'s workspace (soft, audited with `by`): `DELETE /v1/dnc/{id}` and
+/// the console's form. 404 for an unknown entry, 409 for one removed already.
+pub(crate) async fn remove_entry(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    by: &str,
+    reason: &str,
+) -> Result<DncRow, ApiError> {
     let removed = state
         .store
-        .remove_dnc(&p.workspace, &id, &by, reason.trim(), state.clock.now())
+        .remove_dnc(&p.workspace, id, by, reason, state.clock.now())
         .await?;
     let row = state
         .store
-        .get_dnc(&p.workspace, &id)
+        .get_dnc(&p.workspace, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no DNC entry `{id}`")))?;
     if !removed {
@@ -235,5 +273,5 @@ pub async fn remove_dnc(
         )));
     }
     tracing::info!(workspace = %p.workspace, dnc_id = %id, removed_by = %by, "DNC entry removed");
-    Ok(Json(serde_json::to_value(row).map_err(ApiError::internal)?))
+    Ok(row)
 }

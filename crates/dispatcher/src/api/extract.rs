@@ -78,6 +78,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 }
 
 impl Params {
+    /// Parameters taken from elsewhere (the console's normalised filter form).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Params {
+        Params(pairs)
+    }
+
     /// The value of `name`; empty means absent (`?account_id=&…` filters nothing). Given twice: 400.
     pub fn take(&mut self, name: &str) -> Result<Option<String>, ApiError> {
         let mut found = None;

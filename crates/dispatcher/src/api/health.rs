@@ -1,4 +1,4 @@
-//! `GET /healthz` and `GET /metrics` (no auth).
+//! `GET /healthz` (no auth) and `GET /metrics` (no auth, on its own address: `[metrics] listen`).
 
 use axum::Json;
 use axum::extract::State;
@@ -36,13 +36,15 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// The router of the metrics address (`[metrics] listen`): `/metrics` only. Its figures are
+/// installation-wide (every workspace's touches), so it is not on the public API.
+pub fn metrics_router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .route("/metrics", axum::routing::get(metrics))
+        .with_state(state)
+}
+
 /// Prometheus text: touches per status and the dispatcher's counters.
-#[utoipa::path(
-    get,
-    path = "/metrics",
-    tag = "health",
-    responses((status = 200, description = "Prometheus text exposition", content_type = "application/openmetrics-text", body = String))
-)]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let counts = match state.store.status_counts().await {
         Ok(c) => Some(c),

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 
 use axum::http::HeaderMap;
 
-use super::auth::{Operator, Service, actor};
+use super::auth::{Operator, Service, actor, actor_of};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, IdPath, Params};
 use super::with_id;
@@ -37,9 +37,22 @@ pub async fn put_lead(
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let ws = state.config.workspace(&p.workspace);
     let contacts = body.normalise(&ws.default_region)?;
+    let now = state.clock.now();
     let created = state
         .store
-        .put_lead(&p.workspace, &id, &body, &contacts, state.clock.now())
+        .put_lead(&p.workspace, &id, &body, &contacts, now)
+        .await?;
+    // Who changed the lead, not what it holds (personal data stays out of the audit log).
+    state
+        .store
+        .record_audit(
+            &p.workspace,
+            now,
+            &actor_of(&p),
+            "lead_put",
+            &id,
+            &serde_json::json!({ "created": created }),
+        )
         .await?;
     tracing::info!(workspace = %p.workspace, lead_id = %id, created, "lead stored");
     let status = if created {

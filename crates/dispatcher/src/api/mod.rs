@@ -126,7 +126,6 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/dispatch/drain", post(ops::drain))
         .route("/v1/test/clock", post(ops::set_clock))
         .route("/healthz", get(health::healthz))
-        .route("/metrics", get(health::metrics))
         .route("/openapi.json", get(openapi::openapi_json))
         .layer(DefaultBodyLimit::max(limit))
         .layer(TimeoutLayer::with_status_code(
@@ -134,6 +133,7 @@ pub fn router(state: AppState) -> Router {
             limits.request_timeout(),
         ))
         .merge(streamed)
+        .merge(crate::console::router(&state.config))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(RequestBodyTimeoutLayer::new(limits.body_timeout()))

@@ -59,7 +59,6 @@ use crate::domain::{AccountBody, BlackoutBody, Content, DncBody, LeadBody, Touch
         ops::drain,
         ops::set_clock,
         health::healthz,
-        health::metrics,
         openapi_json,
     ),
     components(schemas(

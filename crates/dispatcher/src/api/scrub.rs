@@ -69,9 +69,52 @@ pub async fn scrub(
         }
     };
     params.finish()?;
+    let body = req
+        .into_body()
+        .into_data_stream()
+        .map(|chunk| chunk.map_err(std::io::Error::other));
+    let job = ScrubJob {
+        phone_column,
+        channel,
+        purpose,
+        purpose_name,
+        actor: actor(&headers, &p),
+    };
+    run_scrub(&state, &p.workspace, job, body).await
+}
+
+/// What to scrub a CSV for, and who asked.
+#[derive(Debug)]
+pub(crate) struct ScrubJob {
+    pub(crate) phone_column: String,
+    pub(crate) channel: gate::Channel,
+    pub(crate) purpose: gate::Purpose,
+    pub(crate) purpose_name: String,
+    pub(crate) actor: String,
+}
+
+/// Scrubs the CSV `body` streams (bounded by `[registries] max_import_bytes`) and answers
+/// with the result, streamed; the run is recorded once it is over (`POST /v1/scrub` and the
+/// console's upload).
+pub(crate) async fn run_scrub<S>(
+    state: &AppState,
+    workspace: &str,
+    job: ScrubJob,
+    body: S,
+) -> Result<Response, ApiError>
+where
+    S: futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin + 'static,
+{
+    let ScrubJob {
+        phone_column,
+        channel,
+        purpose,
+        purpose_name,
+        actor: by,
+    } = job;
     let now = state.clock.now();
-    let settings = state.config.workspace(&p.workspace);
-    let dnc = state.store.dnc_contacts(&p.workspace).await?;
+    let settings = state.config.workspace(workspace);
+    let dnc = state.store.dnc_contacts(workspace).await?;
     let scrubber = Scrubber::new(
         channel,
         purpose,
@@ -82,8 +125,8 @@ pub async fn scrub(
     );
     let limit = state.config.registries.max_import_bytes();
     let mut read: u64 = 0;
-    let body = req.into_body().into_data_stream().map(move |chunk| {
-        let chunk = chunk.map_err(std::io::Error::other)?;
+    let body = body.map(move |chunk| {
+        let chunk = chunk?;
         read = read.saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
         if read > limit {
             return Err(std::io::Error::other(format!(
@@ -133,11 +176,7 @@ pub async fn scrub(
         Err(_) => return Err(ApiError::bad_request_no_field("the CSV could not be read")),
     }
     // Record the run once it is over, whatever the client does with the answer.
-    let (store, ws, by) = (
-        state.store.clone(),
-        p.workspace.clone(),
-        actor(&headers, &p),
-    );
+    let (store, ws) = (state.store.clone(), workspace.to_owned());
     state.background.spawn(async move {
         let Ok(Some(counts)) = task.await else { return };
         let row = ScrubRow {

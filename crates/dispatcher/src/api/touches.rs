@@ -332,17 +332,17 @@ pub async fn cancel_touch(
 
 /// Filters and paging of `GET /v1/touches`.
 #[derive(Debug)]
-struct ListQuery {
-    filter: TouchFilter,
-    limit: Option<i64>,
-    cursor: Option<String>,
+pub(crate) struct ListQuery {
+    pub(crate) filter: TouchFilter,
+    pub(crate) limit: Option<i64>,
+    pub(crate) cursor: Option<String>,
 }
 
 fn parse_time(name: &str, v: &str) -> Result<DateTime<Utc>, ApiError> {
     crate::domain::time::parse_instant(v.trim()).map_err(|e| ApiError::bad_request(name, e))
 }
 
-fn parse_list_query(mut params: Params) -> Result<ListQuery, ApiError> {
+pub(crate) fn parse_list_query(mut params: Params) -> Result<ListQuery, ApiError> {
     let status = params
         .take("status")?
         .map(|s| {
@@ -521,7 +521,11 @@ impl CsvCursor {
 
 /// Streams CSV page by page (never the whole result in memory). The first page is fetched
 /// before answering, so a failing database is a 500 rather than a cut stream.
-async fn csv_export(store: Store, workspace: String, q: ListQuery) -> Result<Response, ApiError> {
+pub(crate) async fn csv_export(
+    store: Store,
+    workspace: String,
+    q: ListQuery,
+) -> Result<Response, ApiError> {
     let mut cur = CsvCursor {
         store,
         workspace,

@@ -3,3 +3,4 @@
 pub mod audit;
 pub mod registry;
 pub mod scrub;
+pub mod token;

@@ -18,9 +18,21 @@ impl Store {
         body: &AccountBody,
         now: DateTime<Utc>,
     ) -> Result<bool> {
+        self.put_account_by(ws, id, body, "touchgate", now).await
+    }
+
+    /// Creates or replaces an account and records the change (`account_put`, by `actor`, with
+    /// the document) in the same transaction: the account's document is its sending settings
+    /// (caps, windows, pauses), and every change is a link of the audit chain.
+    pub async fn put_account_by(
+        &self,
+        ws: &str,
+        id: &str,
+        body: &AccountBody,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let json = to_json(body);
-        // An account's document is its sending settings (caps, windows, pauses): every change
-        // is an audit row, and so a link of the audit chain.
         let mut tx = self.write_tx().await?;
         let created = sqlx::query(
             "INSERT INTO accounts (workspace, id, body, updated_at) VALUES ($1, $2, $3, $4) \
@@ -46,8 +58,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let action = if created { "account_create" } else { "account_update" };
-        audit(&mut tx, ws, now, "api", action, id, &json).await?;
+        let detail = serde_json::json!({ "created": created, "account": body }).to_string();
+        audit(&mut tx, ws, now, actor, "account_put", id, &detail).await?;
         tx.commit().await?;
         Ok(created)
     }

@@ -16,9 +16,11 @@
 //! interrupted mid-send) and [`installation`] (secrets and counts shared by every node).
 
 mod alerts;
+mod audit;
 mod blackouts;
 mod chain;
 mod confirmation;
+mod console;
 mod dispatch;
 mod dnc;
 mod erasure;
@@ -32,6 +34,7 @@ mod recovery;
 mod registries;
 mod rows;
 mod templates;
+mod tokens;
 mod touches;
 
 pub use crate::touch::TouchStatus;
@@ -39,6 +42,7 @@ pub use alerts::{AlertRow, CheckRecord, NewAlert, ScrubRow};
 pub use blackouts::BlackoutRow;
 pub use chain::{ChainHead, LinkRow};
 pub use erasure::{Erasure, redact_content};
+pub use console::{AuditRow, BlockedCount, InboundRow, SessionRow};
 pub use dispatch::{Commit, Dispatch};
 pub use facts::{FactsKey, RECIPIENT_SEND_HORIZON, TouchFacts, account_send_horizon};
 pub use health::{EmailEvent, EmailEventKind, HealthRow, SenderRates};
@@ -46,6 +50,7 @@ pub use inbound::{InboundRecord, SeenInbound};
 pub use registries::{CHUNK_BYTES, ImportRecord, RegistryRow, SegmentRow};
 pub use rows::{DecisionRow, DncRow, NewTouch, TouchFilter, TouchRow};
 pub use templates::{BetweenHook, TEMPLATE_UPDATE_TRIES};
+pub use tokens::TokenRecord;
 
 use std::str::FromStr;
 use std::time::Duration;
