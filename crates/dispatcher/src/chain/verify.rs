@@ -195,6 +195,14 @@ pub async fn verify(store: &Store, anchor: Option<&Anchor>) -> Result<Report, St
             return Ok(report);
         }
     }
+    for (id, by) in store.dnc_removals_unrecorded().await? {
+        // Migration 20261125000004 closed duplicate open entries before audit rows existed.
+        let migrated = by.as_deref() == Some("touchgate migration 20261125000004");
+        if !migrated && !erased.contains(&("dnc".to_owned(), id.clone())) {
+            report.failure = Some(fail("*", None, Some(format!("dnc {id}")), "the entry was closed with no removal recorded in the audit log"));
+            return Ok(report);
+        }
+    }
     if let Some(a) = anchor {
         for h in &a.heads {
             let ok = if h.n == 0 {

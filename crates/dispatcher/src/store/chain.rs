@@ -351,6 +351,22 @@ impl Store {
         Ok(out)
     }
 
+    /// DNC rows closed with no `dnc_remove` audit row for them: (id, removed_by). An entry is
+    /// only closed by an operator's removal (audited in the same transaction) or by an
+    /// erasure (which lists it); anything else unblocked a contact behind the log's back.
+    pub async fn dnc_removals_unrecorded(&self) -> Result<Vec<(String, Option<String>)>> {
+        let rows = sqlx::query(
+            "SELECT id, removed_by FROM dnc d WHERE removed_at IS NOT NULL AND NOT EXISTS \
+             (SELECT 1 FROM audit_log a WHERE a.workspace = d.workspace AND a.action = 'dnc_remove' AND a.subject = d.id) \
+             ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("removed_by")?)))
+            .collect()
+    }
+
     /// The details of every erasure recorded in the audit log.
     pub async fn erasure_records(&self) -> Result<Vec<String>> {
         let rows = sqlx::query(
