@@ -18,6 +18,7 @@ pub mod cli;
 pub mod daemon;
 pub mod database;
 pub mod dns;
+pub mod mail;
 pub mod providers;
 pub mod seed;
 
