@@ -32,6 +32,7 @@ touchgate_tests::both_databases!(
     a_bounce_for_a_shared_address_suppresses_the_address_not_the_leads,
     sender_health_pauses_email_over_the_bounce_rate_until_resumed,
     no_rate_below_the_window,
+    the_send_that_fills_the_window_counts_toward_the_rate,
     warm_up_ramps_the_daily_email_cap,
     recipient_caps_count_every_channel_and_account_and_yield_to_an_override,
 );
@@ -526,6 +527,20 @@ async fn no_rate_below_the_window(db: &Database) {
     assert_eq!(health(&d, "sdr-1").await, json!([]));
     assert!(sender_health_alerts(&d).await.is_empty());
     sent(&d, email("e4", "sdr-1", "h4")).await;
+}
+
+/// The contract counts a send once its provider call was made: the fourth send, after a
+/// bounce among the first three, makes the rate 25 % over the last four.
+async fn the_send_that_fills_the_window_counts_toward_the_rate(db: &Database) {
+    let d = start(db, HEALTH).await;
+    seed_health(&d).await;
+    let first = sent(&d, email("e1", "sdr-1", "h1")).await;
+    bounce(&d, &first).await;
+    for n in 2..=4 {
+        sent(&d, email(&format!("e{n}"), "sdr-1", &format!("h{n}"))).await;
+    }
+    held(&d, email("e5", "sdr-1", "h5"), "channel_paused").await;
+    assert_eq!(sender_health_alerts(&d).await.len(), 1);
 }
 
 // ---------------------------------------------------------------- warm-up
