@@ -185,14 +185,7 @@ async fn bounce(
                 info!(workspace = %ws, dnc_id = %row.id, status = %b.status, "hard bounce: address suppressed");
             }
             if let Some(t) = linked {
-                check_health(
-                    &state.store,
-                    &state.config.deliverability,
-                    ws,
-                    &t.account_id,
-                    now,
-                )
-                .await?;
+                health_after_report(state, ws, &t.account_id, now).await?;
             }
         }
     }
@@ -263,14 +256,7 @@ async fn complaint(
                     &detail,
                 )
                 .await?;
-            check_health(
-                &state.store,
-                &state.config.deliverability,
-                ws,
-                &t.account_id,
-                now,
-            )
-            .await?;
+            health_after_report(state, ws, &t.account_id, now).await?;
         }
     }
     Ok(true)
@@ -297,6 +283,23 @@ async fn record_unlinked(
             now,
         )
         .await
+}
+
+/// [`check_health`] for the account a bounce or complaint was linked to.
+async fn health_after_report(
+    state: &AppState,
+    ws: &str,
+    account_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    check_health(
+        &state.store,
+        &state.config.deliverability,
+        ws,
+        account_id,
+        now,
+    )
+    .await
 }
 
 /// Computes the account's email rates and pauses its email when one is over its limit. Run
