@@ -21,6 +21,7 @@ pub mod dns;
 pub mod mail;
 pub mod providers;
 pub mod seed;
+pub mod touches;
 
 pub use daemon::{
     ACME_OP, ACME_SVC, ACME_TOKENS, Daemon, DaemonBuilder, OP, START, SVC, json_of, poll,

@@ -1,12 +1,15 @@
 //! Email arriving at the daemon: the raw-message webhook (`POST /v1/webhooks/email/inbound`)
 //! signed as the daemon's own webhooks are (`X-Touchgate-Signature: sha256=<hex
-//! HMAC-SHA256(secret, raw body)>`, computed here independently of the daemon's code), and the
-//! DNC entries a message leaves behind.
+//! HMAC-SHA256(secret, raw body)>`, computed here independently of the daemon's code), the
+//! delivery status notifications and feedback reports of real providers' formats (the
+//! dispatcher's corpus, `crates/dispatcher/tests/data/reports`), and the DNC entries a message
+//! leaves behind.
 
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use crate::Database;
 use crate::daemon::{Daemon, DaemonBuilder, json_of};
 
 /// Where raw inbound email (replies, bounces, complaints) is posted.
@@ -14,6 +17,42 @@ pub const EMAIL_INBOUND_PATH: &str = "/v1/webhooks/email/inbound";
 /// The shared secret of daemons started with [`DaemonBuilder::webhook_secret`].
 pub const WEBHOOK_SECRET: &str = "touchgate-webhook-secret-for-tests";
 const SECRET_VAR: &str = "TG_TEST_WEBHOOK_SECRET";
+
+/// The corpus, each sample with the recipient `ana@example.com` and the returned Message-ID
+/// `<touch.TOUCHID@acme.example>` as placeholders ([`report`] fills them in).
+pub mod corpus {
+    pub const GMAIL_BOUNCE: &str =
+        include_str!("../../crates/dispatcher/tests/data/reports/gmail_bounce.eml");
+    pub const OUTLOOK_BOUNCE: &str =
+        include_str!("../../crates/dispatcher/tests/data/reports/outlook_bounce.eml");
+    pub const POSTFIX_BOUNCE: &str =
+        include_str!("../../crates/dispatcher/tests/data/reports/postfix_bounce.eml");
+    pub const EXIM_BOUNCE: &str =
+        include_str!("../../crates/dispatcher/tests/data/reports/exim_bounce.eml");
+    /// A `4.4.1` delay.
+    pub const POSTFIX_DELAYED: &str =
+        include_str!("../../crates/dispatcher/tests/data/reports/postfix_delayed.eml");
+    pub const YAHOO_COMPLAINT: &str =
+        include_str!("../../crates/dispatcher/tests/data/reports/yahoo_complaint.eml");
+    /// Names its recipient only in the returned message (`ana@hotmail.example`).
+    pub const OUTLOOK_COMPLAINT: &str =
+        include_str!("../../crates/dispatcher/tests/data/reports/outlook_complaint.eml");
+    /// Cut off before its status part.
+    pub const TRUNCATED_REPORT: &str =
+        include_str!("../../crates/dispatcher/tests/data/reports/truncated_report.eml");
+    /// ISO-2022-JP text, a recipient `taro@example.jp`, a Message-ID we never sent.
+    pub const ODD_CHARSET_REPORT: &str =
+        include_str!("../../crates/dispatcher/tests/data/reports/odd_charset_report.eml");
+}
+
+/// A [`corpus`] sample about the message `message_id` sent to `address`.
+pub fn report(sample: &str, address: &str, message_id: &str) -> String {
+    sample
+        .replace("Ana@Example.com", address)
+        .replace("ana@hotmail.example", address)
+        .replace("ana@example.com", address)
+        .replace("touch.TOUCHID@acme.example", message_id)
+}
 
 /// `sha256=<hex HMAC-SHA256(secret, body)>`: Touchgate's webhooks and Meta's.
 pub fn sha256_signature(secret: &str, body: &[u8]) -> String {
@@ -28,6 +67,17 @@ impl DaemonBuilder {
         self.config(format!("[webhooks]\nsecret_env = \"{SECRET_VAR}\"\n"))
             .env(SECRET_VAR, WEBHOOK_SECRET)
     }
+}
+
+/// A daemon taking signed inbound email ([`DaemonBuilder::webhook_secret`]) with the dispatch
+/// loop off ([`DaemonBuilder::manual_dispatch`]), and `extra` config tables.
+pub async fn daemon(db: &Database, extra: &str) -> Daemon {
+    Daemon::builder(db)
+        .manual_dispatch()
+        .config(extra)
+        .webhook_secret()
+        .start()
+        .await
 }
 
 impl Daemon {
@@ -47,6 +97,13 @@ impl Daemon {
             .await
             .expect("the daemon answers");
         json_of(res).await
+    }
+
+    /// [`Daemon::post_email`] of a message the daemon must take (200); its answer.
+    pub async fn post_email_ok(&self, raw: &str) -> Value {
+        let (s, v) = self.post_email(raw.as_bytes()).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v
     }
 
     /// The DNC entries for `contact` in the workspace of operator token `op`.

@@ -20,6 +20,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use touchgate_tests::seed::{PHONE, ana};
+use touchgate_tests::touches::{message_id_of, touch_body};
 use touchgate_tests::{ACME_OP, ACME_SVC, ACME_TOKENS, Daemon, Database, SVC};
 
 touchgate_tests::both_databases!(
@@ -37,28 +38,13 @@ const DEADLINE: &str = "2026-12-31T00:00:00Z";
 /// A daemon with the dispatch loop off, the webhook secret set, `extra` config tables, and in
 /// the default workspace account `sdr-1` and lead `lead-7` (Ana, LA, consent to marketing SMS).
 async fn start(db: &Database, extra: &str) -> Daemon {
-    let d = Daemon::builder(db)
-        .config("[dispatcher]\nenabled = false\nspread_seconds = 0\n")
-        .config(extra)
-        .webhook_secret()
-        .start()
-        .await;
+    let d = touchgate_tests::mail::daemon(db, extra).await;
     d.seed().await;
     d
 }
 
 fn touch(key: &str, channel: &str, campaign: &str) -> Value {
-    json!({
-        "idempotency_key": key, "account_id": "sdr-1", "lead_id": "lead-7", "channel": channel,
-        "content": {"subject": "Hello", "body": "Hi Ana"}, "campaign_id": campaign, "step": 1
-    })
-}
-
-/// Sends a touch now and returns it (sent).
-async fn sent(d: &Daemon, key: &str, channel: &str, campaign: &str) -> Value {
-    let t = d.send(touch(key, channel, campaign)).await;
-    assert_eq!(t["status"], "sent", "{t}");
-    t
+    touch_body(key, "sdr-1", "lead-7", channel, campaign)
 }
 
 /// A later step, not due before [`LATER`]: created in `token`'s workspace, queued; its id.
@@ -107,10 +93,6 @@ async fn email_from_ana(d: &Daemon, message_id: &str, headers: &str, body: &str)
     v
 }
 
-fn provider_id(t: &Value) -> &str {
-    t["provider_message_id"].as_str().unwrap()
-}
-
 /// Asserts the touch was cancelled because the lead replied.
 async fn assert_stopped(d: &Daemon, id: &str) {
     let t = d.touch(id).await;
@@ -150,11 +132,11 @@ fn cancelled(v: &Value) -> Vec<String> {
 
 async fn a_text_reply_stops_the_campaign_of_the_last_text_sent_to_that_number(db: &Database) {
     let d = start(db, "").await;
-    sent(&d, "summer-1", "sms", "summer").await;
+    d.sent(touch("summer-1", "sms", "summer")).await;
     // Sent later: the text a reply to this number answers.
-    sent(&d, "spring-1", "sms", "spring").await;
+    d.sent(touch("spring-1", "sms", "spring")).await;
     // Sent even later, but by email: not what a text answers.
-    sent(&d, "autumn-1", "email", "autumn").await;
+    d.sent(touch("autumn-1", "email", "autumn")).await;
     let spring_mail = pending(&d, "spring-2", "email", "spring").await;
     let spring_text = pending(&d, "spring-3", "sms", "spring").await;
     let summer = pending(&d, "summer-2", "sms", "summer").await;
@@ -193,14 +175,14 @@ async fn a_text_reply_stops_the_campaign_of_the_last_text_sent_to_that_number(db
 
 async fn an_email_reply_stops_the_campaign_its_headers_name(db: &Database) {
     let d = start(db, "").await;
-    let spring = sent(&d, "spring-1", "email", "spring").await;
+    let spring = d.sent(touch("spring-1", "email", "spring")).await;
     // The most recent email: a reply naming the spring one must not stop this campaign.
-    let summer = sent(&d, "summer-1", "email", "summer").await;
-    assert_ne!(provider_id(&spring), provider_id(&summer));
+    let summer = d.sent(touch("summer-1", "email", "summer")).await;
+    assert_ne!(message_id_of(&spring), message_id_of(&summer));
     let spring_2 = pending(&d, "spring-2", "sms", "spring").await;
     let summer_2 = pending(&d, "summer-2", "email", "summer").await;
 
-    let in_reply_to = format!("In-Reply-To: <{}>\r\n", provider_id(&spring));
+    let in_reply_to = format!("In-Reply-To: <{}>\r\n", message_id_of(&spring));
     let v = email_from_ana(&d, "r1", &in_reply_to, "Thanks, next Tuesday works for me.").await;
     assert_eq!(v["intent"], "none", "{v}");
     assert_eq!(cancelled(&v), vec![spring_2.clone()], "{v}");
@@ -211,7 +193,7 @@ async fn an_email_reply_stops_the_campaign_its_headers_name(db: &Database) {
     let spring_3 = pending(&d, "spring-3", "email", "spring").await;
     let references = format!(
         "References: <thread-start@mail.example.com> <{}>\r\n",
-        provider_id(&spring)
+        message_id_of(&spring)
     );
     let v = email_from_ana(&d, "r2", &references, "One more question about pricing.").await;
     assert_eq!(cancelled(&v), vec![spring_3.clone()], "{v}");
@@ -236,7 +218,7 @@ async fn stop_on_reply_all_stops_everything_and_off_nothing(db: &Database) {
         ),
     )
     .await;
-    sent(&d, "spring-1", "sms", "spring").await;
+    d.sent(touch("spring-1", "sms", "spring")).await;
     let spring = pending(&d, "spring-2", "sms", "spring").await;
     let summer = pending(&d, "summer-2", "email", "summer").await;
     let receipt = pending_transactional(&d, "receipt", "summer").await;
@@ -269,8 +251,8 @@ async fn stop_on_reply_all_stops_everything_and_off_nothing(db: &Database) {
 
 async fn opt_outs_help_opt_ins_and_auto_replies_are_not_replies(db: &Database) {
     let d = start(db, "").await;
-    let mail = sent(&d, "spring-1", "email", "spring").await;
-    sent(&d, "spring-text", "sms", "spring").await;
+    let mail = d.sent(touch("spring-1", "email", "spring")).await;
+    d.sent(touch("spring-text", "sms", "spring")).await;
     let step = pending(&d, "spring-2", "email", "spring").await;
 
     for (body, intent) in [
@@ -289,7 +271,7 @@ async fn opt_outs_help_opt_ins_and_auto_replies_are_not_replies(db: &Database) {
     // An out-of-office that names no return date, in the thread of our email.
     let headers = format!(
         "In-Reply-To: <{}>\r\nAuto-Submitted: auto-replied\r\n",
-        provider_id(&mail)
+        message_id_of(&mail)
     );
     let v = email_from_ana(
         &d,
@@ -313,7 +295,7 @@ async fn opt_outs_help_opt_ins_and_auto_replies_are_not_replies(db: &Database) {
 
 async fn an_out_of_office_return_date_moves_the_sequence_to_that_morning(db: &Database) {
     let d = start(db, "").await;
-    let mail = sent(&d, "spring-1", "email", "spring").await;
+    let mail = d.sent(touch("spring-1", "email", "spring")).await;
     let spring_2 = pending(&d, "spring-2", "email", "spring").await;
     let summer_2 = pending(&d, "summer-2", "sms", "summer").await;
     // A step whose deadline comes before the return: it waits for its deadline and expires.
@@ -326,7 +308,7 @@ async fn an_out_of_office_return_date_moves_the_sequence_to_that_morning(db: &Da
 
     let headers = format!(
         "In-Reply-To: <{}>\r\nAuto-Submitted: auto-replied\r\n",
-        provider_id(&mail)
+        message_id_of(&mail)
     );
     let v = email_from_ana(
         &d,

@@ -70,9 +70,9 @@ async fn start_with(
     dkim_key: Option<&str>,
 ) -> Daemon {
     let mut b = Daemon::builder(db)
+        .manual_dispatch()
         .config(format!(
-            "[dispatcher]\nenabled = false\nspread_seconds = 0\n\n\
-             [deliverability]\nrequire_dmarc = true\nresolver = \"{resolver}\"\n"
+            "[deliverability]\nrequire_dmarc = true\nresolver = \"{resolver}\"\n"
         ))
         .config(extra);
     if let Some(key) = dkim_key {
@@ -152,6 +152,9 @@ async fn dmarc_at_the_domain_or_its_organizational_domain(db: &Database) {
     }
 
     assert_authenticated(&evaluate(&d, "aligned").await, "its own record");
+    // Answers are cached for their TTL (60 s): the record withdrawn now is still seen.
+    dns.remove("_dmarc.acme.example");
+    assert_authenticated(&evaluate(&d, "aligned").await, "the cached answer");
     assert_authenticated(
         &evaluate(&d, "subdomain").await,
         "the organizational domain's record",
