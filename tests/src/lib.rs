@@ -2,7 +2,10 @@
 //! client does: they build the real `touchgate` binary ([`binary`]), start `touchgate serve` on
 //! a database of their own ([`Daemon`], [`Database`], [`both_databases!`]), put accounts and
 //! leads in place through the API ([`seed`]), point its transports at provider stand-ins in the
-//! test process ([`providers`]), and run its operator commands ([`cli`]).
+//! test process ([`providers`]), drive list hygiene (registry imports, the check API, scrubs:
+//! [`registries`]), sign webhooks as providers do ([`signing`]), post raw email and the
+//! providers' bounce and complaint reports ([`mail`]), make and read touches ([`touches`]),
+//! and run its operator commands ([`cli`]).
 
 // Test infrastructure: a failed expectation here is a failed test, so it panics (clippy.toml's
 // allow-*-in-tests covers `#[test]` functions, not a library of helpers).
@@ -20,7 +23,9 @@ pub mod database;
 pub mod dns;
 pub mod mail;
 pub mod providers;
+pub mod registries;
 pub mod seed;
+pub mod signing;
 pub mod touches;
 
 pub use daemon::{
@@ -43,6 +48,28 @@ pub const TOUCHES_CSV_HEADER: [&str; 11] = [
     "step",
     "override",
 ];
+
+/// Asserts an API error: `want_status`, the error `code`, a message, and the `field` when
+/// one is named.
+pub fn assert_error(
+    status: reqwest::StatusCode,
+    v: &serde_json::Value,
+    want_status: reqwest::StatusCode,
+    code: &str,
+    field: Option<&str>,
+) {
+    assert_eq!(status, want_status, "{v}");
+    assert_eq!(v["error"]["code"], code, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{v}"
+    );
+    if let Some(f) = field {
+        assert_eq!(v["error"]["field"], f, "{v}");
+    }
+}
 
 /// The records of a CSV text, header included, each as its cells.
 pub fn csv_records(text: &str) -> Vec<Vec<String>> {

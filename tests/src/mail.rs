@@ -1,16 +1,15 @@
 //! Email arriving at the daemon: the raw-message webhook (`POST /v1/webhooks/email/inbound`)
-//! signed as the daemon's own webhooks are (`X-Touchgate-Signature: sha256=<hex
-//! HMAC-SHA256(secret, raw body)>`, computed here independently of the daemon's code), the
+//! signed as the daemon's own webhooks are (`X-Touchgate-Signature`, [`crate::signing`]), the
 //! delivery status notifications and feedback reports of real providers' formats (the
 //! dispatcher's corpus, `crates/dispatcher/tests/data/reports`), and the DNC entries a message
 //! leaves behind.
 
-use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::Database;
 use crate::daemon::{Daemon, DaemonBuilder, json_of};
+use crate::signing::sha256_signature;
 
 /// Where raw inbound email (replies, bounces, complaints) is posted.
 pub const EMAIL_INBOUND_PATH: &str = "/v1/webhooks/email/inbound";
@@ -52,13 +51,6 @@ pub fn report(sample: &str, address: &str, message_id: &str) -> String {
         .replace("ana@hotmail.example", address)
         .replace("ana@example.com", address)
         .replace("touch.TOUCHID@acme.example", message_id)
-}
-
-/// `sha256=<hex HMAC-SHA256(secret, body)>`: Touchgate's webhooks and Meta's.
-pub fn sha256_signature(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key size");
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 impl DaemonBuilder {

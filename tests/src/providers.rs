@@ -5,11 +5,12 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use serde_json::json;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::daemon::DaemonBuilder;
+use crate::daemon::{Daemon, DaemonBuilder, json_of};
 
 pub const TWILIO_SID: &str = "AC0123456789abcdef0123456789abcdef";
 /// The Twilio auth token the daemon is given (it signs Twilio's webhooks).
@@ -163,4 +164,37 @@ pub async fn hanging_provider() -> (String, Arc<AtomicUsize>) {
         }
     });
     (format!("http://{addr}"), requests)
+}
+
+/// Meta's webhook for one inbound WhatsApp text from `wa_id` (digits, no `+`), message id `id`,
+/// sent at `timestamp` (Unix seconds).
+pub fn meta_inbound(wa_id: &str, id: &str, timestamp: i64, text: &str) -> Value {
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA1", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "14155550100", "phone_number_id": WA_PHONE_ID},
+            "contacts": [{"profile": {"name": "Ana"}, "wa_id": wa_id}],
+            "messages": [{"from": wa_id, "id": id, "timestamp": timestamp.to_string(),
+                          "type": "text", "text": {"body": text}}]
+        }}]}]
+    })
+}
+
+impl Daemon {
+    /// Posts `body` to the Meta WhatsApp webhook, signed with [`WA_SECRET`] as Meta signs.
+    pub async fn meta_webhook(&self, body: &Value) -> (StatusCode, Value) {
+        let raw = serde_json::to_vec(body).expect("JSON");
+        let signature = crate::signing::sha256_signature(WA_SECRET, &raw);
+        let res = self
+            .client
+            .post(self.url("/v1/webhooks/meta/whatsapp"))
+            .header("content-type", "application/json")
+            .header("X-Hub-Signature-256", signature)
+            .body(raw)
+            .send()
+            .await
+            .expect("the daemon answers");
+        json_of(res).await
+    }
 }

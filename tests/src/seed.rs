@@ -37,16 +37,46 @@ impl Lead {
     }
 
     /// Consent to marketing on `channel`, given through a web form on [`CONSENT_GRANTED`].
-    pub fn consent(mut self, channel: &str) -> Lead {
+    pub fn consent(self, channel: &str) -> Lead {
+        self.consent_granted(channel, CONSENT_GRANTED)
+    }
+
+    /// The stored time zone (replacing Los Angeles).
+    pub fn timezone(self, zone: &str) -> Lead {
+        self.with("timezone", json!(zone))
+    }
+
+    /// The stored country (ISO 3166-1 alpha-2).
+    pub fn country(self, code: &str) -> Lead {
+        self.with("country", json!(code))
+    }
+
+    /// The stored US state or Canadian province.
+    pub fn state(self, code: &str) -> Lead {
+        self.with("state", json!(code))
+    }
+
+    /// Consent to marketing on `channel`, given through a web form at `granted_at`.
+    pub fn consent_granted(mut self, channel: &str, granted_at: &str) -> Lead {
         let consent = json!({"channel": channel, "purpose": "marketing",
-                             "granted_at": CONSENT_GRANTED, "source": "web_form"});
-        match self.0.get_mut("consents").and_then(Value::as_array_mut) {
-            Some(all) => all.push(consent),
+                             "granted_at": granted_at, "source": "web_form"});
+        self.push("consents", consent);
+        self
+    }
+
+    /// An established business relationship: `kind` is `purchase` or `inquiry`.
+    pub fn relationship(mut self, kind: &str, at: &str) -> Lead {
+        self.push("relationships", json!({"kind": kind, "at": at}));
+        self
+    }
+
+    fn push(&mut self, list: &str, item: Value) {
+        match self.0.get_mut(list).and_then(Value::as_array_mut) {
+            Some(all) => all.push(item),
             None => {
-                self.0.insert("consents".into(), json!([consent]));
+                self.0.insert(list.into(), json!([item]));
             }
         }
-        self
     }
 
     fn with(mut self, field: &str, value: Value) -> Lead {
@@ -101,6 +131,36 @@ impl Daemon {
             .await;
         self.seed_lead(SVC, "lead-7", &ana()).await;
     }
+}
+
+/// Ana on every telephone channel: her number on WhatsApp too, consent to marketing SMS and
+/// WhatsApp.
+pub fn ana_everywhere() -> Lead {
+    ana().whatsapp(PHONE).consent("whatsapp")
+}
+
+/// Account `sdr-1` of the WhatsApp suites: active, with the approved (utility) WhatsApp template
+/// `day3_followup`.
+pub fn whatsapp_account() -> Value {
+    json!({"status": "active",
+           "whatsapp_templates": [{"name": "day3_followup", "language": "en_US", "status": "approved"}]})
+}
+
+impl Daemon {
+    /// Account `sdr-1` ([`whatsapp_account`]) and lead `lead-7` ([`ana_everywhere`]) in the
+    /// default workspace.
+    pub async fn seed_whatsapp(&self) {
+        self.seed_account(OP, "sdr-1", whatsapp_account()).await;
+        self.seed_lead(SVC, "lead-7", &ana_everywhere()).await;
+    }
+}
+
+/// A marketing WhatsApp message from `sdr-1` to `lead-7` with the template `day3_followup`.
+pub fn wa_template(key: &str) -> Value {
+    json!({
+        "idempotency_key": key, "account_id": "sdr-1", "lead_id": "lead-7", "channel": "whatsapp",
+        "template": {"name": "day3_followup", "language": "en_US"}
+    })
 }
 
 /// A marketing SMS from `sdr-1` to `lead-7` (campaign `seq42`, step 1).

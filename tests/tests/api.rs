@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use touchgate_tests::seed::{CAMPAIGNS_FOR_CSV, PHONE, ana, email, sms};
 use touchgate_tests::{
     ACME_OP, ACME_SVC, ACME_TOKENS, Daemon, Database, OP, START, SVC, TOUCHES_CSV_HEADER,
-    csv_records,
+    assert_error, csv_records,
 };
 
 touchgate_tests::both_databases!(
@@ -75,26 +75,6 @@ async fn start_with(db: &Database, dispatch_loop: bool, max_body: Option<usize>)
 
 fn lead_body() -> Value {
     ana().doc()
-}
-
-fn assert_error(
-    status: StatusCode,
-    v: &Value,
-    want_status: StatusCode,
-    code: &str,
-    field: Option<&str>,
-) {
-    assert_eq!(status, want_status, "{v}");
-    assert_eq!(v["error"]["code"], code, "{v}");
-    assert!(
-        v["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "{v}"
-    );
-    if let Some(f) = field {
-        assert_eq!(v["error"]["field"], f, "{v}");
-    }
 }
 
 // ---------------------------------------------------------------- auth and tenancy

@@ -26,9 +26,9 @@ use hmac::{Hmac, Mac};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use touchgate_tests::providers::{
-    Providers, TWILIO_SID, TWILIO_TOKEN, WA_PHONE_ID, WA_SECRET, WA_VERIFY,
+    Providers, TWILIO_SID, TWILIO_TOKEN, WA_PHONE_ID, WA_SECRET, WA_VERIFY, meta_inbound,
 };
-use touchgate_tests::seed::{PHONE, ana, email, sms};
+use touchgate_tests::seed::{PHONE, email, sms, wa_template};
 use touchgate_tests::{ACME_OP, ACME_SVC, ACME_TOKENS, Database, OP, SVC, json_of};
 
 touchgate_tests::both_databases!(
@@ -124,15 +124,7 @@ impl Daemon {
     /// (Ana, with her number on WhatsApp too and marketing consent on SMS and WhatsApp) in the
     /// default workspace.
     async fn seed(&self) {
-        self.seed_account(
-            OP,
-            "sdr-1",
-            json!({"status": "active",
-                   "whatsapp_templates": [{"name": "day3_followup", "language": "en_US", "status": "approved"}]}),
-        )
-        .await;
-        self.seed_lead(SVC, "lead-7", &ana().whatsapp(PHONE).consent("whatsapp"))
-            .await;
+        self.daemon.seed_whatsapp().await;
     }
 
     async fn dnc(&self, contact: &str) -> Vec<Value> {
@@ -250,16 +242,7 @@ fn twilio_signature(token: &str, url: &str, params: &[(&str, &str)]) -> String {
 }
 
 fn hmac_sha256(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
-
-fn wa_template(key: &str) -> Value {
-    json!({
-        "idempotency_key": key, "account_id": "sdr-1", "lead_id": "lead-7", "channel": "whatsapp",
-        "template": {"name": "day3_followup", "language": "en_US"}
-    })
+    touchgate_tests::signing::sha256_signature(secret, body)
 }
 
 /// A fresh provider message id: providers never reuse one, and a repeated id is a replay.
@@ -271,16 +254,9 @@ fn fresh_id(prefix: &str) -> String {
     )
 }
 
+/// An inbound WhatsApp text from `from` with a fresh message id, sent at the fake clock's start.
 fn meta_message(from: &str, text: &str) -> Value {
-    json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "WABA1", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "14155550100", "phone_number_id": WA_PHONE_ID},
-            "contacts": [{"profile": {"name": "Ana"}, "wa_id": from}],
-            "messages": [{"from": from, "id": fresh_id("wamid.in"), "timestamp": "1795629600", "type": "text", "text": {"body": text}}]
-        }}]}]
-    })
+    meta_inbound(from, &fresh_id("wamid.in"), 1_795_629_600, text)
 }
 
 async fn assert_blocked(d: &Daemon, body: Value, reason: &str) {

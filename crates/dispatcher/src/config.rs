@@ -57,10 +57,16 @@ pub struct Config {
     #[serde(default)]
     pub deliverability: DeliverabilityConfig,
     #[serde(default)]
+    pub retention: RetentionConfig,
+    #[serde(default)]
     pub channels: BTreeMap<String, toml::Value>,
     /// Every workspace's settings, built once from this configuration on first use.
     #[serde(skip)]
     settings: std::sync::OnceLock<Settings>,
+    /// Where the file was read from and the SHA-256 of its text (`None`: no file, defaults):
+    /// a daemon that starts on a changed file records the change in the audit chain.
+    #[serde(skip)]
+    pub source: Option<(PathBuf, String)>,
 }
 
 /// The resolved settings of the configured workspaces, and of every other workspace.
@@ -216,6 +222,36 @@ pub enum OptOutScope {
     #[default]
     All,
     Channel,
+}
+
+/// `[retention]`: how long message content is kept. Decisions, DNC entries, audit rows and
+/// the audit chain are kept for good (well over the five years the regulations ask for):
+/// nothing prunes them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// A touch's content (`content.subject`, `content.body`) and the sandbox's copy of what
+    /// was sent become `[erased]` this many days after the touch was created (default: kept).
+    #[serde(default)]
+    pub touch_content_days: Option<u32>,
+    /// An inbound message's body becomes `[erased]` this many days after it was received
+    /// (default: kept).
+    #[serde(default)]
+    pub inbound_body_days: Option<u32>,
+}
+
+impl RetentionConfig {
+    /// The creation instants before which touch content, and inbound bodies, are erased.
+    pub fn cutoffs(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> (
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    ) {
+        let before = |days: Option<u32>| days.map(|d| now - chrono::Duration::days(i64::from(d)));
+        (before(self.touch_content_days), before(self.inbound_body_days))
+    }
 }
 
 /// `[deliverability]`: sender authentication and sender health for email.
@@ -442,10 +478,13 @@ impl Config {
             path: path.to_owned(),
             source,
         })?;
-        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        let mut cfg: Config = toml::from_str(&text).map_err(|source| ConfigError::Parse {
             path: path.to_owned(),
             source,
-        })
+        })?;
+        use sha2::Digest;
+        cfg.source = Some((path.to_owned(), hex::encode(sha2::Sha256::digest(text.as_bytes()))));
+        Ok(cfg)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -459,6 +498,16 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "opt_out_confirmation.text: must not be empty while enabled".to_owned(),
             ));
+        }
+        for (field, days) in [
+            ("retention.touch_content_days", self.retention.touch_content_days),
+            ("retention.inbound_body_days", self.retention.inbound_body_days),
+        ] {
+            if days.is_some_and(|d| d == 0 || d > 36_600) {
+                return Err(ConfigError::Invalid(format!(
+                    "{field}: must be 1 to 36600 days (leave it out to keep content)"
+                )));
+            }
         }
         for (name, ws) in std::iter::once(("workspace_defaults", &self.workspace_defaults))
             .chain(self.workspaces.iter().map(|(k, v)| (k.as_str(), v)))

@@ -94,7 +94,7 @@ pub async fn build_dispatcher(config: Config) -> Result<Dispatcher, StartError> 
     } else {
         None
     };
-    let unsubscribe = Signer::new(&store.secret("unsubscribe_key").await?);
+    let unsubscribe = Signer::new(&store.secret(crate::store::SIGNING_SECRET).await?);
     Ok(Dispatcher {
         store,
         config: Arc::new(config),
@@ -174,6 +174,13 @@ fn tokens(config: &Config) -> Result<(TokenTable, Option<String>), StartError> {
 /// Marks touches that were `sending` when a dispatcher died as `needs_review`.
 pub async fn recover(state: &AppState, at_start: bool) -> Result<(), StoreError> {
     let now = state.clock.now();
+    if at_start {
+        // This node's lease first: its own claims must never look orphaned.
+        state
+            .store
+            .renew_lease(&state.dispatcher.node_id, now, now + LEASE)
+            .await?;
+    }
     let ids = if at_start && state.store.kind() == crate::store::DbKind::Sqlite {
         // One process owns a SQLite file: whatever is `sending` now was interrupted.
         state.store.recover_sending(None, now).await?
@@ -251,6 +258,85 @@ pub async fn dispatch_loop(state: AppState) {
     }
 }
 
+/// How long a node's lease lasts without a renewal, and how often it is renewed (and expired
+/// leases swept): a dead node's `sending` touches become `needs_review` within
+/// `LEASE + LEASE_EVERY` on a surviving node.
+pub const LEASE: chrono::Duration = chrono::Duration::seconds(15);
+pub const LEASE_EVERY: StdDuration = StdDuration::from_secs(3);
+
+/// Renews this node's lease and sweeps the touches of nodes whose lease expired, forever.
+/// Both run on the daemon's clock (a test moves it to expire a killed node's lease).
+pub async fn lease_loop(state: AppState) {
+    let mut tick = tokio::time::interval(LEASE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let now = state.clock.now();
+        if let Err(e) = state
+            .store
+            .renew_lease(&state.dispatcher.node_id, now, now + LEASE)
+            .await
+        {
+            warn!(error = %crate::logging::chain(&e), "cannot renew this node's lease");
+            continue;
+        }
+        match state.store.recover_expired_leases(now).await {
+            Ok(ids) if !ids.is_empty() => {
+                warn!(count = ids.len(), touches = ?ids, "touches of a node whose lease expired moved to needs_review");
+            }
+            Ok(_) => {}
+            Err(e) => warn!(error = %crate::logging::chain(&e), "expired-lease sweep failed"),
+        }
+    }
+}
+
+/// How often the sealer appends new decisions, DNC entries, audit rows and imports to their
+/// audit chains ([`crate::chain`]): the longest a row stays unsealed.
+pub const SEAL_EVERY: StdDuration = StdDuration::from_secs(1);
+
+/// Seals unsealed rows into the audit chains, forever. Every node runs it; the chain's head
+/// row serialises them, so a row is linked once.
+pub async fn seal_loop(state: AppState) {
+    let mut tick = tokio::time::interval(SEAL_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match state.store.seal_pending(state.clock.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(rows = n, "rows sealed into the audit chains"),
+            Err(e) => warn!(error = %crate::logging::chain(&e), "cannot seal the audit chains; retrying"),
+        }
+    }
+}
+
+/// How often retention runs ([`crate::config::RetentionConfig`]).
+pub const RETENTION_EVERY: StdDuration = StdDuration::from_secs(3600);
+
+/// Erases message content past its retention, every hour (and on `POST /v1/dispatch/drain`).
+pub async fn retention_loop(state: AppState) {
+    let mut tick = tokio::time::interval(RETENTION_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = apply_retention(&state).await {
+            warn!(error = %crate::logging::chain(&e), "retention failed; retrying within the hour");
+        }
+    }
+}
+
+/// One retention pass at the daemon's clock.
+pub async fn apply_retention(state: &AppState) -> Result<(), crate::store::StoreError> {
+    let (touches, inbound) = state.config.retention.cutoffs(state.clock.now());
+    if touches.is_none() && inbound.is_none() {
+        return Ok(());
+    }
+    let (t, i) = state.store.apply_retention(touches, inbound).await?;
+    if t + i > 0 {
+        info!(touches = t, inbound = i, "message content past its retention erased");
+    }
+    Ok(())
+}
+
 /// Keeps this node's registries in step with the database: an import on any node is in
 /// force here within [`crate::registries::REFRESH_EVERY`] (plus the time to load it).
 pub async fn registry_loop(registries: crate::registries::Registries) {
@@ -295,10 +381,21 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let bound = listener.local_addr()?;
     info!(listen = %bound, database = ?state.store.kind(), "touchgate serving");
+    if let Some((path, sha256)) = &state.config.source {
+        let path = path.display().to_string();
+        match state.store.record_config(&path, sha256, state.clock.now()).await {
+            Ok(true) => info!(config = %path, sha256 = %sha256, "configuration change recorded in the audit chain"),
+            Ok(false) => {}
+            Err(e) => warn!(error = %crate::logging::chain(&e), "cannot record the configuration in the audit chain"),
+        }
+    }
     if state.config.dispatcher.enabled {
         tokio::spawn(dispatch_loop(state.clone()));
     }
     tokio::spawn(registry_loop(state.registries.clone()));
+    tokio::spawn(lease_loop(state.clone()));
+    tokio::spawn(seal_loop(state.clone()));
+    tokio::spawn(retention_loop(state.clone()));
     tokio::spawn(crate::alerts::delivery_loop(state.clone()));
     if let Some(path) = std::env::var_os("TOUCHGATE_ADDRESS_FILE") {
         let path = std::path::PathBuf::from(path);

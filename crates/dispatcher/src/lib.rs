@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod api;
 pub mod app;
+pub mod chain;
 pub mod check;
 pub mod clock;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod export;
 pub mod inbound;
 pub mod logging;
 pub mod metrics;
+pub mod privacy;
 pub mod queue;
 pub mod registries;
 pub mod scrub;

@@ -56,6 +56,11 @@ enum Command {
         #[command(subcommand)]
         command: cli::registry::RegistryCommand,
     },
+    /// The tamper-evident record: verify the audit chains, export them for an auditor.
+    Audit {
+        #[command(subcommand)]
+        command: cli::audit::AuditCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -172,6 +177,7 @@ async fn main() -> Result<()> {
         Command::Dnc { command } => dnc(&config, command).await?,
         Command::Registry { command } => cli::registry::run(&config, command).await?,
         Command::Scrub(args) => cli::scrub::run(&config, args).await?,
+        Command::Audit { command } => cli::audit::run(&config, command).await?,
         Command::Touches {
             command:
                 TouchesCommand::List {

@@ -68,6 +68,9 @@ pub enum LastCheckVerdict {
     },
     /// The check could not be made (the list could not be read): nothing is sent now.
     Unavailable { detail: String },
+    /// The caller no longer owns the send (its node lost its lease and another node declared
+    /// the outcome unknown): nothing is sent.
+    Withdrawn { detail: String },
 }
 
 type CheckFuture = std::pin::Pin<Box<dyn std::future::Future<Output = LastCheckVerdict> + Send>>;
@@ -102,6 +105,7 @@ pub(crate) async fn last_check(msg: &OutboundMessage) -> Result<(), SendError> {
         LastCheckVerdict::Proceed => Ok(()),
         LastCheckVerdict::Stop { reason, detail } => Err(SendError::Stopped { reason, detail }),
         LastCheckVerdict::Unavailable { detail } => Err(SendError::CheckUnavailable { detail }),
+        LastCheckVerdict::Withdrawn { detail } => Err(SendError::Withdrawn { detail }),
     }
 }
 
@@ -128,6 +132,9 @@ pub enum SendError {
     /// The caller's last check could not be made: nothing was sent.
     #[error("last check unavailable: {detail}")]
     CheckUnavailable { detail: String },
+    /// The caller no longer owns the send: nothing was sent.
+    #[error("withdrawn before sending: {detail}")]
+    Withdrawn { detail: String },
     /// The permit does not cover this send (wrong channel/recipient, or expired).
     #[error("permit refused")]
     Permit(#[from] gate::PermitError),
@@ -188,6 +195,7 @@ impl SendError {
             SendError::Rejected { .. }
             | SendError::Permit(_)
             | SendError::CheckUnavailable { .. }
+            | SendError::Withdrawn { .. }
             | SendError::Throttled { .. }
             | SendError::Transient { .. }
             | SendError::Unknown { .. } => None,

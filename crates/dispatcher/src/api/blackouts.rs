@@ -69,7 +69,7 @@ pub async fn list(
     }))
 }
 
-/// Lifts a blackout (kept for audit).
+/// Lifts a blackout (kept for audit); the touches it held are decided again at once.
 #[utoipa::path(
     delete,
     path = "/v1/blackouts/{id}",
@@ -103,6 +103,8 @@ pub async fn remove(
     {
         return Err(not_found());
     }
+    // The touches it held are due now: wake the dispatcher.
+    state.wake.notify_one();
     tracing::info!(workspace = %p.workspace, blackout_id = %id, removed_by = %by, "blackout lifted");
     Ok(Json(row))
 }

@@ -4,9 +4,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::auth::Service;
+use axum::http::HeaderMap;
+
+use super::auth::{Operator, Service, actor};
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiJson, IdPath};
+use super::extract::{ApiJson, IdPath, Params};
 use super::with_id;
 use crate::app::AppState;
 use crate::domain::LeadBody;
@@ -72,4 +74,76 @@ pub async fn get_lead(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no lead `{id}`")))?;
     Ok(Json(with_id(&body.body, &id)?))
+}
+
+/// Erases a lead's personal data (contract "Privacy and evidence"): the lead answers 404
+/// afterwards; its touches keep ids, statuses, reasons and times with recipients, content and
+/// decision details replaced by keyed hashes (touches not yet decided for good are cancelled);
+/// its DNC entries keep blocking its phone and email as keyed hashes; inbound messages from
+/// its contacts lose their bodies. The erasure is an audit record of its own (`lead_erase`),
+/// listing every row it changed, so `touchgate audit verify` still passes.
+#[utoipa::path(
+    delete,
+    path = "/v1/leads/{id}",
+    tag = "leads",
+    params(
+        ("id" = String, Path, description = "Lead id"),
+        ("erase" = bool, Query, description = "Must be `true`: erasure cannot be undone"),
+        ("X-Touchgate-Actor" = Option<String>, Header, description = "Who erases (for the audit log)"),
+    ),
+    responses(
+        (status = 200, description = "What was erased", body = Object),
+        (status = 400, description = "`erase` missing or not `true`", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn erase_lead(
+    State(state): State<AppState>,
+    Operator(p): Operator,
+    headers: HeaderMap,
+    IdPath(id): IdPath,
+    mut params: Params,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    match params.take("erase")?.as_deref() {
+        Some("true") => {}
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "erase",
+                "must be `true`: erasure removes the lead's personal data for good",
+            ));
+        }
+        None => {
+            return Err(ApiError::bad_request(
+                "erase",
+                "required (`erase=true`): a lead is only ever deleted by erasing it",
+            ));
+        }
+    }
+    params.finish()?;
+    let by = actor(&headers, &p);
+    let erased = state
+        .store
+        .erase_lead(&p.workspace, &id, &by, state.clock.now())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no lead `{id}`")))?;
+    tracing::info!(
+        workspace = %p.workspace,
+        lead_id = %id,
+        erased_by = %by,
+        touches = erased.touches,
+        dnc = erased.dnc.len(),
+        "lead erased"
+    );
+    Ok(Json(serde_json::json!({
+        "id": id,
+        "erased": true,
+        "touches": erased.touches,
+        "cancelled": erased.cancelled,
+        "decisions": erased.decisions.len(),
+        "dnc": erased.dnc,
+        "inbound": erased.inbound,
+    })))
 }

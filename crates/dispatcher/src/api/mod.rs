@@ -74,7 +74,12 @@ pub fn router(state: AppState) -> Router {
             "/v1/accounts/{id}/channels/email/resume",
             post(accounts::resume_email),
         )
-        .route("/v1/leads/{id}", put(leads::put_lead).get(leads::get_lead))
+        .route(
+            "/v1/leads/{id}",
+            put(leads::put_lead)
+                .get(leads::get_lead)
+                .delete(leads::erase_lead),
+        )
         .route(
             "/v1/touches",
             post(touches::create_touch).get(touches::list_touches),

@@ -25,6 +25,7 @@ use crate::domain::{AccountBody, BlackoutBody, Content, DncBody, LeadBody, Touch
         accounts::resume_email,
         leads::put_lead,
         leads::get_lead,
+        leads::erase_lead,
         touches::create_touch,
         touches::create_batch,
         touches::get_touch,

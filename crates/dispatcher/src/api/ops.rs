@@ -17,7 +17,8 @@ pub struct Drained {
 }
 
 /// Decides and sends every touch of the caller's workspace due at the daemon's clock, waits
-/// for the work requests started in the background (opt-out confirmations), then answers. Other workspaces' touches are left to the dispatcher.
+/// for the work requests started in the background (opt-out confirmations), seals what was
+/// written into the audit chains, then answers. Other workspaces' touches are left to the dispatcher.
 #[utoipa::path(
     post,
     path = "/v1/dispatch/drain",
@@ -36,6 +37,9 @@ pub async fn drain(
     let processed = state.dispatcher.drain(Some(&p.workspace)).await?;
     // And what requests started in the background (opt-out confirmations) has finished.
     state.background.settle().await;
+    // And content past its retention is gone, and what was written is in the audit chains.
+    crate::daemon::apply_retention(&state).await?;
+    state.store.seal_pending(state.clock.now()).await?;
     tracing::info!(workspace = %p.workspace, processed, "dispatch drained on request");
     Ok(Json(Drained { processed }))
 }

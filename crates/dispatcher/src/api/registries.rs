@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use futures::StreamExt;
 use serde::Serialize;
 
-use super::auth::{Admin, Service, actor_of};
+use super::auth::{Admin, Operator, Service, actor_of};
 use super::error::{ApiError, ErrorBody};
 use super::extract::Params;
 use crate::app::AppState;
@@ -163,7 +163,7 @@ fn import_error(e: ImportError, limit: u64) -> ApiError {
 )]
 pub async fn imports(
     State(state): State<AppState>,
-    Service(_caller): Service,
+    Operator(_caller): Operator,
     mut params: Params,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let limit = params

@@ -1,4 +1,5 @@
 //! Operator commands of the `touchgate` binary, one file per command group.
 
+pub mod audit;
 pub mod registry;
 pub mod scrub;

@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tokio::io::AsyncReadExt;
 
 use dispatcher::clock::Clock;
-use dispatcher::config::Config;
+use dispatcher::config::{Config, DEFAULT_WORKSPACE};
 use dispatcher::registries::{ImportRequest, Registries, is_stale};
 use dispatcher::store::Store;
 
@@ -30,6 +30,9 @@ pub enum RegistryCommand {
         /// The date the list is current to (required for `full`).
         #[arg(long)]
         as_of: Option<String>,
+        /// The workspace the import is recorded for (registries are installation-wide).
+        #[arg(long, default_value = DEFAULT_WORKSPACE)]
+        workspace: String,
     },
     /// Print each registry: entries, as_of, imported_at, stale.
     List,
@@ -65,6 +68,7 @@ pub async fn run(config: &Config, command: RegistryCommand) -> Result<()> {
             files,
             mode,
             as_of,
+            workspace,
         } => {
             let mode: registry::ImportMode = mode.parse().context("--mode")?;
             let as_of = as_of
@@ -99,7 +103,7 @@ pub async fn run(config: &Config, command: RegistryCommand) -> Result<()> {
                 name,
                 mode,
                 as_of,
-                actor: "cli".to_owned(),
+                actor: format!("cli (workspace {workspace})"),
                 max_bytes: max,
             };
             let progress = {

@@ -23,15 +23,33 @@ impl Dispatcher {
         let lead = lead.clone();
         let contacts: Vec<String> = lead.contact_keys().map(str::to_owned).collect();
         let purpose = touch.purpose;
+        let (node, touch_id) = (self.node_id.clone(), touch.id.clone());
         workers::LastCheck::new(move || {
-            let (store, clock, ws, lead, contacts) = (
+            let (store, clock, ws, lead, contacts, node, touch_id) = (
                 store.clone(),
                 clock.clone(),
                 ws.clone(),
                 lead.clone(),
                 contacts.clone(),
+                node.clone(),
+                touch_id.clone(),
             );
             async move {
+                match store.still_owns(&node, &touch_id).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        return LastCheckVerdict::Withdrawn {
+                            detail: format!(
+                                "node {node} no longer owns the touch (its lease expired and another node took it over); nothing was sent"
+                            ),
+                        };
+                    }
+                    Err(e) => {
+                        return LastCheckVerdict::Unavailable {
+                            detail: format!("could not read the touch's owner ({e})"),
+                        };
+                    }
+                }
                 match store.dnc_for(&ws, &lead.id, &contacts).await {
                     Ok(dnc) => match gate::dnc_blocks(&dnc, &lead, channel, purpose, clock.now()) {
                         Some(e) => LastCheckVerdict::Stop {
@@ -175,6 +193,11 @@ impl Dispatcher {
             SendError::Permit(e) => {
                 warn!(touch_id = %touch.id, error = %e, "permit refused by worker");
                 Outcome::needs_review(ReviewCause::PermitRefused, format!("permit refused: {e}"))
+            }
+            // Another node declared this touch's outcome unknown while this one had lost its
+            // lease: nothing was sent, and the touch is no longer this node's to change.
+            SendError::Withdrawn { detail } => {
+                Outcome::needs_review(ReviewCause::LeaseExpired, detail)
             }
             SendError::Unknown { detail } => {
                 Outcome::needs_review(ReviewCause::OutcomeUnknown, detail)

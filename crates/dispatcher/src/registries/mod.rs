@@ -58,9 +58,17 @@ impl Loaded {
     }
 }
 
-/// Whether a list current to `as_of` is stale at `now`.
+/// Whether a list current to `as_of` is stale at `now`: more than [`STALE_AFTER_DAYS`] after
+/// the start (UTC) of its `as_of` day, the instant the gate's `registry_stale` uses — so a list
+/// shown fresh never blocks, and one shown stale always does.
 pub fn is_stale(as_of: Option<NaiveDate>, now: DateTime<Utc>) -> bool {
-    as_of.is_none_or(|d| (now.date_naive() - d).num_days() > STALE_AFTER_DAYS)
+    as_of
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|t| {
+            t.and_utc()
+                .checked_add_signed(chrono::Duration::days(STALE_AFTER_DAYS))
+        })
+        .is_none_or(|fresh_until| now > fresh_until)
 }
 
 /// Every list in force, by name.

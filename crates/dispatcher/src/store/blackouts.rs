@@ -132,7 +132,10 @@ impl Store {
         rows.iter().map(blackout_from_row).collect()
     }
 
-    /// Removes a blackout (kept for audit); false when there was none.
+    /// Removes a blackout (kept for audit); false when there was none. The touches it may
+    /// have held (`scheduled` with reason `blackout`, waiting for a later instant) become due
+    /// now: they were waiting for its end, and the gate decides them again (one still inside
+    /// another blackout is held again).
     pub async fn remove_blackout(
         &self,
         ws: &str,
@@ -153,6 +156,15 @@ impl Store {
         .rows_affected();
         if changed == 1 {
             audit(&mut tx, ws, now, by, "blackout_remove", id, "{}").await?;
+            sqlx::query(safe!(
+                "UPDATE touches SET next_attempt_at = $1 WHERE workspace = $2 AND status = '{}' \
+                 AND reason = 'blackout' AND next_attempt_at > $1",
+                crate::touch::TouchStatus::Scheduled.as_str()
+            ))
+            .bind(ms(now))
+            .bind(ws)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(changed == 1)

@@ -142,7 +142,11 @@ impl Store {
                 .await?;
             }
         }
-        Ok(Some(Dispatch { tx, touch }))
+        Ok(Some(Dispatch {
+            tx,
+            touch,
+            privacy: self.privacy.clone(),
+        }))
     }
 }
 
@@ -168,6 +172,7 @@ pub struct Commit<'a> {
 pub struct Dispatch {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     pub touch: TouchRow,
+    privacy: PrivacyKey,
 }
 
 impl Dispatch {
@@ -180,7 +185,7 @@ impl Dispatch {
             lead_id: &t.lead_id,
             channel: t.channel,
         };
-        load_facts(&mut self.tx, key, now).await
+        load_facts(&mut self.tx, &self.privacy, key, now).await
     }
 
     /// Records the gate's decision and applies its outcome (for `sending`: the cap

@@ -152,31 +152,41 @@ impl Store {
         contacts: &[String],
     ) -> Result<Vec<gate::DncEntry>> {
         let mut conn = self.pool.acquire().await?;
-        dnc_for_conn(&mut conn, ws, lead_id, contacts).await
+        dnc_for_conn(&mut conn, &self.privacy, ws, lead_id, contacts).await
     }
 }
 
+/// DNC rows naming the lead or any of `contacts`, as written or as an erased contact's keyed
+/// hash (reported under the plain contact, so the gate matches it like any other row).
 pub(super) async fn dnc_for_conn(
     conn: &mut sqlx::AnyConnection,
+    privacy: &PrivacyKey,
     ws: &str,
     lead_id: &str,
     contacts: &[String],
 ) -> Result<Vec<gate::DncEntry>> {
+    let forms = privacy.lookup_forms(contacts);
     let mut sql = format!(
         "SELECT {DNC_COLUMNS} FROM dnc WHERE workspace = $1 AND removed_at IS NULL AND (lead_id = $2"
     );
-    for i in 0..contacts.len() {
-        sql.push_str(&format!(" OR contact = ${}", i + 3));
+    if !forms.is_empty() {
+        let list = (0..forms.len())
+            .map(|i| format!("${}", i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        sql.push_str(&format!(" OR contact IN ({list})"));
     }
     sql.push(')');
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ws).bind(lead_id);
-    for c in contacts {
-        q = q.bind(c.as_str());
+    for (stored, _) in &forms {
+        q = q.bind(stored.as_str());
     }
     let rows = q.fetch_all(&mut *conn).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        out.push(dnc_from_row(r)?.to_facts());
+        let mut entry = dnc_from_row(r)?.to_facts();
+        entry.contact = entry.contact.map(|c| super::facts::plain_form(&forms, c));
+        out.push(entry);
     }
     Ok(out)
 }

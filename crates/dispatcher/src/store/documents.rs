@@ -19,6 +19,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let json = to_json(body);
+        // An account's document is its sending settings (caps, windows, pauses): every change
+        // is an audit row, and so a link of the audit chain.
+        let mut tx = self.write_tx().await?;
         let created = sqlx::query(
             "INSERT INTO accounts (workspace, id, body, updated_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (workspace, id) DO NOTHING",
@@ -27,7 +30,7 @@ impl Store {
         .bind(id)
         .bind(&json)
         .bind(ms(now))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected()
             == 1;
@@ -40,10 +43,32 @@ impl Store {
             .bind(id)
             .bind(&json)
             .bind(ms(now))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         }
+        let action = if created { "account_create" } else { "account_update" };
+        audit(&mut tx, ws, now, "api", action, id, &json).await?;
+        tx.commit().await?;
         Ok(created)
+    }
+
+    /// Records the configuration a daemon starts with (its file's path and SHA-256) in the
+    /// global audit chain, when it differs from the last one recorded.
+    pub async fn record_config(&self, path: &str, sha256: &str, now: DateTime<Utc>) -> Result<bool> {
+        let detail = serde_json::json!({ "path": path, "sha256": sha256 }).to_string();
+        let mut tx = self.write_tx().await?;
+        let last = sqlx::query(
+            "SELECT detail FROM audit_log WHERE workspace = '*' AND action = 'config_loaded' ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let last: Option<String> = last.map(|r| r.try_get("detail")).transpose()?;
+        let changed = last.as_deref() != Some(detail.as_str());
+        if changed {
+            audit(&mut tx, "*", now, "touchgate serve", "config_loaded", path, &detail).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 
     /// The account, parsed; a stored document that no longer parses is an error naming it.

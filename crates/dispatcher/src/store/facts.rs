@@ -39,13 +39,14 @@ impl Store {
     /// [`TouchFacts`] at `at`, outside any transaction (the dry run).
     pub async fn touch_facts(&self, key: FactsKey<'_>, at: DateTime<Utc>) -> Result<TouchFacts> {
         let mut conn = self.pool.acquire().await?;
-        load_facts(&mut conn, key, at).await
+        load_facts(&mut conn, &self.privacy, key, at).await
     }
 }
 
 /// Loads [`TouchFacts`] on `conn` (a pool connection, or the dispatch transaction).
 pub(super) async fn load_facts(
     conn: &mut sqlx::AnyConnection,
+    privacy: &PrivacyKey,
     key: FactsKey<'_>,
     at: DateTime<Utc>,
 ) -> Result<TouchFacts> {
@@ -92,9 +93,9 @@ pub(super) async fn load_facts(
         .unwrap_or_default();
     if let Some(l) = &mut lead {
         l.facts.last_inbound_whatsapp_at = row.try_get::<Option<i64>, _>("wa")?.map(from_ms);
-        l.facts.consent_voids = consent_voids_for(conn, ws, &contacts).await?;
+        l.facts.consent_voids = consent_voids_for(conn, ws, &privacy.lookup_forms(&contacts)).await?;
     }
-    let dnc = dnc_for_conn(conn, ws, key.lead_id, &contacts).await?;
+    let dnc = dnc_for_conn(conn, privacy, ws, key.lead_id, &contacts).await?;
     let limits = account
         .as_ref()
         .and_then(|a| a.facts.limits.get(&key.channel));
@@ -110,6 +111,7 @@ pub(super) async fn load_facts(
         .unwrap_or_default();
     let sends = sends_within(
         conn,
+        privacy,
         &SendsWanted {
             workspace: ws,
             account_id: key.account_id,
@@ -177,14 +179,19 @@ pub(super) struct SendsWanted<'a> {
 /// or its numbers in the recipient horizon before it.
 pub(super) async fn sends_within(
     conn: &mut sqlx::AnyConnection,
+    privacy: &PrivacyKey,
     w: &SendsWanted<'_>,
     at: DateTime<Utc>,
 ) -> Result<Vec<gate::SendRecord>> {
-    let number = |i: usize| w.numbers.get(i).copied();
+    // Sends to an erased lead's number are stored under the number's keyed hash: they still
+    // count toward the number's caps, under the plain number.
+    let numbers: Vec<String> = w.numbers.iter().map(|n| (*n).to_owned()).collect();
+    let forms = privacy.lookup_forms(&numbers);
+    let number = |i: usize| forms.get(i).map(|(stored, _)| stored.as_str());
     let rows = sqlx::query(
         "SELECT touch_id, account_id, lead_id, recipient, channel, purpose, action, at FROM sends WHERE workspace = $1 \
          AND ((account_id = $2 AND channel = $3 AND at > $4) OR (lead_id = $5 AND at > $6) \
-         OR (recipient IN ($7, $8) AND at > $6))",
+         OR (recipient IN ($7, $8, $9, $10) AND at > $6))",
     )
     .bind(w.workspace)
     .bind(w.account_id)
@@ -194,6 +201,8 @@ pub(super) async fn sends_within(
     .bind(ms(before(at, w.recipient_horizon)))
     .bind(number(0))
     .bind(number(1))
+    .bind(number(2))
+    .bind(number(3))
     .fetch_all(&mut *conn)
     .await?;
     let mut sends = Vec::with_capacity(rows.len());
@@ -204,7 +213,9 @@ pub(super) async fn sends_within(
             at: from_ms(r.try_get("at")?),
             account_id: r.try_get("account_id")?,
             lead_id: r.try_get("lead_id")?,
-            recipient: r.try_get("recipient")?,
+            recipient: r
+                .try_get::<Option<String>, _>("recipient")?
+                .map(|stored| plain_form(&forms, stored)),
             channel: parse_column(&r, "channel", || format!("send of touch {touch} channel"))?,
             purpose: parse_purpose(&r.try_get::<String, _>("purpose")?)
                 .map_err(|e| corrupt(format!("send of touch {touch} purpose"), e))?,
@@ -236,16 +247,17 @@ async fn first_send(
     Ok(row.try_get::<Option<i64>, _>("t")?.map(from_ms))
 }
 
-/// The consent voids recorded for any of `contacts`.
+/// The consent voids recorded for any of `forms` (stored form, plain contact), under the
+/// plain contact.
 async fn consent_voids_for(
     conn: &mut sqlx::AnyConnection,
     ws: &str,
-    contacts: &[String],
+    forms: &[(String, String)],
 ) -> Result<Vec<gate::ConsentVoid>> {
-    if contacts.is_empty() {
+    if forms.is_empty() {
         return Ok(Vec::new());
     }
-    let list = (0..contacts.len())
+    let list = (0..forms.len())
         .map(|i| format!("${}", i + 2))
         .collect::<Vec<_>>()
         .join(", ");
@@ -253,18 +265,26 @@ async fn consent_voids_for(
         "SELECT contact, MAX(at) AS at FROM consent_voids WHERE workspace = $1 AND contact IN ({list}) GROUP BY contact"
     ))
     .bind(ws);
-    for c in contacts {
-        q = q.bind(c.as_str());
+    for (stored, _) in forms {
+        q = q.bind(stored.as_str());
     }
     let rows = q.fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| {
             Ok(gate::ConsentVoid {
-                contact: r.try_get("contact")?,
+                contact: plain_form(forms, r.try_get("contact")?),
                 at: from_ms(r.try_get("at")?),
             })
         })
         .collect()
+}
+
+/// The plain contact a stored form stands for (itself when it is not one of `forms`).
+pub(super) fn plain_form(forms: &[(String, String)], stored: String) -> String {
+    match forms.iter().find(|(s, _)| *s == stored) {
+        Some((_, plain)) => plain.clone(),
+        None => stored,
+    }
 }
 
 /// `at - d`, saturating at the earliest instant instead of overflowing (a client may ask

@@ -17,9 +17,11 @@
 
 mod alerts;
 mod blackouts;
+mod chain;
 mod confirmation;
 mod dispatch;
 mod dnc;
+mod erasure;
 mod documents;
 mod facts;
 mod health;
@@ -35,6 +37,8 @@ mod touches;
 pub use crate::touch::TouchStatus;
 pub use alerts::{AlertRow, CheckRecord, NewAlert, ScrubRow};
 pub use blackouts::BlackoutRow;
+pub use chain::{ChainHead, LinkRow};
+pub use erasure::{Erasure, redact_content};
 pub use dispatch::{Commit, Dispatch};
 pub use facts::{FactsKey, RECIPIENT_SEND_HORIZON, TouchFacts, account_send_horizon};
 pub use health::{EmailEvent, EmailEventKind, HealthRow, SenderRates};
@@ -51,6 +55,7 @@ use serde::Serialize;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
+use crate::privacy::PrivacyKey;
 use crate::domain::{
     AccountBody, DncBody, LeadBody, LeadContacts, StoredAccount, StoredLead, TouchBody,
 };
@@ -69,6 +74,10 @@ macro_rules! safe {
     ($($t:tt)*) => { sqlx::AssertSqlSafe(format!($($t)*)) };
 }
 use safe;
+
+/// The installation secret (in `settings`) that signs unsubscribe links and keys the privacy
+/// commitments ([`crate::privacy`]).
+pub const SIGNING_SECRET: &str = "unsubscribe_key";
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -120,6 +129,9 @@ fn opt_time(v: Option<i64>) -> Option<DateTime<Utc>> {
 pub struct Store {
     pool: AnyPool,
     kind: DbKind,
+    /// Keyed commitments of personal data ([`crate::privacy`]): erased contacts are stored
+    /// hashed and looked up under both forms.
+    privacy: PrivacyKey,
 }
 
 impl Store {
@@ -162,8 +174,13 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        let store = Store { pool, kind };
+        let mut store = Store {
+            pool,
+            kind,
+            privacy: PrivacyKey::new(&[]),
+        };
         store.migrate().await?;
+        store.privacy = PrivacyKey::new(&store.secret(SIGNING_SECRET).await?);
         Ok(store)
     }
 
@@ -175,6 +192,10 @@ impl Store {
             DbKind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             DbKind::Postgres => self.pool.begin().await?,
         })
+    }
+
+    pub fn privacy(&self) -> &PrivacyKey {
+        &self.privacy
     }
 
     pub fn kind(&self) -> DbKind {
