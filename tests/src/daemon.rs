@@ -65,6 +65,12 @@ impl DaemonBuilder {
         self
     }
 
+    /// The dispatch loop off and no quiet-hours spread: `POST /v1/dispatch/drain` decides,
+    /// at the instants the gate names.
+    pub fn manual_dispatch(self) -> Self {
+        self.config("[dispatcher]\nenabled = false\nspread_seconds = 0\n")
+    }
+
     /// Where the fake clock starts (default [`START`]).
     pub fn fake_clock(mut self, at: &str) -> Self {
         self.fake_clock = at.to_owned();

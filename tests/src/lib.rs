@@ -3,8 +3,9 @@
 //! a database of their own ([`Daemon`], [`Database`], [`both_databases!`]), put accounts and
 //! leads in place through the API ([`seed`]), point its transports at provider stand-ins in the
 //! test process ([`providers`]), drive list hygiene (registry imports, the check API, scrubs:
-//! [`registries`]), sign webhooks as providers do ([`signing`]), and run its operator commands
-//! ([`cli`]).
+//! [`registries`]), sign webhooks as providers do ([`signing`]), post raw email and the
+//! providers' bounce and complaint reports ([`mail`]), make and read touches ([`touches`]),
+//! and run its operator commands ([`cli`]).
 
 // Test infrastructure: a failed expectation here is a failed test, so it panics (clippy.toml's
 // allow-*-in-tests covers `#[test]` functions, not a library of helpers).
@@ -22,10 +23,12 @@ pub mod console;
 pub mod daemon;
 pub mod database;
 pub mod dns;
+pub mod mail;
 pub mod providers;
 pub mod registries;
 pub mod seed;
 pub mod signing;
+pub mod touches;
 
 pub use daemon::{
     ACME_OP, ACME_SVC, ACME_TOKENS, Daemon, DaemonBuilder, OP, START, SVC, json_of, poll,

@@ -90,6 +90,15 @@ impl Lead {
     }
 }
 
+/// Someone in Los Angeles at `address` and the number `+1415555<line>` (four digits), with
+/// consent to marketing SMS.
+pub fn person(address: &str, line: u16) -> Lead {
+    Lead::in_los_angeles()
+        .email(address)
+        .phone(&format!("+1415555{line:04}"))
+        .consent("sms")
+}
+
 /// Ana, lead `lead-7` of most tests: her number written as a person would, her address in
 /// mixed case (both stored canonical), consent to marketing SMS.
 pub fn ana() -> Lead {

@@ -5,19 +5,20 @@
 //! transient one (`4.x.x`) is counted, not suppressed. A feedback-loop complaint writes a `*`
 //! row (reason `complaint`). Each is linked to the touch it answers by Message-ID when known,
 //! and a report whose Message-ID names a touch sent to another address suppresses nothing (it
-//! is recorded as received). After a bounce or complaint the account's rates over its last
-//! `window_sends` email sends are computed (once it has that many since it began or was
-//! resumed); over `max_bounce_rate` or `max_complaint_rate` its email is paused
-//! (`channel_paused`, its own flag) and an alert is raised.
+//! is recorded as received). After a bounce or complaint, and after each email send, the
+//! account's rates over its last `window_sends` email sends are computed (once it has that
+//! many since it began or was resumed); over `max_bounce_rate` or `max_complaint_rate` its
+//! email is paused (`channel_paused`, its own flag) and an alert is raised.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use tracing::{info, warn};
 
 use crate::app::AppState;
+use crate::config::DeliverabilityConfig;
 use crate::email_report::{Bounce, Report};
 use crate::inbound::{WantedDnc, ensure_dnc};
-use crate::store::{EmailEvent, EmailEventKind, NewAlert, StoreError, TouchRow};
+use crate::store::{EmailEvent, EmailEventKind, NewAlert, Store, StoreError, TouchRow};
 use crate::touch::TimelineKind;
 
 /// Takes a report; answers what it did.
@@ -184,7 +185,7 @@ async fn bounce(
                 info!(workspace = %ws, dnc_id = %row.id, status = %b.status, "hard bounce: address suppressed");
             }
             if let Some(t) = linked {
-                check_health(state, ws, &t.account_id, now).await?;
+                health_after_report(state, ws, &t.account_id, now).await?;
             }
         }
     }
@@ -255,7 +256,7 @@ async fn complaint(
                     &detail,
                 )
                 .await?;
-            check_health(state, ws, &t.account_id, now).await?;
+            health_after_report(state, ws, &t.account_id, now).await?;
         }
     }
     Ok(true)
@@ -284,18 +285,34 @@ async fn record_unlinked(
         .await
 }
 
-/// Computes the account's email rates and pauses its email when one is over its limit.
-pub async fn check_health(
+/// [`check_health`] for the account a bounce or complaint was linked to.
+async fn health_after_report(
     state: &AppState,
     ws: &str,
     account_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let cfg = &state.config.deliverability;
-    let rates = state
-        .store
-        .sender_rates(ws, account_id, cfg.window_sends)
-        .await?;
+    check_health(
+        &state.store,
+        &state.config.deliverability,
+        ws,
+        account_id,
+        now,
+    )
+    .await
+}
+
+/// Computes the account's email rates and pauses its email when one is over its limit. Run
+/// after a bounce or complaint, and after each email send (the send that fills the window, or
+/// slides it, can put a rate over its limit as much as a report can).
+pub async fn check_health(
+    store: &Store,
+    cfg: &DeliverabilityConfig,
+    ws: &str,
+    account_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let rates = store.sender_rates(ws, account_id, cfg.window_sends).await?;
     if rates.sends < i64::from(cfg.window_sends) {
         return Ok(());
     }
@@ -318,8 +335,7 @@ pub async fn check_health(
     } else {
         return Ok(());
     };
-    if state
-        .store
+    if store
         .pause_for_health(ws, account_id, gate::Channel::Email, &why, now)
         .await?
     {
@@ -327,8 +343,7 @@ pub async fn check_health(
             workspace = ws,
             account_id, why, "sender health: email paused"
         );
-        state
-            .store
+        store
             .raise_alert(
                 &NewAlert {
                     workspace: ws,

@@ -117,6 +117,20 @@ impl Dispatcher {
                 let outcome = Outcome::sent(&receipt.provider_message_id, receipt.recorded);
                 if applied.changed() {
                     self.metrics.event(outcome.event);
+                    // The send is recorded: a failure to compute the rates is logged, not
+                    // the send's (the next send or report computes them again).
+                    if channel == gate::Channel::Email
+                        && let Err(e) = crate::deliverability::check_health(
+                            &self.store,
+                            &self.config.deliverability,
+                            &touch.workspace,
+                            &touch.account_id,
+                            now,
+                        )
+                        .await
+                    {
+                        warn!(touch_id = %touch.id, error = %crate::logging::chain(&e), "sender health not computed after a send");
+                    }
                 }
                 return Ok(Step::Done(outcome));
             }
