@@ -257,7 +257,10 @@ impl RetentionConfig {
         Option<chrono::DateTime<chrono::Utc>>,
     ) {
         let before = |days: Option<u32>| days.map(|d| now - chrono::Duration::days(i64::from(d)));
-        (before(self.touch_content_days), before(self.inbound_body_days))
+        (
+            before(self.touch_content_days),
+            before(self.inbound_body_days),
+        )
     }
 }
 
@@ -529,7 +532,10 @@ impl Config {
             source,
         })?;
         use sha2::Digest;
-        cfg.source = Some((path.to_owned(), hex::encode(sha2::Sha256::digest(text.as_bytes()))));
+        cfg.source = Some((
+            path.to_owned(),
+            hex::encode(sha2::Sha256::digest(text.as_bytes())),
+        ));
         Ok(cfg)
     }
 
@@ -546,8 +552,14 @@ impl Config {
             ));
         }
         for (field, days) in [
-            ("retention.touch_content_days", self.retention.touch_content_days),
-            ("retention.inbound_body_days", self.retention.inbound_body_days),
+            (
+                "retention.touch_content_days",
+                self.retention.touch_content_days,
+            ),
+            (
+                "retention.inbound_body_days",
+                self.retention.inbound_body_days,
+            ),
         ] {
             if days.is_some_and(|d| d == 0 || d > 36_600) {
                 return Err(ConfigError::Invalid(format!(

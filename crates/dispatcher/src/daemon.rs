@@ -248,7 +248,9 @@ pub async fn seal_loop(state: AppState) {
         match state.store.seal_pending(state.clock.now()).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(rows = n, "rows sealed into the audit chains"),
-            Err(e) => warn!(error = %crate::logging::chain(&e), "cannot seal the audit chains; retrying"),
+            Err(e) => {
+                warn!(error = %crate::logging::chain(&e), "cannot seal the audit chains; retrying")
+            }
         }
     }
 }
@@ -276,7 +278,11 @@ pub async fn apply_retention(state: &AppState) -> Result<(), crate::store::Store
     }
     let (t, i) = state.store.apply_retention(touches, inbound).await?;
     if t + i > 0 {
-        info!(touches = t, inbound = i, "message content past its retention erased");
+        info!(
+            touches = t,
+            inbound = i,
+            "message content past its retention erased"
+        );
     }
     Ok(())
 }
@@ -328,10 +334,18 @@ pub async fn serve(
     info!(listen = %bound, database = ?state.store.kind(), "touchgate serving");
     if let Some((path, sha256)) = &state.config.source {
         let path = path.display().to_string();
-        match state.store.record_config(&path, sha256, state.clock.now()).await {
-            Ok(true) => info!(config = %path, sha256 = %sha256, "configuration change recorded in the audit chain"),
+        match state
+            .store
+            .record_config(&path, sha256, state.clock.now())
+            .await
+        {
+            Ok(true) => {
+                info!(config = %path, sha256 = %sha256, "configuration change recorded in the audit chain")
+            }
             Ok(false) => {}
-            Err(e) => warn!(error = %crate::logging::chain(&e), "cannot record the configuration in the audit chain"),
+            Err(e) => {
+                warn!(error = %crate::logging::chain(&e), "cannot record the configuration in the audit chain")
+            }
         }
     }
     if state.config.dispatcher.enabled {

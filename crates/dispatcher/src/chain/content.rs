@@ -223,7 +223,11 @@ mod tests {
     fn personal_columns_enter_as_commitments_that_survive_erasure() {
         let key = PrivacyKey::new(b"k");
         let checks = r#"[{"check":"dnc","passed":false,"detail":"+15551230000 on sms"}]"#;
-        let before = content_of(&SOURCES[0], &decision_cells("from +15551230000", checks), &key);
+        let before = content_of(
+            &SOURCES[0],
+            &decision_cells("from +15551230000", checks),
+            &key,
+        );
         assert!(!before.contains("+1555"), "{before}");
         let erased_checks = map_check_details(checks, |d| key.hashed(d)).unwrap();
         let after = content_of(
@@ -232,7 +236,11 @@ mod tests {
             &key,
         );
         assert_eq!(before, after);
-        let edited = content_of(&SOURCES[0], &decision_cells("from +15551230001", checks), &key);
+        let edited = content_of(
+            &SOURCES[0],
+            &decision_cells("from +15551230001", checks),
+            &key,
+        );
         assert_ne!(before, edited);
     }
 
@@ -248,7 +256,11 @@ mod tests {
                 Cell::Int(v) => Cell::Int(v + 1),
                 Cell::Text(s) => Cell::Text(format!("{s}!")),
             };
-            assert_ne!(content_of(&SOURCES[0], &changed, &key), reference, "column {i}");
+            assert_ne!(
+                content_of(&SOURCES[0], &changed, &key),
+                reference,
+                "column {i}"
+            );
         }
     }
 }

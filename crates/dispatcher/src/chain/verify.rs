@@ -77,10 +77,12 @@ impl Anchor {
                 last = Some(line);
             }
         }
-        Ok(last.and_then(|l| serde_json::from_str::<ExportLine>(&l).ok()).and_then(|l| match l {
-            ExportLine::Anchor(a) => Some(a),
-            ExportLine::Link(_) => None,
-        }))
+        Ok(last
+            .and_then(|l| serde_json::from_str::<ExportLine>(&l).ok())
+            .and_then(|l| match l {
+                ExportLine::Anchor(a) => Some(a),
+                ExportLine::Link(_) => None,
+            }))
     }
 }
 
@@ -154,23 +156,48 @@ pub async fn verify(store: &Store, anchor: Option<&Anchor>) -> Result<Report, St
             let rows = rows_of(store, &links).await?;
             for l in &links {
                 if l.n != n + 1 {
-                    report.failure = Some(fail(chain, Some(n + 1), None, format!("link {} is missing (the next link is {})", n + 1, l.n)));
+                    report.failure = Some(fail(
+                        chain,
+                        Some(n + 1),
+                        None,
+                        format!("link {} is missing (the next link is {})", n + 1, l.n),
+                    ));
                     return Ok(report);
                 }
                 if l.prev != prev {
-                    report.failure = Some(fail(chain, Some(l.n), row_name(l), "the link does not follow the one before it (its prev is not that link's hash)"));
+                    report.failure = Some(fail(
+                        chain,
+                        Some(l.n),
+                        row_name(l),
+                        "the link does not follow the one before it (its prev is not that link's hash)",
+                    ));
                     return Ok(report);
                 }
                 let Some(table) = SourceTable::by_source(&l.source) else {
-                    report.failure = Some(fail(chain, Some(l.n), row_name(l), "the link names an unknown table"));
+                    report.failure = Some(fail(
+                        chain,
+                        Some(l.n),
+                        row_name(l),
+                        "the link names an unknown table",
+                    ));
                     return Ok(report);
                 };
                 let Some(cells) = rows.get(&(l.source.clone(), l.source_key.clone())) else {
-                    report.failure = Some(fail(chain, Some(l.n), row_name(l), "the row it covers is gone (deleted)"));
+                    report.failure = Some(fail(
+                        chain,
+                        Some(l.n),
+                        row_name(l),
+                        "the row it covers is gone (deleted)",
+                    ));
                     return Ok(report);
                 };
                 if link_hash(&l.prev, &content_of(table, cells, key)) != l.hash {
-                    report.failure = Some(fail(chain, Some(l.n), row_name(l), "the row no longer matches its link (edited after it was sealed)"));
+                    report.failure = Some(fail(
+                        chain,
+                        Some(l.n),
+                        row_name(l),
+                        "the row no longer matches its link (edited after it was sealed)",
+                    ));
                     return Ok(report);
                 }
                 n = l.n;
@@ -179,19 +206,37 @@ pub async fn verify(store: &Store, anchor: Option<&Anchor>) -> Result<Report, St
             }
         }
         if n != head.n || prev != head.hash {
-            report.failure = Some(fail(chain, Some(n), None, format!("the chain ends at link {n} but its head records link {} (links removed at the end, or the head edited)", head.n)));
+            report.failure = Some(fail(
+                chain,
+                Some(n),
+                None,
+                format!(
+                    "the chain ends at link {n} but its head records link {} (links removed at the end, or the head edited)",
+                    head.n
+                ),
+            ));
             return Ok(report);
         }
         report.heads.push(head);
     }
     if let Some((source, key)) = store.sealed_without_link(1).await?.into_iter().next() {
-        report.failure = Some(fail("*", None, Some(format!("{source} {key}")), "the row is marked sealed but no link covers it (inserted without sealing)"));
+        report.failure = Some(fail(
+            "*",
+            None,
+            Some(format!("{source} {key}")),
+            "the row is marked sealed but no link covers it (inserted without sealing)",
+        ));
         return Ok(report);
     }
     let erased = erased_by_records(&store.erasure_records().await?);
     for (source, key) in store.rows_with_erased_values().await? {
         if !erased.contains(&(source.to_owned(), key.clone())) {
-            report.failure = Some(fail("*", None, Some(format!("{source} {key}")), "the row holds an erased value that no recorded erasure lists"));
+            report.failure = Some(fail(
+                "*",
+                None,
+                Some(format!("{source} {key}")),
+                "the row holds an erased value that no recorded erasure lists",
+            ));
             return Ok(report);
         }
     }
@@ -199,7 +244,12 @@ pub async fn verify(store: &Store, anchor: Option<&Anchor>) -> Result<Report, St
         // Migration 20261125000004 closed duplicate open entries before audit rows existed.
         let migrated = by.as_deref() == Some("touchgate migration 20261125000004");
         if !migrated && !erased.contains(&("dnc".to_owned(), id.clone())) {
-            report.failure = Some(fail("*", None, Some(format!("dnc {id}")), "the entry was closed with no removal recorded in the audit log"));
+            report.failure = Some(fail(
+                "*",
+                None,
+                Some(format!("dnc {id}")),
+                "the entry was closed with no removal recorded in the audit log",
+            ));
             return Ok(report);
         }
     }
@@ -214,7 +264,15 @@ pub async fn verify(store: &Store, anchor: Option<&Anchor>) -> Result<Report, St
                     .is_some_and(|l| l.hash == h.hash)
             };
             if !ok {
-                report.failure = Some(fail(&h.workspace, Some(h.n), None, format!("the chain no longer extends the head anchored at {} ({})", a.exported_at, h.hash)));
+                report.failure = Some(fail(
+                    &h.workspace,
+                    Some(h.n),
+                    None,
+                    format!(
+                        "the chain no longer extends the head anchored at {} ({})",
+                        a.exported_at, h.hash
+                    ),
+                ));
                 return Ok(report);
             }
         }
@@ -230,7 +288,12 @@ fn erased_by_records(details: &[String]) -> HashSet<(String, String)> {
             continue;
         };
         for (field, source) in [("decisions", "decision"), ("dnc", "dnc")] {
-            for k in v.get(field).and_then(|x| x.as_array()).into_iter().flatten() {
+            for k in v
+                .get(field)
+                .and_then(|x| x.as_array())
+                .into_iter()
+                .flatten()
+            {
                 let key = match k {
                     serde_json::Value::String(s) => s.clone(),
                     other => other.to_string(),
@@ -333,7 +396,12 @@ pub fn verify_export(reader: impl BufRead) -> std::io::Result<Report> {
             continue;
         }
         if anchor.is_some() {
-            report.failure = Some(fail("*", None, None, format!("line {}: text after the anchor line", i + 1)));
+            report.failure = Some(fail(
+                "*",
+                None,
+                None,
+                format!("line {}: text after the anchor line", i + 1),
+            ));
             return Ok(report);
         }
         match serde_json::from_str::<ExportLine>(&line) {
@@ -352,7 +420,12 @@ pub fn verify_export(reader: impl BufRead) -> std::io::Result<Report> {
                     None
                 };
                 if let Some(why) = why {
-                    report.failure = Some(fail(&l.chain, Some(l.n), Some(format!("{} {}", l.source, l.source_key)), format!("line {}: {why}", i + 1)));
+                    report.failure = Some(fail(
+                        &l.chain,
+                        Some(l.n),
+                        Some(format!("{} {}", l.source, l.source_key)),
+                        format!("line {}: {why}", i + 1),
+                    ));
                     return Ok(report);
                 }
                 report.links += 1;
@@ -360,13 +433,23 @@ pub fn verify_export(reader: impl BufRead) -> std::io::Result<Report> {
             }
             Ok(ExportLine::Anchor(a)) => anchor = Some(a),
             Err(e) => {
-                report.failure = Some(fail("*", None, None, format!("line {}: not an export line ({e})", i + 1)));
+                report.failure = Some(fail(
+                    "*",
+                    None,
+                    None,
+                    format!("line {}: not an export line ({e})", i + 1),
+                ));
                 return Ok(report);
             }
         }
     }
     let Some(a) = anchor else {
-        report.failure = Some(fail("*", None, None, "the export has no anchor line (cut short?)"));
+        report.failure = Some(fail(
+            "*",
+            None,
+            None,
+            "the export has no anchor line (cut short?)",
+        ));
         return Ok(report);
     };
     for h in &a.heads {
@@ -375,12 +458,25 @@ pub fn verify_export(reader: impl BufRead) -> std::io::Result<Report> {
             .cloned()
             .unwrap_or((0, GENESIS.to_owned()));
         if n != h.n || hash != h.hash {
-            report.failure = Some(fail(&h.workspace, Some(h.n), None, format!("the anchor's head is link {} but the export's chain ends at link {n}", h.n)));
+            report.failure = Some(fail(
+                &h.workspace,
+                Some(h.n),
+                None,
+                format!(
+                    "the anchor's head is link {} but the export's chain ends at link {n}",
+                    h.n
+                ),
+            ));
             return Ok(report);
         }
     }
     if a.heads.len() != tips.len() || root_of(&a.heads) != a.root {
-        report.failure = Some(fail("*", None, None, "the anchor's root does not match its heads"));
+        report.failure = Some(fail(
+            "*",
+            None,
+            None,
+            "the anchor's root does not match its heads",
+        ));
         return Ok(report);
     }
     report.heads = a.heads;

@@ -46,13 +46,11 @@ pub async fn run(config: &Config, command: AuditCommand) -> Result<()> {
         AuditCommand::Verify { anchor, .. } => {
             let anchor = match anchor {
                 Some(path) => {
-                    let file =
-                        File::open(&path).with_context(|| format!("--anchor {}", path.display()))?;
-                    Some(
-                        Anchor::from_export(BufReader::new(file))?.with_context(|| {
-                            format!("--anchor {}: no anchor line at its end", path.display())
-                        })?,
-                    )
+                    let file = File::open(&path)
+                        .with_context(|| format!("--anchor {}", path.display()))?;
+                    Some(Anchor::from_export(BufReader::new(file))?.with_context(|| {
+                        format!("--anchor {}: no anchor line at its end", path.display())
+                    })?)
                 }
                 None => None,
             };
@@ -65,8 +63,8 @@ pub async fn run(config: &Config, command: AuditCommand) -> Result<()> {
             let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             let anchor = match &out {
                 Some(path) => {
-                    let file = File::create(path)
-                        .with_context(|| format!("--out {}", path.display()))?;
+                    let file =
+                        File::create(path).with_context(|| format!("--out {}", path.display()))?;
                     let mut w = BufWriter::new(file);
                     let a = chain::export(&store, at, &mut w).await?;
                     w.flush()?;

@@ -11,7 +11,7 @@ use super::*;
 use crate::chain::{Cell, GENESIS, GLOBAL_CHAIN, SOURCES, SourceTable, content_of, link_hash};
 
 /// Rows sealed per transaction: short enough that the SQLite writer is not held for long.
-const SEAL_BATCH: i64 = 500;
+const SEAL_BATCH: usize = 500;
 /// Bind parameters per multi-row statement (7 per link).
 const LINKS_PER_INSERT: usize = 100;
 
@@ -63,7 +63,10 @@ impl Store {
         let mut sql = Vec::new();
         for t in &SOURCES {
             sql.push(match t.workspace {
-                Some(ws) => format!("SELECT DISTINCT {ws} AS chain FROM {} WHERE sealed IS NULL", t.table),
+                Some(ws) => format!(
+                    "SELECT DISTINCT {ws} AS chain FROM {} WHERE sealed IS NULL",
+                    t.table
+                ),
                 None => format!(
                     "SELECT DISTINCT '{GLOBAL_CHAIN}' AS chain FROM {} WHERE sealed IS NULL",
                     t.table
@@ -94,15 +97,19 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         // Locks the head row (PostgreSQL): a second sealer waits, then finds nothing left.
-        let head = sqlx::query("UPDATE chain_heads SET n = n WHERE workspace = $1 RETURNING n, hash")
-            .bind(chain)
-            .fetch_one(&mut *tx)
-            .await?;
+        let head =
+            sqlx::query("UPDATE chain_heads SET n = n WHERE workspace = $1 RETURNING n, hash")
+                .bind(chain)
+                .fetch_one(&mut *tx)
+                .await?;
         let (mut n, mut prev): (i64, String) = (head.try_get("n")?, head.try_get("hash")?);
 
         let mut pending = Vec::new();
         let mut more = false;
-        for t in SOURCES.iter().filter(|t| t.workspace.is_some() != (chain == GLOBAL_CHAIN)) {
+        for t in SOURCES
+            .iter()
+            .filter(|t| t.workspace.is_some() != (chain == GLOBAL_CHAIN))
+        {
             let filter = match t.workspace {
                 Some(ws) => format!("{ws} = $1 AND "),
                 None => String::new(),
@@ -120,7 +127,7 @@ impl Store {
                 q = q.bind(chain);
             }
             let rows = q.fetch_all(&mut *tx).await?;
-            more |= rows.len() as i64 > SEAL_BATCH;
+            more |= rows.len() > SEAL_BATCH;
             for r in &rows {
                 pending.push(Pending {
                     table: t,
@@ -131,11 +138,10 @@ impl Store {
             }
         }
         let rank = |t: &SourceTable| SOURCES.iter().position(|s| s.source == t.source);
-        pending.sort_by(|a, b| {
-            (a.time, rank(a.table), &a.key).cmp(&(b.time, rank(b.table), &b.key))
-        });
-        if pending.len() as i64 > SEAL_BATCH {
-            pending.truncate(SEAL_BATCH as usize);
+        pending
+            .sort_by(|a, b| (a.time, rank(a.table), &a.key).cmp(&(b.time, rank(b.table), &b.key)));
+        if pending.len() > SEAL_BATCH {
+            pending.truncate(SEAL_BATCH);
             more = true;
         }
 
@@ -301,9 +307,12 @@ impl Store {
     pub async fn unsealed_counts(&self) -> Result<Vec<(&'static str, i64)>> {
         let mut out = Vec::new();
         for t in &SOURCES {
-            let r = sqlx::query(safe!("SELECT COUNT(*) AS n FROM {} WHERE sealed IS NULL", t.table))
-                .fetch_one(&self.pool)
-                .await?;
+            let r = sqlx::query(safe!(
+                "SELECT COUNT(*) AS n FROM {} WHERE sealed IS NULL",
+                t.table
+            ))
+            .fetch_one(&self.pool)
+            .await?;
             out.push((t.table, r.try_get("n")?));
         }
         Ok(out)
@@ -342,9 +351,10 @@ impl Store {
         for r in &decisions {
             out.push(("decision", key_text(r, &SOURCES[0])?));
         }
-        let dnc = sqlx::query("SELECT id AS chain_key FROM dnc WHERE contact LIKE 'hmac:%' ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+        let dnc =
+            sqlx::query("SELECT id AS chain_key FROM dnc WHERE contact LIKE 'hmac:%' ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
         for r in &dnc {
             out.push(("dnc", key_text(r, &SOURCES[1])?));
         }

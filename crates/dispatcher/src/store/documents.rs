@@ -66,7 +66,12 @@ impl Store {
 
     /// Records the configuration a daemon starts with (its file's path and SHA-256) in the
     /// global audit chain, when it differs from the last one recorded.
-    pub async fn record_config(&self, path: &str, sha256: &str, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn record_config(
+        &self,
+        path: &str,
+        sha256: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let detail = serde_json::json!({ "path": path, "sha256": sha256 }).to_string();
         let mut tx = self.write_tx().await?;
         let last = sqlx::query(
@@ -77,7 +82,16 @@ impl Store {
         let last: Option<String> = last.map(|r| r.try_get("detail")).transpose()?;
         let changed = last.as_deref() != Some(detail.as_str());
         if changed {
-            audit(&mut tx, "*", now, "touchgate serve", "config_loaded", path, &detail).await?;
+            audit(
+                &mut tx,
+                "*",
+                now,
+                "touchgate serve",
+                "config_loaded",
+                path,
+                &detail,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(changed)

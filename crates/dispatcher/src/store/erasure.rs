@@ -51,10 +51,10 @@ impl Store {
         };
         let mut own: Vec<String> = Vec::new();
         for col in ["phone", "email", "linkedin", "whatsapp"] {
-            if let Some(c) = lead.try_get::<Option<String>, _>(col)? {
-                if !own.contains(&c) {
-                    own.push(c);
-                }
+            if let Some(c) = lead.try_get::<Option<String>, _>(col)?
+                && !own.contains(&c)
+            {
+                own.push(c);
             }
         }
         let touches = sqlx::query(
@@ -131,13 +131,15 @@ impl Store {
                 .bind(c)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE alerts SET contact = $1, detail = $2 WHERE workspace = $3 AND contact = $4")
-                .bind(&h)
-                .bind(ERASED)
-                .bind(ws)
-                .bind(c)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE alerts SET contact = $1, detail = $2 WHERE workspace = $3 AND contact = $4",
+            )
+            .bind(&h)
+            .bind(ERASED)
+            .bind(ws)
+            .bind(c)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query("UPDATE email_events SET address = $1, detail = $2 WHERE workspace = $3 AND address = $4")
                 .bind(&h)
                 .bind(ERASED)
@@ -201,11 +203,13 @@ impl Store {
         }
 
         for table in ["lead_inbound"] {
-            sqlx::query(safe!("DELETE FROM {table} WHERE workspace = $1 AND lead_id = $2"))
-                .bind(ws)
-                .bind(lead_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(safe!(
+                "DELETE FROM {table} WHERE workspace = $1 AND lead_id = $2"
+            ))
+            .bind(ws)
+            .bind(lead_id)
+            .execute(&mut *tx)
+            .await?;
         }
         sqlx::query("DELETE FROM leads WHERE workspace = $1 AND id = $2")
             .bind(ws)

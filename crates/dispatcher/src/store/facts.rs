@@ -93,7 +93,8 @@ pub(super) async fn load_facts(
         .unwrap_or_default();
     if let Some(l) = &mut lead {
         l.facts.last_inbound_whatsapp_at = row.try_get::<Option<i64>, _>("wa")?.map(from_ms);
-        l.facts.consent_voids = consent_voids_for(conn, ws, &privacy.lookup_forms(&contacts)).await?;
+        l.facts.consent_voids =
+            consent_voids_for(conn, ws, &privacy.lookup_forms(&contacts)).await?;
     }
     let dnc = dnc_for_conn(conn, privacy, ws, key.lead_id, &contacts).await?;
     let limits = account

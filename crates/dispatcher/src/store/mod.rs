@@ -23,8 +23,8 @@ mod confirmation;
 mod console;
 mod dispatch;
 mod dnc;
-mod erasure;
 mod documents;
+mod erasure;
 mod facts;
 mod health;
 mod inbound;
@@ -41,9 +41,9 @@ pub use crate::touch::TouchStatus;
 pub use alerts::{AlertRow, CheckRecord, NewAlert, ScrubRow};
 pub use blackouts::BlackoutRow;
 pub use chain::{ChainHead, LinkRow};
-pub use erasure::{Erasure, redact_content};
 pub use console::{AuditRow, BlockedCount, InboundRow, SessionRow};
 pub use dispatch::{Commit, Dispatch};
+pub use erasure::{Erasure, redact_content};
 pub use facts::{FactsKey, RECIPIENT_SEND_HORIZON, TouchFacts, account_send_horizon};
 pub use health::{EmailEvent, EmailEventKind, HealthRow, SenderRates};
 pub use inbound::{InboundRecord, SeenInbound};
@@ -60,10 +60,10 @@ use serde::Serialize;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
-use crate::privacy::PrivacyKey;
 use crate::domain::{
     AccountBody, DncBody, LeadBody, LeadContacts, StoredAccount, StoredLead, TouchBody,
 };
+use crate::privacy::PrivacyKey;
 use alerts::raise_alert;
 use blackouts::{active_blackouts, audit};
 use dnc::dnc_for_conn;
