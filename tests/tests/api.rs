@@ -36,6 +36,7 @@ touchgate_tests::both_databases!(
     the_background_dispatcher_sends_without_drain,
     same_idempotency_key_returns_the_first_touch,
     concurrent_duplicates_create_one_touch,
+    concurrent_batches_create_each_key_once,
     quiet_hours_snooze_until_eight_local,
     inbound_stop_adds_dnc_and_blocks_every_channel,
     inbound_whatsapp_opens_the_window,
@@ -581,6 +582,40 @@ async fn concurrent_duplicates_create_one_touch(db: &Database) {
     assert_eq!(ids.len(), 1, "{ids:?}");
     let (_, list) = d.get("/v1/touches", OP).await;
     assert_eq!(list["touches"].as_array().unwrap().len(), 1);
+}
+
+/// Ten batches of the same 200 keys at once (one transaction each, `ON CONFLICT` deciding):
+/// every key is created by exactly one batch, and every batch names the same touch per key.
+async fn concurrent_batches_create_each_key_once(db: &Database) {
+    let d = start(db).await;
+    d.seed().await;
+    let d = Arc::new(d);
+    let items: Vec<Value> = (0..200).map(|i| sms(&format!("k{i}"))).collect();
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let (d, items) = (d.clone(), items.clone());
+        tasks.push(tokio::spawn(async move {
+            d.post("/v1/touches/batch", SVC, json!({ "touches": items }))
+                .await
+        }));
+    }
+    let mut created = vec![0; 200];
+    let mut ids: Vec<std::collections::BTreeSet<String>> = vec![Default::default(); 200];
+    for t in tasks {
+        let (s, v) = t.await.unwrap();
+        assert_eq!(s, StatusCode::OK, "{v}");
+        for (i, r) in v["results"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(r["status"], "queued", "{r}");
+            if r["created"] == json!(true) {
+                created[i] += 1;
+            }
+            ids[i].insert(r["id"].as_str().unwrap().to_owned());
+        }
+    }
+    assert!(created.iter().all(|c| *c == 1), "{created:?}");
+    assert!(ids.iter().all(|s| s.len() == 1), "{ids:?}");
+    let (_, list) = d.get("/v1/touches?limit=1000", OP).await;
+    assert_eq!(list["touches"].as_array().unwrap().len(), 200);
 }
 
 async fn quiet_hours_snooze_until_eight_local(db: &Database) {

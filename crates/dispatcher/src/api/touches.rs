@@ -17,7 +17,9 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, IdPath, Params, parse_value};
 use crate::app::AppState;
 use crate::domain::TouchBody;
-use crate::store::{NewTouch, Store, TouchFilter, TouchRow, TouchStatus};
+use crate::store::{
+    DocumentTable, Enqueued, NewTouch, Store, StoreError, TouchFilter, TouchRow, TouchStatus,
+};
 
 /// Largest batch of `POST /v1/touches/batch`.
 pub const MAX_BATCH: usize = 1000;
@@ -71,7 +73,7 @@ pub struct TouchList {
 pub(crate) async fn accept_touch(
     state: &AppState,
     workspace: &str,
-    mut body: TouchBody,
+    body: TouchBody,
 ) -> Result<(TouchRow, bool), ApiError> {
     if let Some(key) = body.idempotency_key.as_deref()
         && let Some(row) = state.store.touch_by_idempotency_key(workspace, key).await?
@@ -79,7 +81,24 @@ pub(crate) async fn accept_touch(
         tracing::debug!(workspace, touch_id = %row.id, "idempotency key seen before; returning the first touch");
         return Ok((row, false));
     }
-    let now = state.clock.now();
+    let new = prepare_touch(workspace, body, state.clock.now())?;
+    require_account_and_lead(&state.store, workspace, &new.request).await?;
+    let (row, created) = state.store.create_touch(&new).await?;
+    if created {
+        tracing::debug!(workspace, touch_id = %row.id, channel = %row.channel, account_id = %row.account_id, lead_id = %row.lead_id, "touch queued");
+    } else {
+        tracing::debug!(workspace, touch_id = %row.id, "idempotency key seen before; returning the first touch");
+    }
+    Ok((row, created))
+}
+
+/// A touch body checked and completed (id, idempotency key, due instant, deadline) at `now`:
+/// everything about a new touch that needs no database.
+fn prepare_touch(
+    workspace: &str,
+    mut body: TouchBody,
+    now: DateTime<Utc>,
+) -> Result<NewTouch, ApiError> {
     body.validate(now)?;
     check_id(&body.account_id, "account_id")?;
     check_id(&body.lead_id, "lead_id")?;
@@ -89,7 +108,6 @@ pub(crate) async fn accept_touch(
             "must be at most 255 bytes",
         ));
     }
-    require_account_and_lead(&state.store, workspace, &body).await?;
     let next_attempt_at = body.not_before.map_or(now, |nb| nb.max(now));
     let deadline = match body.deadline {
         Some(d) => d,
@@ -109,7 +127,7 @@ pub(crate) async fn accept_touch(
         None => uuid::Uuid::now_v7().to_string(),
     };
     body.idempotency_key = Some(key.clone());
-    let new = NewTouch {
+    Ok(NewTouch {
         workspace: workspace.to_owned(),
         id: uuid::Uuid::now_v7().to_string(),
         idempotency_key: key,
@@ -117,14 +135,96 @@ pub(crate) async fn accept_touch(
         next_attempt_at,
         deadline,
         now,
-    };
-    let (row, created) = state.store.create_touch(&new).await?;
-    if created {
-        tracing::debug!(workspace, touch_id = %row.id, channel = %row.channel, account_id = %row.account_id, lead_id = %row.lead_id, "touch queued");
-    } else {
-        tracing::debug!(workspace, touch_id = %row.id, "idempotency key seen before; returning the first touch");
+    })
+}
+
+/// The batch's items, each its touch or its error, in order: keys seen before answer their
+/// first touch (as one `POST /v1/touches` does, before any other check); the others are
+/// checked, their accounts and leads looked up once for the whole batch, and inserted together
+/// in one transaction.
+async fn accept_batch(
+    state: &AppState,
+    workspace: &str,
+    items: &[Value],
+) -> Result<Vec<Result<Enqueued, ApiError>>, ApiError> {
+    let parsed: Vec<Result<TouchBody, ApiError>> =
+        items.iter().map(parse_value::<TouchBody>).collect();
+    let keys: Vec<&str> = parsed
+        .iter()
+        .filter_map(|p| p.as_ref().ok()?.idempotency_key.as_deref())
+        .collect();
+    let seen = state.store.touches_by_keys(workspace, &keys).await?;
+    let now = state.clock.now();
+    // `None`: waiting for the insert's answer.
+    let mut results: Vec<Option<Result<Enqueued, ApiError>>> = Vec::with_capacity(items.len());
+    let mut fresh: Vec<(usize, NewTouch)> = Vec::new();
+    for (i, p) in parsed.into_iter().enumerate() {
+        let outcome =
+            p.and_then(
+                |body| match body.idempotency_key.as_deref().and_then(|k| seen.get(k)) {
+                    Some(first) => Ok(Some(first.clone())),
+                    None => prepare_touch(workspace, body, now).map(|t| {
+                        fresh.push((i, t));
+                        None
+                    }),
+                },
+            );
+        results.push(outcome.transpose());
     }
-    Ok((row, created))
+    let ids = |f: fn(&TouchBody) -> &str| {
+        let mut v: Vec<&str> = fresh.iter().map(|(_, t)| f(&t.request)).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let accounts = state
+        .store
+        .existing_ids(workspace, DocumentTable::Accounts, &ids(|b| &b.account_id))
+        .await?;
+    let leads = state
+        .store
+        .existing_ids(workspace, DocumentTable::Leads, &ids(|b| &b.lead_id))
+        .await?;
+    let mut insert = Vec::with_capacity(fresh.len());
+    let mut slots = Vec::with_capacity(fresh.len());
+    for (i, t) in fresh {
+        let r = &t.request;
+        let missing = if !accounts.contains(&r.account_id) {
+            Some((
+                "account_id",
+                format!("no account `{}` in this workspace", r.account_id),
+            ))
+        } else if !leads.contains(&r.lead_id) {
+            Some((
+                "lead_id",
+                format!("no lead `{}` in this workspace", r.lead_id),
+            ))
+        } else {
+            None
+        };
+        match (missing, results.get_mut(i)) {
+            (Some((field, message)), Some(slot)) => {
+                *slot = Some(Err(ApiError::bad_request(field, message)));
+            }
+            _ => {
+                slots.push(i);
+                insert.push(t);
+            }
+        }
+    }
+    let stored = state.store.create_touches(&insert).await?;
+    for (i, e) in slots.into_iter().zip(stored) {
+        if let Some(slot) = results.get_mut(i) {
+            *slot = Some(Ok(e));
+        }
+    }
+    // The store answers every touch it was given, so none is left waiting.
+    results
+        .into_iter()
+        .map(|r| {
+            r.ok_or_else(|| ApiError::Internal(StoreError::Db(sqlx::Error::RowNotFound).into()))
+        })
+        .collect()
 }
 
 /// 400 naming `account_id` / `lead_id` when either is unknown in the workspace.
@@ -221,15 +321,12 @@ pub async fn create_batch(
     }
     let mut results = Vec::with_capacity(batch.touches.len());
     let mut any_created = false;
-    for (i, item) in batch.touches.iter().enumerate() {
-        let outcome = match parse_value::<TouchBody>(item) {
-            Ok(body) => accept_touch(&state, &p.workspace, body).await,
-            Err(e) => Err(e),
-        };
+    let accepted = accept_batch(&state, &p.workspace, &batch.touches).await?;
+    for (i, outcome) in accepted.into_iter().enumerate() {
         results.push(match outcome {
-            Ok((row, created)) => {
-                any_created |= created;
-                serde_json::json!({ "id": row.id, "status": row.status.as_str(), "created": created })
+            Ok(e) => {
+                any_created |= e.created;
+                serde_json::json!({ "id": e.id, "status": e.status.as_str(), "created": e.created })
             }
             Err(e) => {
                 e.log();

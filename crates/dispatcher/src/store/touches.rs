@@ -23,10 +23,7 @@ impl Store {
         .bind(r.account_id.as_str())
         .bind(r.lead_id.as_str())
         .bind(r.channel.as_str())
-        .bind(match r.purpose.unwrap_or_default() {
-            gate::Purpose::Marketing => "marketing",
-            gate::Purpose::Transactional => "transactional",
-        })
+        .bind(super::enqueue::purpose_name(r.purpose.unwrap_or_default()))
         .bind(to_json(r))
         .bind(ms(t.next_attempt_at))
         .bind(ms(t.deadline))

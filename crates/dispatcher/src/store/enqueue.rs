@@ -1,0 +1,209 @@
+//! Enqueueing many touches at once (`POST /v1/touches/batch`): one existence check for the
+//! batch's accounts and leads, one lookup of its idempotency keys, and multi-row inserts in one
+//! transaction, idempotent by the unique key (`ON CONFLICT DO NOTHING`), so concurrent
+//! duplicates still create one touch.
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::Row;
+
+use super::chain::placeholders;
+use super::*;
+
+/// Rows per multi-row INSERT (13 parameters each; far below either database's limit).
+const ROWS_PER_INSERT: usize = 250;
+/// Keys or ids per `IN (…)` lookup.
+const KEYS_PER_LOOKUP: usize = 500;
+
+/// A touch as the batch answer names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Enqueued {
+    pub id: String,
+    pub status: TouchStatus,
+    /// False: the idempotency key was seen before (in an earlier request, a concurrent one, or
+    /// earlier in the same batch); this is the first touch.
+    pub created: bool,
+}
+
+impl Store {
+    /// The touches stored under any of `keys` in the workspace, by key.
+    pub async fn touches_by_keys(
+        &self,
+        ws: &str,
+        keys: &[&str],
+    ) -> Result<HashMap<String, Enqueued>> {
+        let mut out = HashMap::new();
+        for chunk in keys.chunks(KEYS_PER_LOOKUP) {
+            let list = placeholders(2, chunk.len());
+            let mut q = sqlx::query(safe!(
+                "SELECT idempotency_key, id, status FROM touches WHERE workspace = $1 AND idempotency_key IN ({list})"
+            ))
+            .bind(ws);
+            for k in chunk {
+                q = q.bind(*k);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                let id: String = r.try_get("id")?;
+                let status = parse_column(&r, "status", || format!("touch {id} status"))?;
+                out.insert(
+                    r.try_get("idempotency_key")?,
+                    Enqueued {
+                        id,
+                        status,
+                        created: false,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Which of `ids` name a row of `table` (`accounts` or `leads`) in the workspace.
+    pub async fn existing_ids(
+        &self,
+        ws: &str,
+        table: DocumentTable,
+        ids: &[&str],
+    ) -> Result<HashSet<String>> {
+        let mut out = HashSet::new();
+        for chunk in ids.chunks(KEYS_PER_LOOKUP) {
+            let list = placeholders(2, chunk.len());
+            let mut q = sqlx::query(safe!(
+                "SELECT id FROM {} WHERE workspace = $1 AND id IN ({list})",
+                table.name()
+            ))
+            .bind(ws);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                out.insert(r.try_get("id")?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Inserts `touches` in one transaction; answers, in order, each one's stored touch. A
+    /// touch whose idempotency key is already stored (or repeated within `touches`) is not
+    /// inserted: its answer is the first touch, `created: false`.
+    pub async fn create_touches(&self, touches: &[NewTouch]) -> Result<Vec<Enqueued>> {
+        let Some(first) = touches.first() else {
+            return Ok(Vec::new());
+        };
+        let ws = first.workspace.as_str();
+        let mut tx = self.write_tx().await?;
+        let mut inserted: HashSet<String> = HashSet::new();
+        for chunk in touches.chunks(ROWS_PER_INSERT) {
+            let values = (0..chunk.len())
+                .map(|i| {
+                    let p = placeholders(i * 13 + 1, 13);
+                    // $12 of each row is its creation instant, also its updated_at.
+                    let created = format!("${}", i * 13 + 12);
+                    format!("({p}, {created}, 'queued', 0)")
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut q = sqlx::query(safe!(
+                "INSERT INTO touches (workspace, id, idempotency_key, account_id, lead_id, channel, purpose, request, \
+                 next_attempt_at, deadline, campaign_id, created_at, step, updated_at, status, attempts) \
+                 VALUES {values} ON CONFLICT (workspace, idempotency_key) DO NOTHING RETURNING idempotency_key"
+            ));
+            for t in chunk {
+                let r = &t.request;
+                q = q
+                    .bind(t.workspace.as_str())
+                    .bind(t.id.as_str())
+                    .bind(t.idempotency_key.as_str())
+                    .bind(r.account_id.as_str())
+                    .bind(r.lead_id.as_str())
+                    .bind(r.channel.as_str())
+                    .bind(purpose_name(r.purpose.unwrap_or_default()))
+                    .bind(to_json(r))
+                    .bind(ms(t.next_attempt_at))
+                    .bind(ms(t.deadline))
+                    .bind(r.campaign_id.clone())
+                    .bind(ms(t.now))
+                    .bind(r.step);
+            }
+            for r in q.fetch_all(&mut *tx).await? {
+                inserted.insert(r.try_get("idempotency_key")?);
+            }
+        }
+        // Keys not inserted belong to a touch stored before (or by a concurrent request).
+        let missing: Vec<&str> = touches
+            .iter()
+            .map(|t| t.idempotency_key.as_str())
+            .filter(|k| !inserted.contains(*k))
+            .collect();
+        let mut existing = HashMap::new();
+        for chunk in missing.chunks(KEYS_PER_LOOKUP) {
+            let list = placeholders(2, chunk.len());
+            let mut q = sqlx::query(safe!(
+                "SELECT idempotency_key, id, status FROM touches WHERE workspace = $1 AND idempotency_key IN ({list})"
+            ))
+            .bind(ws);
+            for k in chunk {
+                q = q.bind(*k);
+            }
+            for r in q.fetch_all(&mut *tx).await? {
+                let id: String = r.try_get("id")?;
+                let status = parse_column(&r, "status", || format!("touch {id} status"))?;
+                existing.insert(r.try_get::<String, _>("idempotency_key")?, (id, status));
+            }
+        }
+        tx.commit().await?;
+        let mut answered: HashMap<&str, Enqueued> = HashMap::new();
+        let mut out = Vec::with_capacity(touches.len());
+        for t in touches {
+            let key = t.idempotency_key.as_str();
+            let e = if let Some(first) = answered.get(key) {
+                Enqueued {
+                    created: false,
+                    ..first.clone()
+                }
+            } else if inserted.contains(key) {
+                Enqueued {
+                    id: t.id.clone(),
+                    status: TouchStatus::Queued,
+                    created: true,
+                }
+            } else {
+                let (id, status) = existing
+                    .get(key)
+                    .cloned()
+                    .ok_or(StoreError::Db(sqlx::Error::RowNotFound))?;
+                Enqueued {
+                    id,
+                    status,
+                    created: false,
+                }
+            };
+            answered.entry(key).or_insert_with(|| e.clone());
+            out.push(e);
+        }
+        Ok(out)
+    }
+}
+
+/// The tables of documents a touch names.
+#[derive(Clone, Copy, Debug)]
+pub enum DocumentTable {
+    Accounts,
+    Leads,
+}
+
+impl DocumentTable {
+    fn name(self) -> &'static str {
+        match self {
+            DocumentTable::Accounts => "accounts",
+            DocumentTable::Leads => "leads",
+        }
+    }
+}
+
+pub(super) fn purpose_name(p: gate::Purpose) -> &'static str {
+    match p {
+        gate::Purpose::Marketing => "marketing",
+        gate::Purpose::Transactional => "transactional",
+    }
+}
