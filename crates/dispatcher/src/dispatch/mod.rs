@@ -19,16 +19,32 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::decide::decide;
 use crate::metrics::Metrics;
-use crate::store::{Commit, NewAlert, Store, StoreError, TouchRow};
+use crate::store::{Commit, DispatchBatch, NewAlert, Store, StoreError, TouchFacts, TouchRow};
 
 use crate::touch::{BlockCause, Outcome, ReviewCause, SnoozeCause, TouchReason, TouchStatus};
 use crate::unsubscribe::Signer;
 pub use overrides::{Overridden, Waived};
+use send::Called;
 use workers::registry::Transports;
 use workers::{LastCheckVerdict, OutboundMessage, SendError};
 
-/// Touches one dispatcher decides and sends concurrently within a batch (PostgreSQL).
+/// Dispatch transactions one dispatcher runs side by side (PostgreSQL; SQLite: one).
 pub const DISPATCH_CONCURRENCY: usize = 4;
+/// Touches decided per dispatch transaction: fewer, larger transactions (one commit, one set
+/// of cap locks for many touches) while a transaction stays short enough not to hold the
+/// SQLite writer or a sender's cap lock for long.
+pub const DISPATCH_BATCH: usize = 64;
+/// Provider calls of one batch in flight at once.
+pub const SEND_CONCURRENCY: usize = 16;
+
+/// An allowed decision always carries its permit; should one ever not, the touch must not sit
+/// in `sending` until the stale sweep finds it.
+fn no_permit() -> Outcome {
+    Outcome::needs_review(
+        ReviewCause::PermitRefused,
+        "allowed without a permit: nothing was sent",
+    )
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DispatchError {
@@ -162,18 +178,34 @@ fn gate_outcome(
     }
 }
 
+/// A claimed touch the gate has decided, not yet recorded.
+struct Decided {
+    touch: TouchRow,
+    facts: TouchFacts,
+    decision: gate::Decision,
+    /// The touch's next state; `None`: an override that released nothing keeps its state.
+    outcome: Option<Outcome>,
+    /// The gate's permit, when the touch goes to `sending`.
+    permit: Option<gate::Permit>,
+    /// Why facts were missing, for the timeline.
+    missing: Option<String>,
+}
+
+/// Where a decision is written: its own transaction (committed there), or a batch's.
+enum Record<'b> {
+    Commit(crate::store::Dispatch),
+    Into(&'b mut DispatchBatch),
+}
+
 impl Dispatcher {
     /// Decides (and sends) every touch due now, at most `limit`; returns the steps taken (in
     /// no particular order).
     ///
-    /// On PostgreSQL up to [`DISPATCH_CONCURRENCY`] touches are in flight at once: one
-    /// touch's provider call and audit commit overlap the next one's decision (measured ~1.5x
-    /// on one node). SQLite serialises writers, and a writer that finds the lock taken sleeps
-    /// in SQLite's busy handler (1, 2, 5, 10 … ms), so there touches go one at a time (measured:
-    /// no gain, longer tails). The list is taken in random order, so two dispatchers working
-    /// through the same due touches do not queue behind each other's claims one touch at a
-    /// time. An error stops no touch already in flight (a dropped dispatch could leave one
-    /// `sending`): the batch finishes, then the first error is returned.
+    /// Touches are decided [`DISPATCH_BATCH`] per transaction ([`Dispatcher::dispatch_batch`]).
+    /// On PostgreSQL up to [`DISPATCH_CONCURRENCY`] batches are in flight at once (their
+    /// claims skip each other's rows); SQLite serialises writers, so there one batch runs at a
+    /// time. An error stops no touch already in flight: the batches finish, then the first
+    /// error is returned.
     pub async fn run_due(&self, limit: i64) -> Result<Vec<Step>, DispatchError> {
         self.run_due_in(None, limit).await
     }
@@ -184,21 +216,39 @@ impl Dispatcher {
         workspace: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Step>, DispatchError> {
-        use futures::StreamExt;
-        use rand::seq::SliceRandom;
-
-        let now = self.clock.now();
-        let mut due = self.store.due_touches(workspace, now, limit).await?;
-        due.shuffle(&mut rand::rng());
-        let results: Vec<Result<Step, DispatchError>> = futures::stream::iter(due)
-            .map(|id| async move { self.dispatch_one(&id).await })
-            .buffer_unordered(match self.store.kind() {
-                crate::store::DbKind::Sqlite => 1,
-                crate::store::DbKind::Postgres => DISPATCH_CONCURRENCY,
-            })
-            .collect()
-            .await;
-        results.into_iter().collect()
+        let limit = usize::try_from(limit.max(1)).unwrap_or(1);
+        let lanes = match self.store.kind() {
+            crate::store::DbKind::Sqlite => 1,
+            crate::store::DbKind::Postgres => DISPATCH_CONCURRENCY,
+        };
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        // Claims reserved so far: a lane reserves its batch before claiming, so the lanes
+        // together never take more than `limit`.
+        let reserved = AtomicUsize::new(0);
+        let lane = || async {
+            let mut steps = Vec::new();
+            loop {
+                let Ok(before) = reserved.fetch_update(SeqCst, SeqCst, |r| {
+                    (r < limit).then(|| r + (limit - r).min(DISPATCH_BATCH))
+                }) else {
+                    return Ok(steps);
+                };
+                let want = (limit - before).min(DISPATCH_BATCH);
+                let batch = self.dispatch_batch(workspace, want).await?;
+                reserved.fetch_sub(want.saturating_sub(batch.len()), SeqCst);
+                if batch.is_empty() {
+                    return Ok(steps);
+                }
+                steps.extend(batch);
+            }
+        };
+        let lanes: Vec<Result<Vec<Step>, DispatchError>> =
+            futures::future::join_all((0..lanes).map(|_| lane())).await;
+        let mut steps = Vec::new();
+        for l in lanes {
+            steps.extend(l?);
+        }
+        Ok(steps)
     }
 
     /// Runs until nothing is due at the current clock, or a batch claims nothing (another
@@ -216,6 +266,38 @@ impl Dispatcher {
                 return Ok(total);
             }
         }
+    }
+
+    /// One dispatch transaction: claims up to `want` due touches, decides them one after the
+    /// other (each seeing the reservations of those before it), commits every decision
+    /// together, then sends the allowed ones side by side and records their answers together.
+    /// Empty when nothing was due.
+    pub async fn dispatch_batch(
+        &self,
+        workspace: Option<&str>,
+        want: usize,
+    ) -> Result<Vec<Step>, DispatchError> {
+        let now = self.clock.now();
+        let Some(mut batch) = self
+            .store
+            .begin_batch(workspace, &self.node_id, now, want)
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
+        let touches = std::mem::take(&mut batch.touches);
+        let mut decided = Vec::with_capacity(touches.len());
+        for touch in touches {
+            if let Some(due) = touch.next_attempt_at {
+                self.metrics.pickup_latency(now - due);
+            }
+            let facts = batch.load_facts(&touch, now).await?;
+            let d = self.decide_claimed(touch, facts, now, None).await;
+            self.record(Record::Into(&mut batch), &d, None, now).await?;
+            decided.push(d);
+        }
+        batch.commit().await?;
+        self.act_all(decided, now).await
     }
 
     pub async fn dispatch_one(&self, touch_id: &str) -> Result<Step, DispatchError> {
@@ -244,8 +326,21 @@ impl Dispatcher {
         waived: Option<&Waived>,
     ) -> Result<(gate::Decision, Step), DispatchError> {
         let touch = tx.touch.clone();
-        let settings = self.config.workspace(&touch.workspace);
         let facts = tx.load_facts(now).await?;
+        let d = self.decide_claimed(touch, facts, now, waived).await;
+        self.record(Record::Commit(tx), &d, waived, now).await?;
+        self.act(d, now).await
+    }
+
+    /// The gate's decision about a claimed touch from its facts, and what follows from it.
+    async fn decide_claimed(
+        &self,
+        touch: TouchRow,
+        facts: TouchFacts,
+        now: DateTime<Utc>,
+        waived: Option<&Waived>,
+    ) -> Decided {
+        let settings = self.config.workspace(&touch.workspace);
         let registries = self.registries.snapshot();
         let sender = self
             .sender_auth(touch.channel, facts.account.as_ref())
@@ -259,7 +354,6 @@ impl Dispatcher {
         let started = Instant::now();
         let (mut decision, missing) = decide(&touch.request.to_facts(&touch.id), &facts, cx, now);
         self.metrics.gate_time(started.elapsed());
-
         let outcome = match waived {
             None => Some(gate_outcome(
                 &decision,
@@ -282,40 +376,81 @@ impl Dispatcher {
         } else {
             None
         };
-        let recipient = permit.as_ref().map(|p| p.recipient().to_owned());
-        let contact = facts
+        Decided {
+            touch,
+            facts,
+            decision,
+            outcome,
+            permit,
+            missing,
+        }
+    }
+
+    /// Writes a decision: the decision row, the state change, the reservation the permit
+    /// names (kept when the lead changes later), an alert for a litigation hold, the override.
+    async fn record(
+        &self,
+        to: Record<'_>,
+        d: &Decided,
+        waived: Option<&Waived>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let recipient = d.permit.as_ref().map(|p| p.recipient().to_owned());
+        let contact = d
+            .facts
             .lead
             .as_ref()
-            .and_then(|l| l.facts.contact_for(touch.channel));
-        let alert = litigation_hold(&decision).map(|detail| NewAlert {
-            workspace: &touch.workspace,
+            .and_then(|l| l.facts.contact_for(d.touch.channel));
+        let alert = litigation_hold(&d.decision).map(|detail| NewAlert {
+            workspace: &d.touch.workspace,
             kind: "litigation_hold",
             contact,
-            touch_id: Some(&touch.id),
+            touch_id: Some(&d.touch.id),
             detail,
         });
-        tx.commit(
-            now,
-            &Commit {
-                decision: &decision,
-                outcome: outcome.as_ref(),
-                recipient: recipient.as_deref(),
-                detail: missing.as_deref(),
-                alert: alert.as_ref(),
-                override_: waived.map(|w| &w.record),
-            },
-        )
-        .await?;
-        let label = match outcome.as_ref().map(|o| o.to) {
+        let c = Commit {
+            decision: &d.decision,
+            outcome: d.outcome.as_ref(),
+            recipient: recipient.as_deref(),
+            detail: d.missing.as_deref(),
+            alert: alert.as_ref(),
+            override_: waived.map(|w| &w.record),
+        };
+        match to {
+            Record::Commit(tx) => tx.commit(now, &c).await,
+            Record::Into(batch) => batch.record(&d.touch, now, &c).await,
+        }
+    }
+
+    /// Counts a recorded decision and logs it.
+    fn observe(&self, d: &Decided) {
+        let label = match d.outcome.as_ref().map(|o| o.to) {
             Some(TouchStatus::Sending) => "allowed",
             Some(TouchStatus::Scheduled) => "snoozed",
             Some(TouchStatus::Expired) => "expired",
             Some(_) => "blocked",
             None => "kept",
         };
-        self.metrics.decision(label, decision.reason, touch.channel);
-        debug!(touch_id = %touch.id, allowed = decision.allowed, reason = ?decision.reason, next = ?outcome.as_ref().map(|o| o.to), "gate decision");
+        self.metrics
+            .decision(label, d.decision.reason, d.touch.channel);
+        debug!(touch_id = %d.touch.id, allowed = d.decision.allowed, reason = ?d.decision.reason, next = ?d.outcome.as_ref().map(|o| o.to), "gate decision");
+    }
 
+    /// After a recorded decision: sends when it allowed the touch.
+    async fn act(
+        &self,
+        d: Decided,
+        now: DateTime<Utc>,
+    ) -> Result<(gate::Decision, Step), DispatchError> {
+        self.observe(&d);
+        let Decided {
+            touch,
+            facts,
+            decision,
+            outcome,
+            permit,
+            ..
+        } = d;
         let Some(outcome) = outcome else {
             return Ok((decision, Step::NotClaimed));
         };
@@ -323,19 +458,62 @@ impl Dispatcher {
             return Ok((decision, Step::Done(outcome)));
         }
         let (Some(permit), Some(lead)) = (permit, facts.lead.as_ref()) else {
-            // An allowed decision always carries its permit; should one ever not, the touch
-            // must not sit in `sending` until the stale sweep finds it.
-            let outcome = Outcome::needs_review(
-                ReviewCause::PermitRefused,
-                "allowed without a permit: nothing was sent",
-            );
-            return Ok((decision, self.finish(&touch, now, outcome).await?));
+            return Ok((decision, self.finish(&touch, now, no_permit()).await?));
         };
         let senders = facts.account.as_ref().map(|a| &a.body.senders);
         let step = self.send(&touch, &lead.facts, senders, permit).await?;
         Ok((decision, step))
     }
 
+    /// After a batch's decisions are committed: the allowed touches' provider calls run side
+    /// by side ([`SEND_CONCURRENCY`]), and their acceptances are recorded in one transaction.
+    async fn act_all(
+        &self,
+        decided: Vec<Decided>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Step>, DispatchError> {
+        use futures::StreamExt;
+        let mut steps = Vec::with_capacity(decided.len());
+        let mut sending = Vec::new();
+        for d in decided {
+            self.observe(&d);
+            match d.outcome.clone() {
+                None => steps.push(Ok(Step::NotClaimed)),
+                Some(o) if o.to != TouchStatus::Sending => steps.push(Ok(Step::Done(o))),
+                Some(_) => sending.push(d),
+            }
+        }
+        let calls: Vec<(Decided, Option<Called>)> = futures::stream::iter(sending)
+            .map(|mut d| async move {
+                let called = match (d.permit.take(), d.facts.lead.as_ref()) {
+                    (Some(permit), Some(lead)) => {
+                        let senders = d.facts.account.as_ref().map(|a| &a.body.senders);
+                        Some(
+                            self.call_provider(&d.touch, &lead.facts, senders, permit)
+                                .await,
+                        )
+                    }
+                    _ => None,
+                };
+                (d, called)
+            })
+            .buffer_unordered(SEND_CONCURRENCY)
+            .collect()
+            .await;
+        let mut accepted = Vec::new();
+        for (d, called) in calls {
+            match called {
+                None => steps.push(self.finish(&d.touch, now, no_permit()).await),
+                Some(Called {
+                    result: Ok(receipt),
+                    ..
+                }) => accepted.push((d.touch, receipt)),
+                Some(c) => steps.push(self.settle(&d.touch, c).await),
+            }
+        }
+        steps.extend(self.settle_accepted(accepted).await?.into_iter().map(Ok));
+        steps.into_iter().collect()
+    }
     /// The sender-authentication verdict for a touch on `channel` from `account`: only email
     /// is checked, and only with `[deliverability] require_dmarc`.
     pub async fn sender_auth(

@@ -8,6 +8,13 @@ use tracing::warn;
 
 use super::*;
 
+/// A provider call's answer, not yet recorded.
+pub(super) struct Called {
+    /// The recipient it was sent to.
+    pub(super) to: String,
+    pub(super) result: Result<workers::Receipt, SendError>,
+}
+
 impl Dispatcher {
     /// The last-moment check a transport runs after its pacing wait, right before the
     /// provider call: an opt-out committed while this touch waited still stops it.
@@ -74,6 +81,7 @@ impl Dispatcher {
         })
     }
 
+    /// Sends with the permit and records the answer.
     pub(super) async fn send(
         &self,
         touch: &TouchRow,
@@ -81,6 +89,18 @@ impl Dispatcher {
         senders: Option<&std::collections::BTreeMap<gate::Channel, String>>,
         permit: gate::Permit,
     ) -> Result<Step, DispatchError> {
+        let called = self.call_provider(touch, lead, senders, permit).await;
+        self.settle(touch, called).await
+    }
+
+    /// The provider call (after the transport's pacing and the last check), unrecorded.
+    pub(super) async fn call_provider(
+        &self,
+        touch: &TouchRow,
+        lead: &gate::Lead,
+        senders: Option<&std::collections::BTreeMap<gate::Channel, String>>,
+        permit: gate::Permit,
+    ) -> Called {
         let now = self.clock.now();
         let channel = permit.channel();
         let content = touch.request.content.clone().unwrap_or_default();
@@ -102,41 +122,80 @@ impl Dispatcher {
         let started = Instant::now();
         let result = self.transports.send(permit, &msg, now).await;
         self.metrics.provider_time(channel, started.elapsed());
+        Called { to: msg.to, result }
+    }
+
+    /// Records one provider answer.
+    pub(super) async fn settle(
+        &self,
+        touch: &TouchRow,
+        called: Called,
+    ) -> Result<Step, DispatchError> {
         let now = self.clock.now();
-        let outcome = match result {
-            Ok(receipt) => {
-                let applied = self
-                    .store
-                    .mark_sent(
-                        &touch.id,
-                        now,
-                        &receipt.provider_message_id,
-                        receipt.recorded.as_ref(),
-                    )
-                    .await?;
-                let outcome = Outcome::sent(&receipt.provider_message_id, receipt.recorded);
-                if applied.changed() {
-                    self.metrics.event(outcome.event);
-                    // The send is recorded: a failure to compute the rates is logged, not
-                    // the send's (the next send or report computes them again).
-                    if channel == gate::Channel::Email
-                        && let Err(e) = crate::deliverability::check_health(
-                            &self.store,
-                            &self.config.deliverability,
-                            &touch.workspace,
-                            &touch.account_id,
-                            now,
-                        )
-                        .await
-                    {
-                        warn!(touch_id = %touch.id, error = %crate::logging::chain(&e), "sender health not computed after a send");
-                    }
-                }
-                return Ok(Step::Done(outcome));
+        match called.result {
+            Ok(receipt) => Ok(self
+                .settle_accepted(vec![(touch.clone(), receipt)])
+                .await?
+                .into_iter()
+                .next()
+                .unwrap_or(Step::NotClaimed)),
+            Err(e) => {
+                let outcome = self.outcome_of(touch, &called.to, e, now).await?;
+                self.finish(touch, now, outcome).await
             }
-            Err(e) => self.outcome_of(touch, &msg.to, e, now).await?,
-        };
-        self.finish(touch, now, outcome).await
+        }
+    }
+
+    /// Records the providers' acceptances in one transaction (`sent`, or `needs_review` →
+    /// `sent` for a touch declared unknown meanwhile), then counts them and recomputes the
+    /// email senders' health.
+    pub(super) async fn settle_accepted(
+        &self,
+        accepted: Vec<(TouchRow, workers::Receipt)>,
+    ) -> Result<Vec<Step>, DispatchError> {
+        if accepted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = self.clock.now();
+        let marks: Vec<(&str, &str, Option<&serde_json::Value>)> = accepted
+            .iter()
+            .map(|(t, r)| {
+                (
+                    t.id.as_str(),
+                    r.provider_message_id.as_str(),
+                    r.recorded.as_ref(),
+                )
+            })
+            .collect();
+        let applied = self.store.mark_sent_many(&marks, now).await?;
+        let mut steps = Vec::with_capacity(accepted.len());
+        let mut senders = std::collections::BTreeSet::new();
+        for ((touch, receipt), applied) in accepted.into_iter().zip(applied) {
+            let outcome = Outcome::sent(&receipt.provider_message_id, receipt.recorded);
+            if applied.changed() {
+                self.metrics.event(outcome.event);
+                if touch.channel == gate::Channel::Email {
+                    senders.insert((touch.workspace, touch.account_id));
+                }
+            }
+            steps.push(Step::Done(outcome));
+        }
+        for (ws, account_id) in senders {
+            // The sends are recorded: a failure to compute the rates is logged, not the
+            // sends' (the next send or report computes them again).
+            if let Err(e) = crate::deliverability::check_health(
+                &self.store,
+                &self.config.deliverability,
+                &ws,
+                &account_id,
+                now,
+            )
+            .await
+            {
+                warn!(account_id = %account_id, error = %crate::logging::chain(&e), "sender health not computed after a send");
+            }
+        }
+        Ok(steps)
     }
 
     /// The outcome of a send that did not succeed. Provider feedback that implies a DNC row

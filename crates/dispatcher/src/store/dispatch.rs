@@ -98,49 +98,8 @@ impl Store {
             return Ok(None);
         };
         let touch = touch_from_row(&row)?;
-        // On SQLite, BEGIN IMMEDIATE already serialises every writer; the lock rows matter on
-        // PostgreSQL, where dispatch transactions run side by side.
         if self.kind == DbKind::Postgres {
-            sqlx::query(
-                "INSERT INTO cap_locks (workspace, account_id, channel, version) VALUES ($1, $2, $3, 1) \
-                 ON CONFLICT (workspace, account_id, channel) DO UPDATE SET version = cap_locks.version + 1",
-            )
-            .bind(touch.workspace.as_str())
-            .bind(touch.account_id.as_str())
-            .bind(touch.channel.as_str())
-            .execute(&mut *tx)
-            .await?;
-            // Per-recipient caps span accounts and channels: the cross-campaign cap counts the
-            // lead, the legal ones (FL/OK/MD: 3 in 24 h) count the number, whichever lead it
-            // belongs to. Serialise on both, always after the sender's row and in this order,
-            // so two dispatch transactions can never wait on each other in a cycle.
-            let lead =
-                sqlx::query("SELECT phone, whatsapp FROM leads WHERE workspace = $1 AND id = $2")
-                    .bind(touch.workspace.as_str())
-                    .bind(touch.lead_id.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let mut keys = vec![format!("lead:{}", touch.lead_id)];
-            if let Some(l) = lead {
-                let phone: Option<String> = l.try_get("phone")?;
-                let whatsapp: Option<String> = l.try_get("whatsapp")?;
-                let number = match touch.channel {
-                    gate::Channel::Sms | gate::Channel::Call => phone,
-                    gate::Channel::Whatsapp => whatsapp.or(phone),
-                    gate::Channel::Email | gate::Channel::Linkedin => None,
-                };
-                keys.extend(number.map(|n| format!("number:{n}")));
-            }
-            for key in keys {
-                sqlx::query(
-                    "INSERT INTO cap_locks (workspace, account_id, channel, version) VALUES ($1, '', $2, 1) \
-                     ON CONFLICT (workspace, account_id, channel) DO UPDATE SET version = cap_locks.version + 1",
-                )
-                .bind(touch.workspace.as_str())
-                .bind(key)
-                .execute(&mut *tx)
-                .await?;
-            }
+            take_cap_locks(&mut tx, std::slice::from_ref(&touch)).await?;
         }
         Ok(Some(Dispatch {
             tx,
@@ -148,9 +107,147 @@ impl Store {
             privacy: self.privacy.clone(),
         }))
     }
+
+    /// Starts a dispatch transaction for up to `limit` touches due at `now` (of one workspace
+    /// when `workspace` is given): claims them and takes every cap lock they need, in one
+    /// global order. On PostgreSQL the claim skips rows another dispatcher has locked, so
+    /// dispatchers working side by side take disjoint batches. `None`: nothing is due.
+    pub async fn begin_batch(
+        &self,
+        workspace: Option<&str>,
+        claimant: &str,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Option<DispatchBatch>> {
+        let mut tx = self.write_tx().await?;
+        let skip_locked = match self.kind {
+            DbKind::Postgres => " FOR UPDATE SKIP LOCKED",
+            DbKind::Sqlite => "",
+        };
+        // The pick is materialised first: PostgreSQL may otherwise run a LIMIT subquery of an
+        // UPDATE's WHERE more than once and claim more than `limit` rows.
+        let rows = sqlx::query(safe!(
+            "WITH picked AS MATERIALIZED (SELECT id FROM touches WHERE status IN ({waiting}) \
+             AND next_attempt_at <= $2 AND ($3 IS NULL OR workspace = $3) ORDER BY next_attempt_at, id \
+             LIMIT {limit}{skip_locked}) \
+             UPDATE touches SET claimed_by = $1 WHERE id IN (SELECT id FROM picked) \
+             AND status IN ({waiting}) AND next_attempt_at <= $2 RETURNING {TOUCH_COLUMNS}",
+            waiting = TouchStatus::sql_list(&TouchStatus::WAITING),
+            limit = limit.clamp(1, 1000),
+        ))
+        .bind(claimant)
+        .bind(ms(now))
+        .bind(workspace)
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let mut touches = rows
+            .iter()
+            .map(touch_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        // Decided sender by sender, oldest first within a sender.
+        touches.sort_by(|a, b| {
+            (
+                &a.workspace,
+                &a.account_id,
+                a.channel.as_str(),
+                a.next_attempt_at,
+                &a.id,
+            )
+                .cmp(&(
+                    &b.workspace,
+                    &b.account_id,
+                    b.channel.as_str(),
+                    b.next_attempt_at,
+                    &b.id,
+                ))
+        });
+        if self.kind == DbKind::Postgres {
+            take_cap_locks(&mut tx, &touches).await?;
+        }
+        Ok(Some(DispatchBatch {
+            tx,
+            touches,
+            privacy: self.privacy.clone(),
+        }))
+    }
 }
 
-/// What one dispatch transaction writes besides the claim.
+/// Takes the cap lock rows of `touches` (PostgreSQL; on SQLite, `BEGIN IMMEDIATE` already
+/// serialises every writer): each one's sender (account and channel), and — since per-recipient
+/// caps span accounts and channels — its lead (the cross-campaign cap) and the number it rings
+/// (the legal per-number caps), whichever lead that number belongs to. Taken in one global
+/// order (sorted keys), whatever the batch, so two dispatch transactions never wait on each
+/// other in a cycle.
+async fn take_cap_locks(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    touches: &[TouchRow],
+) -> Result<()> {
+    let mut keys = std::collections::BTreeSet::new();
+    let mut leads: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
+    for t in touches {
+        keys.insert((
+            t.workspace.clone(),
+            t.account_id.clone(),
+            t.channel.as_str().to_owned(),
+        ));
+        keys.insert((
+            t.workspace.clone(),
+            String::new(),
+            format!("lead:{}", t.lead_id),
+        ));
+        leads
+            .entry(t.workspace.as_str())
+            .or_default()
+            .push(t.lead_id.as_str());
+    }
+    for (ws, ids) in leads {
+        let list = super::chain::placeholders(2, ids.len());
+        let mut q = sqlx::query(safe!(
+            "SELECT id, phone, whatsapp FROM leads WHERE workspace = $1 AND id IN ({list})"
+        ))
+        .bind(ws);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        let mut numbers = std::collections::HashMap::new();
+        for r in q.fetch_all(&mut **tx).await? {
+            let id: String = r.try_get("id")?;
+            let phone: Option<String> = r.try_get("phone")?;
+            let whatsapp: Option<String> = r.try_get("whatsapp")?;
+            numbers.insert(id, (phone, whatsapp));
+        }
+        for t in touches.iter().filter(|t| t.workspace == ws) {
+            let Some((phone, whatsapp)) = numbers.get(&t.lead_id) else {
+                continue;
+            };
+            let number = match t.channel {
+                gate::Channel::Sms | gate::Channel::Call => phone.clone(),
+                gate::Channel::Whatsapp => whatsapp.clone().or_else(|| phone.clone()),
+                gate::Channel::Email | gate::Channel::Linkedin => None,
+            };
+            if let Some(n) = number {
+                keys.insert((t.workspace.clone(), String::new(), format!("number:{n}")));
+            }
+        }
+    }
+    for (ws, account, channel) in keys {
+        sqlx::query(
+            "INSERT INTO cap_locks (workspace, account_id, channel, version) VALUES ($1, $2, $3, 1) \
+             ON CONFLICT (workspace, account_id, channel) DO UPDATE SET version = cap_locks.version + 1",
+        )
+        .bind(ws)
+        .bind(account)
+        .bind(channel)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Commit<'a> {
     pub decision: &'a gate::Decision,
@@ -193,86 +290,135 @@ impl Dispatch {
     /// without an outcome (an override that released nothing) the touch keeps its state.
     /// Raises the alert, records the override, then commits — all or nothing.
     pub async fn commit(mut self, now: DateTime<Utc>, c: &Commit<'_>) -> Result<()> {
-        if let Some(a) = c.alert {
-            raise_alert(&mut self.tx, a, now).await?;
-        }
-        let (decision, recipient) = (c.decision, c.recipient);
-        let override_json = c.override_.map(serde_json::Value::to_string);
-        let t = &self.touch;
-        let checks = serde_json::to_string(&decision.checks).unwrap_or_else(|_| "[]".to_owned());
-        let reason = decision.reason.map(|r| r.as_str());
-        sqlx::query(
-            "INSERT INTO decisions (workspace, touch_id, at, kind, allowed, reason, retry_after, checks, detail, override) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(t.workspace.as_str())
-        .bind(t.id.as_str())
-        .bind(ms(now))
-        .bind(TimelineKind::Gate.as_str())
-        .bind(i64::from(decision.allowed))
-        .bind(reason)
-        .bind(decision.retry_after.map(ms))
-        .bind(checks)
-        .bind(c.detail)
-        .bind(override_json.clone())
-        .execute(&mut *self.tx)
-        .await?;
-        if let Some(o) = &override_json {
-            sqlx::query("UPDATE touches SET override = $1 WHERE id = $2")
-                .bind(o.as_str())
-                .bind(t.id.as_str())
-                .execute(&mut *self.tx)
-                .await?;
-        }
-        let Some(outcome) = c.outcome else {
-            self.tx.commit().await?;
-            return Ok(());
-        };
-        let sources = TouchStatus::sql_list(&outcome.sources());
-        let changed = sqlx::query(safe!(
-            "UPDATE touches SET status = $1, reason = $2, retry_after = $3, decided_at = $4, \
-             next_attempt_at = COALESCE($5, next_attempt_at), recipient = COALESCE($6, recipient), \
-             updated_at = $4 WHERE id = $7 AND status IN ({sources})"
-        ))
-        .bind(outcome.to.as_str())
-        .bind(reason)
-        .bind(decision.retry_after.map(ms))
-        .bind(ms(now))
-        .bind(outcome.next_attempt_at.map(ms))
-        .bind(recipient)
-        .bind(t.id.as_str())
-        .execute(&mut *self.tx)
-        .await?
-        .rows_affected();
-        if changed != 1 {
-            // The claim holds the touch in a waiting state: anything else is a bug, and
-            // nothing of this decision may stand.
-            self.tx.rollback().await?;
-            return Err(StoreError::Contended {
-                what: format!("touch {}", t.id),
-            });
-        }
-        if outcome.reservation == Reservation::Keep {
-            sqlx::query(
-                "INSERT INTO sends (workspace, touch_id, account_id, lead_id, channel, purpose, action, at, recipient) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (touch_id) DO NOTHING",
-            )
-            .bind(t.workspace.as_str())
-            .bind(t.id.as_str())
-            .bind(t.account_id.as_str())
-            .bind(t.lead_id.as_str())
-            .bind(t.channel.as_str())
-            .bind(purpose_str(t.purpose))
-            .bind(match t.request.action.unwrap_or_default() {
-                gate::LinkedInAction::Invite => "invite",
-                gate::LinkedInAction::Message => "message",
-            })
-            .bind(ms(now))
-            .bind(recipient)
-            .execute(&mut *self.tx)
-            .await?;
-        }
+        write_decision(&mut self.tx, &self.touch, now, c).await?;
         self.tx.commit().await?;
         Ok(())
     }
+}
+
+/// An open dispatch transaction for several claimed touches, their cap locks taken
+/// ([`Store::begin_batch`]). For each touch in turn: load its facts — they see the decisions
+/// and reservations already written for the touches before it, so caps stay exact — decide,
+/// and [`DispatchBatch::record`]; then [`DispatchBatch::commit`] once. An error rolls the whole
+/// batch back: its touches stay due.
+#[derive(Debug)]
+pub struct DispatchBatch {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    pub touches: Vec<TouchRow>,
+    privacy: PrivacyKey,
+}
+
+impl DispatchBatch {
+    /// The gate's facts about `touch` (one of the batch's), read inside the transaction.
+    pub async fn load_facts(&mut self, touch: &TouchRow, now: DateTime<Utc>) -> Result<TouchFacts> {
+        let key = FactsKey {
+            workspace: &touch.workspace,
+            account_id: &touch.account_id,
+            lead_id: &touch.lead_id,
+            channel: touch.channel,
+        };
+        load_facts(&mut self.tx, &self.privacy, key, now).await
+    }
+
+    /// Writes `touch`'s decision, state change and reservation (committed with the batch).
+    pub async fn record(
+        &mut self,
+        touch: &TouchRow,
+        now: DateTime<Utc>,
+        c: &Commit<'_>,
+    ) -> Result<()> {
+        write_decision(&mut self.tx, touch, now, c).await
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The decision row, the override, the state change and (when allowed) the reservation of
+/// one claimed touch, inside its dispatch transaction.
+async fn write_decision(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    t: &TouchRow,
+    now: DateTime<Utc>,
+    c: &Commit<'_>,
+) -> Result<()> {
+    if let Some(a) = c.alert {
+        raise_alert(tx, a, now).await?;
+    }
+    let (decision, recipient) = (c.decision, c.recipient);
+    let override_json = c.override_.map(serde_json::Value::to_string);
+    let checks = serde_json::to_string(&decision.checks).unwrap_or_else(|_| "[]".to_owned());
+    let reason = decision.reason.map(|r| r.as_str());
+    sqlx::query(
+        "INSERT INTO decisions (workspace, touch_id, at, kind, allowed, reason, retry_after, checks, detail, override) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(t.workspace.as_str())
+    .bind(t.id.as_str())
+    .bind(ms(now))
+    .bind(TimelineKind::Gate.as_str())
+    .bind(i64::from(decision.allowed))
+    .bind(reason)
+    .bind(decision.retry_after.map(ms))
+    .bind(checks)
+    .bind(c.detail)
+    .bind(override_json.clone())
+    .execute(&mut **tx)
+    .await?;
+    if let Some(o) = &override_json {
+        sqlx::query("UPDATE touches SET override = $1 WHERE id = $2")
+            .bind(o.as_str())
+            .bind(t.id.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    let Some(outcome) = c.outcome else {
+        return Ok(());
+    };
+    let sources = TouchStatus::sql_list(&outcome.sources());
+    let changed = sqlx::query(safe!(
+        "UPDATE touches SET status = $1, reason = $2, retry_after = $3, decided_at = $4, \
+         next_attempt_at = COALESCE($5, next_attempt_at), recipient = COALESCE($6, recipient), \
+         updated_at = $4 WHERE id = $7 AND status IN ({sources})"
+    ))
+    .bind(outcome.to.as_str())
+    .bind(reason)
+    .bind(decision.retry_after.map(ms))
+    .bind(ms(now))
+    .bind(outcome.next_attempt_at.map(ms))
+    .bind(recipient)
+    .bind(t.id.as_str())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if changed != 1 {
+        // The claim holds the touch in a waiting state: anything else is a bug, and
+        // nothing of this decision may stand (the caller's transaction rolls back).
+        return Err(StoreError::Contended {
+            what: format!("touch {}", t.id),
+        });
+    }
+    if outcome.reservation == Reservation::Keep {
+        sqlx::query(
+            "INSERT INTO sends (workspace, touch_id, account_id, lead_id, channel, purpose, action, at, recipient) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (touch_id) DO NOTHING",
+        )
+        .bind(t.workspace.as_str())
+        .bind(t.id.as_str())
+        .bind(t.account_id.as_str())
+        .bind(t.lead_id.as_str())
+        .bind(t.channel.as_str())
+        .bind(purpose_str(t.purpose))
+        .bind(match t.request.action.unwrap_or_default() {
+            gate::LinkedInAction::Invite => "invite",
+            gate::LinkedInAction::Message => "message",
+        })
+        .bind(ms(now))
+        .bind(recipient)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }

@@ -51,14 +51,31 @@ impl Store {
         provider_message_id: &str,
         sandbox_message: Option<&serde_json::Value>,
     ) -> Result<Applied> {
-        let sent = Outcome::sent(provider_message_id, sandbox_message.cloned());
+        let applied = self
+            .mark_sent_many(&[(touch_id, provider_message_id, sandbox_message)], now)
+            .await?;
+        Ok(applied.into_iter().next().unwrap_or(Applied::Unchanged))
+    }
+
+    /// [`Store::mark_sent`] for several touches (touch id, provider message id, sandbox
+    /// record) in one transaction; answers in the same order.
+    pub async fn mark_sent_many(
+        &self,
+        sent: &[(&str, &str, Option<&serde_json::Value>)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Applied>> {
         let mut tx = self.write_tx().await?;
-        let mut applied = apply_in(&mut tx, touch_id, now, &sent).await?;
-        if !applied.changed() {
-            applied = apply_in(&mut tx, touch_id, now, &sent.late_sent()).await?;
+        let mut out = Vec::with_capacity(sent.len());
+        for (touch_id, provider_message_id, sandbox_message) in sent {
+            let sent = Outcome::sent(provider_message_id, sandbox_message.cloned());
+            let mut applied = apply_in(&mut tx, touch_id, now, &sent).await?;
+            if !applied.changed() {
+                applied = apply_in(&mut tx, touch_id, now, &sent.late_sent()).await?;
+            }
+            out.push(applied);
         }
         tx.commit().await?;
-        Ok(applied)
+        Ok(out)
     }
 }
 

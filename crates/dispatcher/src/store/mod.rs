@@ -43,7 +43,7 @@ pub use alerts::{AlertRow, CheckRecord, NewAlert, ScrubRow};
 pub use blackouts::BlackoutRow;
 pub use chain::{ChainHead, LinkRow};
 pub use console::{AuditRow, BlockedCount, InboundRow, SessionRow};
-pub use dispatch::{Commit, Dispatch};
+pub use dispatch::{Commit, Dispatch, DispatchBatch};
 pub use enqueue::{DocumentTable, Enqueued};
 pub use erasure::{Erasure, redact_content};
 pub use facts::{FactsKey, RECIPIENT_SEND_HORIZON, TouchFacts, account_send_horizon};
