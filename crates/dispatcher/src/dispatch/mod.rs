@@ -193,7 +193,7 @@ struct Decided {
 
 /// Where a decision is written: its own transaction (committed there), or a batch's.
 enum Record<'b> {
-    Commit(crate::store::Dispatch),
+    Commit(Box<crate::store::Dispatch>),
     Into(&'b mut DispatchBatch),
 }
 
@@ -327,9 +327,10 @@ impl Dispatcher {
     ) -> Result<(gate::Decision, Step), DispatchError> {
         let touch = tx.touch.clone();
         let facts = tx.load_facts(now).await?;
-        let d = self.decide_claimed(touch, facts, now, waived).await;
-        self.record(Record::Commit(tx), &d, waived, now).await?;
-        self.act(d, now).await
+        // Boxed: a decision with its facts is large, and so would be every future holding one.
+        let d = Box::new(Box::pin(self.decide_claimed(touch, facts, now, waived)).await);
+        Box::pin(self.record(Record::Commit(Box::new(tx)), &d, waived, now)).await?;
+        Box::pin(self.act(*d, now)).await
     }
 
     /// The gate's decision about a claimed touch from its facts, and what follows from it.
@@ -417,7 +418,7 @@ impl Dispatcher {
             override_: waived.map(|w| &w.record),
         };
         match to {
-            Record::Commit(tx) => tx.commit(now, &c).await,
+            Record::Commit(tx) => (*tx).commit(now, &c).await,
             Record::Into(batch) => batch.record(&d.touch, now, &c).await,
         }
     }
