@@ -22,6 +22,9 @@ pub struct Scrubber {
     default_region: String,
     /// Open DNC rows by contact.
     dnc: HashMap<String, Vec<gate::DncEntry>>,
+    /// Set when some DNC rows name an erased contact by its keyed hash: numbers are looked up
+    /// under that form too.
+    privacy: Option<crate::privacy::PrivacyKey>,
     registries: std::sync::Arc<RegistrySet>,
     now: chrono::DateTime<chrono::Utc>,
     /// US state (or province) of each area code, computed once per area code.
@@ -103,10 +106,21 @@ impl Scrubber {
             purpose,
             default_region: default_region.to_owned(),
             dnc: by_contact,
+            privacy: None,
             registries,
             now,
             states: std::sync::Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Looks numbers up under their keyed hash too, when DNC rows of erased leads name them
+    /// that way (otherwise the hash is never computed).
+    #[must_use]
+    pub fn with_privacy(mut self, key: crate::privacy::PrivacyKey) -> Scrubber {
+        if self.dnc.keys().any(|c| crate::privacy::is_hashed(c)) {
+            self.privacy = Some(key);
+        }
+        self
     }
 
     /// The number in E.164, or why it is not one.
@@ -160,10 +174,12 @@ impl Scrubber {
         {
             return Verdict::rejected(gate::Reason::LitigationHold, l.label());
         }
+        let hashed = self.privacy.as_ref().map(|k| k.hashed(&number));
         let mut dnc_rows: Vec<&gate::DncEntry> = self
             .dnc
             .get(&number)
             .into_iter()
+            .chain(hashed.and_then(|h| self.dnc.get(&h)))
             .flatten()
             .filter(|e| e.channel.covers(self.channel) && e.expires_at.is_none_or(|x| x > self.now))
             .collect();

@@ -122,7 +122,8 @@ where
         dnc,
         state.registries.snapshot(),
         now,
-    );
+    )
+    .with_privacy(state.store.privacy().clone());
     let limit = state.config.registries.max_import_bytes();
     let mut read: u64 = 0;
     let body = body.map(move |chunk| {

@@ -57,7 +57,8 @@ pub async fn run(config: &Config, a: ScrubArgs) -> Result<()> {
         dnc,
         registries,
         now,
-    );
+    )
+    .with_privacy(store.privacy().clone());
     let input =
         std::fs::File::open(&a.input).with_context(|| format!("opening {}", a.input.display()))?;
     let size = input.metadata().map(|m| m.len()).unwrap_or(0);
