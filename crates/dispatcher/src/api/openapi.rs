@@ -88,7 +88,7 @@ use crate::domain::{AccountBody, BlackoutBody, Content, DncBody, LeadBody, Touch
         crate::check::ListingAnswer,
         blackouts::BlackoutList,
     )),
-    modifiers(&BearerAuth, &DocumentsWithId),
+    modifiers(&BearerAuth, &DocumentsWithId, &BadInputAnswers),
     tags(
         (name = "accounts", description = "Sender identities (operator)"),
         (name = "leads", description = "The people contacted (service)"),
@@ -128,7 +128,7 @@ struct DocumentsWithId;
 impl Modify for DocumentsWithId {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::RefOr;
-        use utoipa::openapi::schema::{Object, Schema, Type};
+        use utoipa::openapi::schema::{Array, Object, Schema, Type};
         let components = openapi.components.get_or_insert_with(Default::default);
         for (body, document) in [("AccountBody", "Account"), ("LeadBody", "Lead")] {
             let Some(RefOr::T(Schema::Object(mut object))) = components.schemas.get(body).cloned()
@@ -143,10 +143,68 @@ impl Modify for DocumentsWithId {
                     .into(),
             );
             object.required.push("id".to_owned());
+            if document == "Account" {
+                // GET adds the sender-health view (computed, never stored or accepted by PUT).
+                object.properties.insert(
+                    "health".to_owned(),
+                    Array::builder()
+                        .items(Object::builder().schema_type(Type::Object))
+                        .description(Some(
+                            "Sender health per sending domain (answered by GET, ignored on PUT)",
+                        ))
+                        .into(),
+                );
+            }
             object.description = Some(format!("`{body}` as stored, with its `id`."));
             components
                 .schemas
                 .insert(document.to_owned(), RefOr::T(Schema::Object(object)));
+        }
+    }
+}
+
+/// Every operation that takes a path or query parameter or a body can answer 400 (an id with
+/// control characters, a malformed query, an unknown field): document it once here rather
+/// than in each annotation, so no operation can forget it.
+#[derive(Debug)]
+struct BadInputAnswers;
+
+impl Modify for BadInputAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, Response};
+        let bad_request = || {
+            let mut answer = Response::new(
+                "Bad input: the error names the field (`{\"error\": {\"code\", \"message\", \"field\"?}}`)",
+            );
+            answer.content.insert(
+                "application/json".to_owned(),
+                RefOr::T(utoipa::openapi::content::Content::new(Some(RefOr::Ref(
+                    utoipa::openapi::Ref::from_schema_name("ErrorBody"),
+                )))),
+            );
+            RefOr::T(answer)
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let takes_input = operation.request_body.is_some()
+                    || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                if takes_input {
+                    operation
+                        .responses
+                        .responses
+                        .entry("400".to_owned())
+                        .or_insert_with(bad_request);
+                }
+            }
         }
     }
 }
