@@ -474,7 +474,11 @@ async fn replayed_bounce_and_complaint_reports_change_nothing(db: &Database) {
     assert_eq!(v["report"], "delivery", "{v}");
     assert_eq!(v["touch_id"], id.as_str(), "{v}");
     let after_bounce = d.touch(&id).await;
-    assert_eq!(timeline(&after_bounce, "delivery").len(), 1, "{after_bounce}");
+    assert_eq!(
+        timeline(&after_bounce, "delivery").len(),
+        1,
+        "{after_bounce}"
+    );
     let rows = dnc(&d, ANA_EMAIL).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     let (_, account) = d.get("/v1/accounts/sdr-1", OP).await;

@@ -144,6 +144,24 @@ async fn bounce(
     let mut suppressed = false;
     for ws in &spaces {
         let linked = touch.filter(|t| &t.workspace == ws);
+        // The same report about the same touch again is a replay: answered as the first
+        // time, nothing recorded (nor a DNC row removed since written back).
+        if let Some(t) = linked
+            && !state
+                .store
+                .record_touch_event_once(
+                    &t.id,
+                    now,
+                    TimelineKind::Delivery,
+                    false,
+                    Some(kind.as_str()),
+                    &detail,
+                )
+                .await?
+        {
+            suppressed |= kind == EmailEventKind::HardBounce;
+            continue;
+        }
         state
             .store
             .record_email_event(
@@ -158,19 +176,6 @@ async fn bounce(
                 now,
             )
             .await?;
-        if let Some(t) = linked {
-            state
-                .store
-                .record_touch_event(
-                    &t.id,
-                    now,
-                    TimelineKind::Delivery,
-                    false,
-                    Some(kind.as_str()),
-                    &detail,
-                )
-                .await?;
-        }
         if kind == EmailEventKind::HardBounce {
             let wanted = WantedDnc {
                 contact: &b.recipient,
@@ -221,6 +226,22 @@ async fn complaint(
     }
     for ws in &spaces {
         let linked = touch.filter(|t| &t.workspace == ws);
+        // The same complaint about the same touch again is a replay: nothing recorded.
+        if let Some(t) = linked
+            && !state
+                .store
+                .record_touch_event_once(
+                    &t.id,
+                    now,
+                    TimelineKind::Delivery,
+                    false,
+                    Some("complaint"),
+                    &detail,
+                )
+                .await?
+        {
+            continue;
+        }
         state
             .store
             .record_email_event(
@@ -245,17 +266,6 @@ async fn complaint(
         let (row, _) = ensure_dnc(state, ws, &wanted, now).await?;
         info!(workspace = %ws, dnc_id = %row.id, "complaint: contact suppressed on every channel");
         if let Some(t) = linked {
-            state
-                .store
-                .record_touch_event(
-                    &t.id,
-                    now,
-                    TimelineKind::Delivery,
-                    false,
-                    Some("complaint"),
-                    &detail,
-                )
-                .await?;
             health_after_report(state, ws, &t.account_id, now).await?;
         }
     }

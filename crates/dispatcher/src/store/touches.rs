@@ -232,6 +232,57 @@ impl Store {
         Ok(())
     }
 
+    /// [`Store::record_touch_event`] unless the touch's timeline holds the same entry (kind,
+    /// reason and detail) already: a provider status or report delivered again is a replay,
+    /// not news. True when the entry was recorded.
+    pub async fn record_touch_event_once(
+        &self,
+        touch_id: &str,
+        now: DateTime<Utc>,
+        kind: TimelineKind,
+        allowed: bool,
+        reason: Option<&str>,
+        detail: &str,
+    ) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        // Two deliveries at once: the touch's row lock orders them (SQLite's write
+        // transaction already does).
+        if self.kind == DbKind::Postgres {
+            sqlx::query("SELECT id FROM touches WHERE id = $1 FOR UPDATE")
+                .bind(touch_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        }
+        let seen = sqlx::query(
+            "SELECT 1 AS seen FROM decisions WHERE touch_id = $1 AND kind = $2 \
+             AND COALESCE(reason, '') = COALESCE($3, '') AND COALESCE(detail, '') = $4 LIMIT 1",
+        )
+        .bind(touch_id)
+        .bind(kind.as_str())
+        .bind(reason)
+        .bind(detail)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+        if seen {
+            return Ok(false);
+        }
+        let ws = workspace_of(&mut tx, touch_id).await?;
+        insert_event(
+            &mut tx,
+            &ws,
+            touch_id,
+            now,
+            kind,
+            allowed,
+            reason,
+            Some(detail),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// The workspace's touch whose provider message id is one of `ids` (an email's
     /// `In-Reply-To`/`References`, with or without angle brackets), newest first.
     pub async fn touch_by_message_ids(&self, ws: &str, ids: &[String]) -> Result<Option<TouchRow>> {

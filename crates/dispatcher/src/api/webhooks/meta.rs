@@ -255,9 +255,11 @@ async fn meta_status(state: &AppState, ws: &str, s: &Value) -> Result<(), ApiErr
         detail.push_str(&format!(" (error {})", list.join(", ")));
     }
     if let Some(t) = &touch {
-        state
+        // Meta delivers each webhook at least once: the same status again is a replay and
+        // changes nothing (nor writes back a DNC row removed since).
+        let fresh = state
             .store
-            .record_touch_event(
+            .record_touch_event_once(
                 &t.id,
                 now,
                 TimelineKind::Delivery,
@@ -266,6 +268,10 @@ async fn meta_status(state: &AppState, ws: &str, s: &Value) -> Result<(), ApiErr
                 &detail,
             )
             .await?;
+        if !fresh {
+            debug!(touch_id = %t.id, status, "whatsapp status replayed; nothing changes");
+            return Ok(());
+        }
     } else {
         debug!(
             message_id = id.unwrap_or(""),

@@ -140,9 +140,11 @@ async fn twilio_status(
     }
     match &touch {
         Some(t) => {
-            state
+            // Twilio retries a callback it saw no answer to: the same status again is a
+            // replay and changes nothing (nor writes back a DNC row removed since).
+            let fresh = state
                 .store
-                .record_touch_event(
+                .record_touch_event_once(
                     &t.id,
                     now,
                     TimelineKind::Delivery,
@@ -151,6 +153,10 @@ async fn twilio_status(
                     &detail,
                 )
                 .await?;
+            if !fresh {
+                debug!(touch_id = %t.id, status, "twilio status callback replayed; nothing changes");
+                return Ok(());
+            }
         }
         None => {
             debug!(
