@@ -160,7 +160,7 @@ async fn concurrent_cancels_cancel_once(db: &Database) {
                 v["error"]["message"]
                     .as_str()
                     .unwrap()
-                    .contains("cancelled"),
+                    .starts_with("touch is cancelled;"),
                 "{v}"
             );
         }

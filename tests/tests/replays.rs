@@ -6,8 +6,9 @@
 //! nothing to the touch it is about. Each replay is the very request first sent, validly signed,
 //! with the fake clock moved on between, and is still answered 2xx.
 //!
-//! What is proved, through the API only: a replayed Twilio STOP adds no DNC row (also once the
-//! first row is removed) and no second confirmation; a replayed WhatsApp message (Meta, and
+//! What is proved, through the API (and the operator's `touchgate audit export`): a replayed
+//! Twilio STOP adds no DNC row (also once the first row is removed), no link to the
+//! tamper-evident record (DNC, audit-log or decision rows) and no second confirmation; a replayed WhatsApp message (Meta, and
 //! Twilio's WhatsApp) does not move the 24-hour customer-service window (message at T, replay
 //! at T+23h, a free-form WhatsApp at T+25h is blocked `whatsapp_window_closed`); a replayed
 //! email or `POST /v1/inbound` reply does not stop the sequence a second time (a touch queued
@@ -26,6 +27,8 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
+
+use std::collections::BTreeMap;
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -164,6 +167,26 @@ async fn assert_logged_once(d: &Daemon, id: &str, at: &str) {
     );
 }
 
+/// How many links of the tamper-evident record (`touchgate audit export`) each source table
+/// (`dnc`, `audit_log`, `decisions` …) has, once a drain has sealed what is pending.
+async fn sealed_rows(d: &Daemon, db: &Database) -> BTreeMap<String, usize> {
+    d.drain().await;
+    let out = touchgate_tests::cli::ok(&touchgate_tests::cli::touchgate(
+        db,
+        &["audit", "export"],
+        None,
+    ));
+    let mut counts = BTreeMap::new();
+    for line in out.lines() {
+        let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        if let Some(source) = v["source"].as_str() {
+            *counts.entry(source.to_owned()).or_insert(0) += 1;
+        }
+    }
+    assert!(!counts.is_empty(), "no link exported: {out}");
+    counts
+}
+
 /// The opt-out confirmations among Ana's touches on `channel`.
 async fn confirmations(d: &Daemon, channel: &str) -> usize {
     let (s, v) = d
@@ -210,12 +233,15 @@ async fn a_replayed_twilio_stop_adds_no_dnc_row(db: &Database) {
     d.drain().await;
     assert_eq!(confirmations(&d, "sms").await, 1);
     assert_eq!(providers.twilio_messages_to(PHONE).await.len(), 2);
+    let record = sealed_rows(&d, db).await;
+    assert_eq!(record.get("dnc"), Some(&1), "{record:?}");
 
-    // Twilio delivers it again two hours later: the same row, no second confirmation.
+    // Twilio delivers it again two hours later: the same row, no second confirmation, nothing
+    // added to the tamper-evident record (no DNC, audit or decision row).
     d.set_clock("2026-11-25T20:00:00Z").await;
     twilio(&d, &stop).await;
     assert_eq!(dnc(&d, PHONE).await, rows);
-    d.drain().await;
+    assert_eq!(sealed_rows(&d, db).await, record);
     assert_eq!(confirmations(&d, "sms").await, 1);
     assert_eq!(providers.twilio_messages_to(PHONE).await.len(), 2);
     assert_logged_once(&d, "SMin-stop-1", START_RFC3339).await;
@@ -233,10 +259,11 @@ async fn a_replayed_twilio_stop_adds_no_dnc_row(db: &Database) {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
+    let record = sealed_rows(&d, db).await;
     d.set_clock("2026-11-25T21:00:00Z").await;
     twilio(&d, &stop).await;
     assert!(dnc(&d, PHONE).await.is_empty());
-    d.drain().await;
+    assert_eq!(sealed_rows(&d, db).await, record);
     assert_eq!(confirmations(&d, "sms").await, 1);
     assert_logged_once(&d, "SMin-stop-1", START_RFC3339).await;
     // A new STOP (another MessageSid) is taken.
