@@ -2,7 +2,9 @@
 //! exactly one 201 and 49 200, and leave one account; the same for `PUT /v1/leads/{id}`; 50
 //! concurrent `POST /v1/touches/{id}/cancel` on one queued touch answer exactly one 200 (the
 //! touch, cancelled) and 49 409 `conflict` (the documented "only a queued or scheduled touch
-//! can be cancelled"), and the touch's timeline holds one cancellation.
+//! can be cancelled"), and the touch's timeline holds one cancellation; 50 overlapping
+//! deliveries of one Meta status record it once on the touch's timeline, and of one inbound
+//! STOP (one message id) write one DNC row and send one confirmation.
 //!
 //! The requests really overlap: each runs on a multi-thread runtime as a task of its own, and
 //! all wait at one barrier before sending. Each test runs the real `touchgate serve` binary on
@@ -18,12 +20,14 @@
     clippy::indexing_slicing
 )]
 
+use std::future::Future;
 use std::sync::Arc;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
-use touchgate_tests::seed::{ana, sms};
+use touchgate_tests::providers::{Providers, WA_PHONE_ID};
+use touchgate_tests::seed::{PHONE, ana, sms, wa_template};
 use touchgate_tests::touches::{id_of, timeline};
 use touchgate_tests::{Daemon, Database, OP, SVC, assert_error};
 
@@ -31,6 +35,7 @@ touchgate_tests::both_databases!(
     concurrent_first_account_puts_create_one_account,
     concurrent_first_lead_puts_create_one_lead,
     concurrent_cancels_cancel_once,
+    concurrent_deliveries_of_one_webhook_count_once,
 );
 
 /// How many requests race.
@@ -40,27 +45,20 @@ async fn start(db: &Database) -> Arc<Daemon> {
     Arc::new(Daemon::builder(db).manual_dispatch().start().await)
 }
 
-/// Sends `RACERS` copies of one request at once (all released by one barrier); every answer.
-async fn race(
-    d: &Arc<Daemon>,
-    method: Method,
-    path: &str,
-    token: &'static str,
-    body: Option<Value>,
-) -> Vec<(StatusCode, Value)> {
+/// Runs `RACERS` copies of `request` at once, each a task of its own, all released by one
+/// barrier; every answer.
+async fn race_with<F, Fut>(d: &Arc<Daemon>, request: F) -> Vec<(StatusCode, Value)>
+where
+    F: Fn(Arc<Daemon>) -> Fut,
+    Fut: Future<Output = (StatusCode, Value)> + Send + 'static,
+{
     let barrier = Arc::new(Barrier::new(RACERS));
     let mut tasks = Vec::new();
     for _ in 0..RACERS {
-        let (d, barrier, method, path, body) = (
-            d.clone(),
-            barrier.clone(),
-            method.clone(),
-            path.to_owned(),
-            body.clone(),
-        );
+        let (barrier, call) = (barrier.clone(), request(d.clone()));
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
-            d.call(method, &path, Some(token), body).await
+            call.await
         }));
     }
     let mut answers = Vec::new();
@@ -68,6 +66,21 @@ async fn race(
         answers.push(t.await.expect("a racing request"));
     }
     answers
+}
+
+/// [`race_with`] one API call.
+async fn race(
+    d: &Arc<Daemon>,
+    method: Method,
+    path: &str,
+    token: &'static str,
+    body: Option<Value>,
+) -> Vec<(StatusCode, Value)> {
+    race_with(d, |d| {
+        let (method, path, body) = (method.clone(), path.to_owned(), body.clone());
+        async move { d.call(method, &path, Some(token), body).await }
+    })
+    .await
 }
 
 /// How many answers have `status`; fails on any status not in `allowed`.
@@ -171,4 +184,72 @@ async fn concurrent_cancels_cancel_once(db: &Database) {
     // Nothing is sent once the loop runs.
     d.drain().await;
     assert_eq!(d.touch(&id).await["status"], "cancelled");
+}
+
+/// A provider delivering one webhook many times at once (its retries overlapping): Meta's
+/// status of a sent WhatsApp message is recorded once on the touch's timeline, and one STOP
+/// posted 50 times at once with one message id writes one DNC row and one confirmation.
+async fn concurrent_deliveries_of_one_webhook_count_once(db: &Database) {
+    let providers = Providers::start().await;
+    let d = Arc::new(
+        Daemon::builder(db)
+            .manual_dispatch()
+            .meta_whatsapp(&providers.uri())
+            .start()
+            .await,
+    );
+    d.seed_whatsapp().await;
+    let t = d.sent(wa_template("wa-1")).await;
+    let id = id_of(&t).to_owned();
+    let status = json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA1", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "14155550100", "phone_number_id": WA_PHONE_ID},
+        "statuses": [{"id": t["provider_message_id"], "status": "delivered",
+                      "timestamp": "1795629600", "recipient_id": "14155550123"}]
+    }}]}]});
+    let answers = race_with(&d, |d| {
+        let status = status.clone();
+        async move { d.meta_webhook(&status).await }
+    })
+    .await;
+    assert_eq!(
+        count(&answers, &[StatusCode::OK], StatusCode::OK),
+        RACERS,
+        "{answers:?}"
+    );
+    let t = d.touch(&id).await;
+    assert_eq!(timeline(&t, "delivery").len(), 1, "recorded once: {t}");
+
+    let stop = json!({"channel": "whatsapp", "from": PHONE, "body": "STOP",
+                      "message_id": "wamid.stop-raced"});
+    let answers = race(&d, Method::POST, "/v1/inbound", SVC, Some(stop)).await;
+    assert_eq!(
+        count(&answers, &[StatusCode::OK], StatusCode::OK),
+        RACERS,
+        "{answers:?}"
+    );
+    let row = &answers[0].1["dnc"]["id"];
+    assert!(row.is_string(), "{answers:?}");
+    for (_, v) in &answers {
+        assert_eq!(v["intent"], "opt_out", "{v}");
+        assert_eq!(&v["dnc"]["id"], row, "{v}");
+    }
+    assert_eq!(d.dnc_entries(OP, PHONE).await.len(), 1);
+    d.drain().await;
+    let (s, v) = d
+        .get("/v1/touches?lead_id=lead-7&channel=whatsapp", OP)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let confirmations = v["touches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["idempotency_key"]
+                .as_str()
+                .is_some_and(|k| k.starts_with("opt-out-confirmation:"))
+        })
+        .count();
+    assert_eq!(confirmations, 1, "{v}");
+    assert_eq!(providers.meta_messages().await.len(), 2);
 }
