@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use tracing::{debug, info};
 
 use crate::app::AppState;
-use crate::config::OptOutScope;
+use crate::config::{OptOutScope, WorkspaceSettings};
 use crate::store::{DncRow, InboundRecord, StoreError};
 
 pub use confirmation::{Confirmation, Confirmed, confirm_opt_out, confirmation_key};
@@ -141,7 +141,7 @@ pub async fn process(
     if let Some(id) = m.message_id
         && let Some(first) = store.inbound_seen(workspace, m.channel, id).await?
     {
-        return replayed(state, workspace, &contact, first).await;
+        return replayed(state, workspace, m, &contact, first).await;
     }
     let now = state.clock.now();
     let ws = state.config.workspace(workspace);
@@ -172,7 +172,7 @@ pub async fn process(
             .inbound_seen(workspace, m.channel, m.message_id.unwrap_or_default())
             .await?;
         if let Some(first) = first {
-            return replayed(state, workspace, &contact, first).await;
+            return replayed(state, workspace, m, &contact, first).await;
         }
         return Err(StoreError::Contended {
             what: "inbound message".to_owned(),
@@ -180,50 +180,7 @@ pub async fn process(
         .into());
     };
 
-    let dnc = match &intent {
-        gate::Intent::OptOut(o) => {
-            // `opt_out_scope = "channel"`: a reply stops the channel it came on only.
-            let scope = match ws.opt_out_scope {
-                OptOutScope::All => o.scope,
-                OptOutScope::Channel => gate::ChannelScope::Only(m.channel),
-            };
-            let wanted = WantedDnc {
-                contact: &contact,
-                scope,
-                reason: gate::DncReason::OptOutReply,
-                source: format!("inbound_{}", m.channel),
-                added_by: "touchgate inbound".to_owned(),
-            };
-            let (row, created) = ensure_dnc(state, workspace, &wanted, now).await?;
-            if created {
-                info!(workspace, dnc_id = %row.id, channel = %m.channel, scope = %scope, "opt-out reply: DNC entry added");
-            }
-            Some((row, created))
-        }
-        gate::Intent::WrongNumber(_) => {
-            // Whoever consented at this number is not the person who answers it: every
-            // consent for the contact up to now is void, and the number is not contacted.
-            let wanted = WantedDnc {
-                contact: &contact,
-                scope: gate::ChannelScope::All,
-                reason: gate::DncReason::WrongNumber,
-                source: format!("inbound_{}", m.channel),
-                added_by: "touchgate inbound".to_owned(),
-            };
-            let (row, created) = ensure_dnc(state, workspace, &wanted, now).await?;
-            store
-                .void_consents(workspace, &contact, at, "wrong_number", now)
-                .await?;
-            if created {
-                info!(workspace, dnc_id = %row.id, channel = %m.channel, "wrong-number reply: DNC entry added, consents void");
-            }
-            Some((row, created))
-        }
-        gate::Intent::OptIn { .. }
-        | gate::Intent::Help { .. }
-        | gate::Intent::AutoReply { .. }
-        | gate::Intent::None => None,
-    };
+    let dnc = take_dnc(state, workspace, &ws, m, &intent, &contact, at, now).await?;
     if let Some((row, _)) = &dnc {
         store.link_inbound_dnc(seq, &row.id).await?;
     }
@@ -236,24 +193,8 @@ pub async fn process(
     debug!(workspace, channel = %m.channel, intent = intent.as_str(), leads = leads.len(), cancelled = reply.cancelled.len(), "inbound message");
 
     let dnc_created = dnc.as_ref().is_some_and(|(_, c)| *c);
-    if let Some((row, true)) = &dnc
-        && matches!(m.channel, gate::Channel::Sms | gate::Channel::Whatsapp)
-        && state.config.opt_out_confirmation.enabled
-    {
-        let job = Confirmation {
-            workspace: workspace.to_owned(),
-            channel: m.channel,
-            contact: contact.clone(),
-            dnc_id: row.id.clone(),
-            opted_out_at: at,
-            to: m.to.map(str::to_owned),
-        };
-        let task_state = state.clone();
-        state.background.spawn(async move {
-            if let Err(e) = confirm_opt_out(&task_state, &job).await {
-                tracing::error!(workspace = %job.workspace, dnc_id = %job.dnc_id, error = %crate::logging::chain(&e), "opt-out confirmation failed");
-            }
-        });
+    if let Some((row, true)) = &dnc {
+        confirm_in_background(state, workspace, m, &contact, row, at);
     }
 
     Ok(InboundOutcome {
@@ -269,17 +210,135 @@ pub async fn process(
     })
 }
 
-/// The answer to a message taken before: what it was answered the first time.
+/// Writes (or finds) the DNC row an opt-out or a wrong-number reply calls for, voiding the
+/// number's consents for a wrong number; `None` for any other intent. Whether this call
+/// created the row.
+#[allow(clippy::too_many_arguments)]
+async fn take_dnc(
+    state: &AppState,
+    workspace: &str,
+    ws: &WorkspaceSettings,
+    m: &Inbound<'_>,
+    intent: &gate::Intent,
+    contact: &str,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<(DncRow, bool)>, InboundError> {
+    let store = &state.store;
+    Ok(match intent {
+        gate::Intent::OptOut(o) => {
+            // `opt_out_scope = "channel"`: a reply stops the channel it came on only.
+            let scope = match ws.opt_out_scope {
+                OptOutScope::All => o.scope,
+                OptOutScope::Channel => gate::ChannelScope::Only(m.channel),
+            };
+            let wanted = WantedDnc {
+                contact,
+                scope,
+                reason: gate::DncReason::OptOutReply,
+                source: format!("inbound_{}", m.channel),
+                added_by: "touchgate inbound".to_owned(),
+            };
+            let (row, created) = ensure_dnc(state, workspace, &wanted, now).await?;
+            if created {
+                info!(workspace, dnc_id = %row.id, channel = %m.channel, scope = %scope, "opt-out reply: DNC entry added");
+            }
+            Some((row, created))
+        }
+        gate::Intent::WrongNumber(_) => {
+            // Whoever consented at this number is not the person who answers it: every
+            // consent for the contact up to now is void, and the number is not contacted.
+            let wanted = WantedDnc {
+                contact,
+                scope: gate::ChannelScope::All,
+                reason: gate::DncReason::WrongNumber,
+                source: format!("inbound_{}", m.channel),
+                added_by: "touchgate inbound".to_owned(),
+            };
+            let (row, created) = ensure_dnc(state, workspace, &wanted, now).await?;
+            store
+                .void_consents(workspace, contact, at, "wrong_number", now)
+                .await?;
+            if created {
+                info!(workspace, dnc_id = %row.id, channel = %m.channel, "wrong-number reply: DNC entry added, consents void");
+            }
+            Some((row, created))
+        }
+        gate::Intent::OptIn { .. }
+        | gate::Intent::Help { .. }
+        | gate::Intent::AutoReply { .. }
+        | gate::Intent::None => None,
+    })
+}
+
+/// After a new SMS or WhatsApp opt-out: the one confirmation allowed, sent in the background.
+fn confirm_in_background(
+    state: &AppState,
+    workspace: &str,
+    m: &Inbound<'_>,
+    contact: &str,
+    row: &DncRow,
+    at: DateTime<Utc>,
+) {
+    if !matches!(m.channel, gate::Channel::Sms | gate::Channel::Whatsapp)
+        || !state.config.opt_out_confirmation.enabled
+    {
+        return;
+    }
+    let job = Confirmation {
+        workspace: workspace.to_owned(),
+        channel: m.channel,
+        contact: contact.to_owned(),
+        dnc_id: row.id.clone(),
+        opted_out_at: at,
+        to: m.to.map(str::to_owned),
+    };
+    let task_state = state.clone();
+    state.background.spawn(async move {
+        if let Err(e) = confirm_opt_out(&task_state, &job).await {
+            tracing::error!(workspace = %job.workspace, dnc_id = %job.dnc_id, error = %crate::logging::chain(&e), "opt-out confirmation failed");
+        }
+    });
+}
+
+/// The answer to a message taken before: what it was answered the first time. An opt-out or
+/// wrong number whose DNC row the first receipt has not linked yet — it is being taken at this
+/// very moment, or it stopped between claiming the message and writing the row — has the row
+/// written (or found) now: the answer names it, and a STOP is never lost to a claim alone.
 async fn replayed(
     state: &AppState,
     workspace: &str,
+    m: &Inbound<'_>,
     contact: &str,
     first: crate::store::SeenInbound,
 ) -> Result<InboundOutcome, InboundError> {
-    let dnc = match &first.dnc_id {
+    let mut dnc = match &first.dnc_id {
         Some(id) => state.store.get_dnc(workspace, id).await?,
         None => None,
     };
+    if first.dnc_id.is_none() && matches!(first.intent.as_str(), "opt_out" | "wrong_number") {
+        let ws = state.config.workspace(workspace);
+        let intent = gate::classify_inbound(
+            m.channel,
+            &gate::InboundMessage {
+                body: m.body,
+                subject: m.subject,
+                headers: m.headers,
+            },
+            &ws.opt_out,
+        );
+        let now = state.clock.now();
+        let at = first.received_at;
+        if let Some((row, created)) =
+            take_dnc(state, workspace, &ws, m, &intent, contact, at, now).await?
+        {
+            state.store.link_inbound_dnc(first.seq, &row.id).await?;
+            if created {
+                confirm_in_background(state, workspace, m, contact, &row, at);
+            }
+            dnc = Some(row);
+        }
+    }
     debug!(workspace, "inbound message replayed; nothing changes");
     Ok(InboundOutcome {
         intent: INTENTS

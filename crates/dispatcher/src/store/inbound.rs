@@ -19,6 +19,8 @@ pub struct InboundRecord<'a> {
 /// What the first receipt of a message said.
 #[derive(Debug, Clone)]
 pub struct SeenInbound {
+    /// The message's row in the inbound log.
+    pub seq: i64,
     pub received_at: DateTime<Utc>,
     pub intent: String,
     pub matched: Option<String>,
@@ -81,7 +83,7 @@ impl Store {
         message_id: &str,
     ) -> Result<Option<SeenInbound>> {
         let row = sqlx::query(
-            "SELECT received_at, intent, matched, dnc_id FROM inbound_messages \
+            "SELECT seq, received_at, intent, matched, dnc_id FROM inbound_messages \
              WHERE workspace = $1 AND channel = $2 AND message_id = $3",
         )
         .bind(ws)
@@ -91,6 +93,7 @@ impl Store {
         .await?;
         row.map(|r| {
             Ok(SeenInbound {
+                seq: r.try_get("seq")?,
                 received_at: from_ms(r.try_get("received_at")?),
                 intent: r.try_get("intent")?,
                 matched: r.try_get("matched")?,
