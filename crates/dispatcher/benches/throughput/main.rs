@@ -1,22 +1,22 @@
-//! End-to-end dispatch throughput and pickup latency, on SQLite and PostgreSQL, with one and two
-//! dispatchers, and the bare apalis queue as the baseline.
+//! Throughput, pickup latency, backlog and memory of touchgate, and the bare apalis queue as the
+//! baseline, in one run: `cargo bench -p dispatcher --bench throughput` (docs/BENCHMARKS.md).
 //!
-//! * Drain: N touches due now are enqueued, then the daemons start (`daemon::build_state` +
-//!   `daemon::dispatch_loop`, as `touchgate` runs them) and drain them: claim → gate → sandbox
-//!   send → audit commit. The rate is N over the span from the first gate decision to the last
-//!   provider event (the rows' own timestamps); "wall" also counts the queue's start-up.
-//! * Pickup latency: touches created one at a time (every 10 ms), each followed by a wake-up
-//!   (what the API does); latency is the gate decision's `at` minus the touch's due instant,
-//!   both on the system clock.
+//! * Through the API (`api`): the `touchgate` binary on a fresh database, driven over HTTP —
+//!   batch enqueue, end to end (SQLite, PostgreSQL, two daemons on PostgreSQL), pickup latency
+//!   at a steady pace, the same with a backlog, idle RSS.
 //! * Baseline: N no-op apalis jobs pushed, then one worker runs them; jobs per second.
 //!
-//! `cargo bench -p dispatcher --bench throughput` runs N = 2000 (`TOUCHGATE_BENCH_N` overrides,
-//! `--quick` runs 300; `TOUCHGATE_BENCH_RUNS=k` repeats each end-to-end configuration k times).
-//! Under `cargo test --benches` (no `--bench` argument) it runs a tiny N so CI stays fast. PostgreSQL: `TOUCHGATE_TEST_POSTGRES_URL` (default
+//! N = 20,000 touches (`--quick`: 5,000; `TOUCHGATE_BENCH_N` overrides); backlog 1,000,000
+//! scheduled touches and 10,000,000 decision rows (`--quick`: 50,000 and 500,000;
+//! `TOUCHGATE_BENCH_BACKLOG`, `TOUCHGATE_BENCH_HISTORY`); paced phase at 2,000 touches/s
+//! (`TOUCHGATE_BENCH_RATE`); `TOUCHGATE_BENCH_RUNS=k` repeats each configuration. Under
+//! `cargo test --benches` (no `--bench` argument) it runs tiny figures so CI stays fast.
+//! PostgreSQL: `TOUCHGATE_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); a fresh database per configuration.
 #![allow(clippy::print_stdout)]
 
-use std::collections::HashMap;
+mod api;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration as StdDuration, Instant};
@@ -25,42 +25,39 @@ use anyhow::{Context as _, Result, bail};
 use apalis::prelude::{BackendExt, BoxDynError, Data, TaskSink, WorkerBuilder, WorkerBuilderExt};
 use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
-use chrono::{DateTime, Duration, Utc};
-use dispatcher::app::AppState;
-use dispatcher::config::Config;
-use dispatcher::daemon;
-use dispatcher::domain::{AccountBody, LeadBody, TouchBody};
 use dispatcher::queue;
-use dispatcher::store::{NewTouch, Store};
-use futures::StreamExt;
+use dispatcher::store::Store;
 use sqlx::{Executor, Row};
-
-const WS: &str = "default";
-
-/// Touches per sending account (its week of sends is loaded for every decision).
-const PER_ACCOUNT: usize = 100;
 
 struct Plan {
     n: usize,
     /// Times each end-to-end configuration runs (`TOUCHGATE_BENCH_RUNS`; the machine may be
     /// shared, so one run can be noisy).
     runs: usize,
-    latency_samples: usize,
     pg_admin: String,
+    /// Touches per second of the paced phase (`TOUCHGATE_BENCH_RATE`).
+    paced_rate: usize,
+    /// Seconds of the paced phase.
+    paced_seconds: usize,
+    /// The backlog run's scheduled touches and decision rows (`TOUCHGATE_BENCH_BACKLOG`,
+    /// `TOUCHGATE_BENCH_HISTORY`).
+    backlog: api::Backlog,
+}
+
+fn env_usize(var: &str) -> Option<usize> {
+    std::env::var(var).ok().and_then(|v| v.parse().ok())
 }
 
 fn plan() -> Plan {
     let args: Vec<String> = std::env::args().collect();
     let bench = args.iter().any(|a| a == "--bench");
     let quick = args.iter().any(|a| a == "--quick");
-    let env_n = std::env::var("TOUCHGATE_BENCH_N")
-        .ok()
-        .and_then(|v| v.parse().ok());
+    let env_n = env_usize("TOUCHGATE_BENCH_N");
     let n = match (bench, quick, env_n) {
         (false, _, _) => 20,
         (true, _, Some(n)) => n,
-        (true, true, None) => 300,
-        (true, false, None) => 2000,
+        (true, true, None) => 5000,
+        (true, false, None) => 20000,
     };
     let runs = std::env::var("TOUCHGATE_BENCH_RUNS")
         .ok()
@@ -70,9 +67,22 @@ fn plan() -> Plan {
     Plan {
         n: n.max(1),
         runs: usize::max(runs, 1),
-        latency_samples: if bench { 200 } else { 10 },
         pg_admin: std::env::var("TOUCHGATE_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned()),
+        paced_rate: env_usize("TOUCHGATE_BENCH_RATE").unwrap_or(if bench { 2000 } else { 100 }),
+        paced_seconds: if bench && !quick { 5 } else { 1 },
+        backlog: api::Backlog {
+            touches: env_usize("TOUCHGATE_BENCH_BACKLOG").unwrap_or(match (bench, quick) {
+                (false, _) => 100,
+                (true, true) => 50_000,
+                (true, false) => 1_000_000,
+            }),
+            decisions: env_usize("TOUCHGATE_BENCH_HISTORY").unwrap_or(match (bench, quick) {
+                (false, _) => 1000,
+                (true, true) => 500_000,
+                (true, false) => 10_000_000,
+            }),
+        },
     }
 }
 
@@ -121,56 +131,6 @@ async fn drop_db(db: &Db, plan: &Plan) {
     }
 }
 
-async fn seed(store: &Store, n: usize) -> Result<()> {
-    let now = Utc::now();
-    let account: AccountBody = serde_json::from_value(serde_json::json!({"status": "active"}))?;
-    for a in 0..n.div_ceil(PER_ACCOUNT) {
-        store
-            .put_account(WS, &format!("sdr-{a}"), &account, now)
-            .await?;
-    }
-    let results: Vec<Result<()>> = futures::stream::iter(0..n)
-        .map(|i| async move {
-            let mut lead: LeadBody = serde_json::from_value(serde_json::json!({
-                "email": format!("lead{i}@example.com"),
-                "timezone": "America/New_York",
-            }))?;
-            let contacts = lead.normalise("US")?;
-            store
-                .put_lead(WS, &format!("lead-{i}"), &lead, &contacts, now)
-                .await?;
-            Ok(())
-        })
-        .buffer_unordered(8)
-        .collect()
-        .await;
-    results.into_iter().collect()
-}
-
-/// Creates touch `i` (to lead `i`), due at its creation; returns its id and due instant.
-async fn create(store: &Store, i: usize, tag: &str) -> Result<(String, DateTime<Utc>)> {
-    let request: TouchBody = serde_json::from_value(serde_json::json!({
-        "account_id": format!("sdr-{}", i / PER_ACCOUNT),
-        "lead_id": format!("lead-{i}"),
-        "channel": "email",
-        "purpose": "transactional",
-        "content": {"subject": "Your order", "body": "It shipped today."}
-    }))?;
-    let now = Utc::now();
-    let (row, _) = store
-        .create_touch(&NewTouch {
-            workspace: WS.to_owned(),
-            id: uuid::Uuid::now_v7().to_string(),
-            idempotency_key: format!("{tag}-{i}"),
-            request,
-            next_attempt_at: now,
-            deadline: now + Duration::days(7),
-            now,
-        })
-        .await?;
-    Ok((row.id, now))
-}
-
 async fn sent_count(store: &Store) -> Result<i64> {
     Ok(store
         .status_counts()
@@ -178,20 +138,6 @@ async fn sent_count(store: &Store) -> Result<i64> {
         .into_iter()
         .find(|(s, _)| *s == dispatcher::touch::TouchStatus::Sent)
         .map_or(0, |(_, n)| n))
-}
-
-async fn wait_sent(store: &Store, want: i64, deadline: StdDuration) -> Result<()> {
-    let until = Instant::now() + deadline;
-    loop {
-        let sent = sent_count(store).await?;
-        if sent >= want {
-            return Ok(());
-        }
-        if Instant::now() > until {
-            bail!("only {sent} of {want} touches sent after {deadline:?}");
-        }
-        tokio::time::sleep(StdDuration::from_millis(10)).await;
-    }
 }
 
 async fn scalar_i64(store: &Store, sql: &'static str) -> Result<Option<i64>> {
@@ -205,117 +151,6 @@ fn percentile(sorted: &[i64], p: usize) -> i64 {
         .div_ceil(100)
         .clamp(1, sorted.len().max(1));
     sorted.get(rank - 1).copied().unwrap_or_default()
-}
-
-struct E2e {
-    label: String,
-    drain_rate: f64,
-    drain_ms: i64,
-    wall: StdDuration,
-    jobs: i64,
-    p50: i64,
-    p99: i64,
-    max: i64,
-}
-
-async fn end_to_end(kind: &str, nodes: usize, plan: &Plan) -> Result<E2e> {
-    let db = fresh(kind, plan).await?;
-    let result = end_to_end_on(&db, kind, nodes, plan).await;
-    drop_db(&db, plan).await;
-    result
-}
-
-async fn end_to_end_on(db: &Db, kind: &str, nodes: usize, plan: &Plan) -> Result<E2e> {
-    let n = plan.n;
-    let samples = plan.latency_samples;
-    let store = Store::connect(&db.url, 16).await?;
-    seed(&store, n + samples).await?;
-    let created: Vec<Result<(String, DateTime<Utc>)>> = futures::stream::iter(0..n)
-        .map(|i| {
-            let store = &store;
-            async move { create(store, i, "drain").await }
-        })
-        .buffer_unordered(8)
-        .collect()
-        .await;
-    for c in created {
-        c?;
-    }
-
-    // The daemons, as `touchgate` starts them.
-    let mut config = Config::default();
-    config.database_url = Some(db.url.clone());
-    let mut states: Vec<AppState> = Vec::new();
-    for _ in 0..nodes {
-        let (state, _) = daemon::build_state(config.clone()).await?;
-        states.push(state);
-    }
-    let started = Instant::now();
-    let loops: Vec<_> = states
-        .iter()
-        .map(|s| AbortOnDrop(tokio::spawn(daemon::dispatch_loop(s.clone()))))
-        .collect();
-    wait_sent(&store, i64::try_from(n)?, StdDuration::from_secs(600)).await?;
-    let wall = started.elapsed();
-    let first = scalar_i64(&store, "SELECT MIN(at) FROM decisions WHERE kind = 'gate'").await?;
-    let last = scalar_i64(
-        &store,
-        "SELECT MAX(at) FROM decisions WHERE kind = 'provider'",
-    )
-    .await?;
-    let drain_ms = last.unwrap_or_default() - first.unwrap_or_default();
-    let drain_rate = n as f64 / (drain_ms.max(1) as f64 / 1000.0);
-
-    // Pickup latency: one touch at a time, each announced by a wake-up.
-    let mut due: HashMap<String, DateTime<Utc>> = HashMap::new();
-    for i in 0..samples {
-        let (id, at) = create(&store, n + i, "latency").await?;
-        due.insert(id, at);
-        if let Some(state) = states.get(i % nodes) {
-            state.wake.notify_one();
-        }
-        tokio::time::sleep(StdDuration::from_millis(10)).await;
-    }
-    wait_sent(
-        &store,
-        i64::try_from(n + samples)?,
-        StdDuration::from_secs(60),
-    )
-    .await?;
-    let mut latencies = Vec::with_capacity(samples);
-    for (id, at) in &due {
-        let gate = store
-            .decisions(id)
-            .await?
-            .into_iter()
-            .find(|d| d.kind == dispatcher::touch::TimelineKind::Gate)
-            .map(|d| d.at)
-            .with_context(|| format!("touch {id} has no gate decision"))?;
-        latencies.push((gate - *at).num_milliseconds());
-    }
-    latencies.sort_unstable();
-    let jobs = match kind {
-        "sqlite" => scalar_i64(&store, "SELECT COUNT(*) FROM Jobs").await?,
-        _ => scalar_i64(&store, "SELECT COUNT(*) FROM apalis.jobs").await?,
-    };
-    drop(loops);
-    for s in states {
-        s.store.pool().close().await;
-    }
-    store.pool().close().await;
-    Ok(E2e {
-        label: format!(
-            "{kind}, {nodes} dispatcher{}",
-            if nodes > 1 { "s" } else { "" }
-        ),
-        drain_rate,
-        drain_ms,
-        wall,
-        jobs: jobs.unwrap_or_default(),
-        p50: percentile(&latencies, 50),
-        p99: percentile(&latencies, 99),
-        max: latencies.last().copied().unwrap_or_default(),
-    })
 }
 
 /// Aborts the task when dropped.
@@ -486,41 +321,64 @@ async fn main() -> Result<()> {
     }
     let plan = plan();
     println!(
-        "touchgate dispatch: N = {} touches (drain), {} pickup-latency samples; default dispatcher config",
-        plan.n, plan.latency_samples
+        "touchgate through its API: N = {} transactional SMS per run, batches of 1,000, sandbox transport, default config",
+        plan.n
     );
     println!();
+    match api::idle_rss(&plan).await {
+        Ok(rss) => println!("idle RSS (SQLite, a second after start): {rss:.1} MiB"),
+        Err(e) => println!("idle RSS: failed: {e:#}"),
+    }
+    println!();
     println!(
-        "{:<26} {:>14} {:>10} {:>8} {:>6} {:>8} {:>8} {:>8}",
-        "configuration",
-        "drain touch/s",
-        "drain ms",
-        "wall s",
-        "jobs",
+        "{:<30} {:>14} {:>12}",
+        "batch enqueue (dispatcher off)", "touches/s", "RSS MiB"
+    );
+    for kind in ["sqlite", "postgres"] {
+        for _ in 0..plan.runs {
+            match api::enqueue_rate(kind, &plan).await {
+                Ok((rate, rss)) => println!("{kind:<30} {rate:>14.0} {rss:>12.1}"),
+                Err(e) => println!("{kind}: failed: {e:#}"),
+            }
+        }
+    }
+    println!();
+    println!(
+        "{:<44} {:>10} {:>10} {:>10} {:>7} {:>7} {:>7} {:>8} {:>10}",
+        "end to end (API -> sent)",
+        "touches/s",
+        "drain/s",
+        "paced/s",
         "p50 ms",
         "p99 ms",
-        "max ms"
+        "max ms",
+        "RSS MiB",
+        "later in/s"
     );
+    let backlog = Some(plan.backlog);
     let configs = [
-        ("sqlite", 1),
-        ("sqlite", 2),
-        ("postgres", 1),
-        ("postgres", 2),
+        ("sqlite", 1, None),
+        ("postgres", 1, None),
+        ("postgres", 2, None),
+        ("sqlite", 1, backlog),
+        ("postgres", 1, backlog),
     ];
-    for (kind, nodes) in (0..plan.runs).flat_map(|_| configs) {
-        match end_to_end(kind, nodes, &plan).await {
+    for (kind, nodes, backlog) in (0..plan.runs).flat_map(|_| configs) {
+        match api::end_to_end(kind, nodes, backlog, &plan).await {
             Ok(r) => println!(
-                "{:<26} {:>14.0} {:>10} {:>8.2} {:>6} {:>8} {:>8} {:>8}",
+                "{:<44} {:>10.0} {:>10.0} {:>10.0} {:>7} {:>7} {:>7} {:>8.1} {:>10}",
                 r.label,
+                r.rate,
                 r.drain_rate,
-                r.drain_ms,
-                r.wall.as_secs_f64(),
-                r.jobs,
+                r.paced_rate,
                 r.p50,
                 r.p99,
-                r.max
+                r.max,
+                r.rss_mib,
+                r.backlog_enqueue_rate
+                    .map_or_else(|| "-".to_owned(), |v| format!("{v:.0}"))
             ),
-            Err(e) => println!("{kind}, {nodes} dispatcher(s): failed: {e:#}"),
+            Err(e) => println!("{kind}, {nodes} daemon(s): failed: {e:#}"),
         }
     }
     println!();
