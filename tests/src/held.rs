@@ -8,6 +8,7 @@
 //! answer exists.
 
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -19,8 +20,8 @@ use crate::daemon::poll;
 #[derive(Debug, Clone)]
 pub struct HeldProvider {
     base: String,
-    /// The `To` of every message received, in arrival order.
-    seen: Arc<Mutex<Vec<String>>>,
+    /// The `To` of every message received and when it arrived, in arrival order.
+    seen: Arc<Mutex<Vec<(String, Instant)>>>,
     /// `true`: answer held and new requests with an acceptance.
     open: Arc<watch::Sender<bool>>,
 }
@@ -62,6 +63,11 @@ impl HeldProvider {
 
     /// The recipients of the messages received so far, oldest first.
     pub fn requests(&self) -> Vec<String> {
+        self.arrivals().into_iter().map(|(to, _)| to).collect()
+    }
+
+    /// The recipients of the messages received so far with when each arrived, oldest first.
+    pub fn arrivals(&self) -> Vec<(String, Instant)> {
         self.seen
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -101,7 +107,7 @@ impl HeldProvider {
             let to = form_field(&body, "To").unwrap_or_default();
             let n = {
                 let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
-                seen.push(to);
+                seen.push((to, Instant::now()));
                 seen.len()
             };
             let mut open = self.open.subscribe();
