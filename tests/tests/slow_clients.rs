@@ -1,12 +1,13 @@
 //! The HTTP server's limits hold against slow and idle clients (`[server] header_timeout_ms`,
 //! `body_timeout_ms`, `max_connections`, `max_connections_per_ip`), seen from the socket:
 //! with 500 connections that never send a byte, 50 that drip a request head a byte at a time
-//! and 50 that send 10 of 1,000 announced body bytes and stall, all from 127.0.0.1,
+//! and 50 that send 10 of 1,000 announced body bytes and stall (to the API and to a webhook),
+//! all from 127.0.0.1,
 //! - connections over the cap are closed at once, unanswered, while the slow ones are still
 //!   open (a connection taken in the room left answers);
 //! - meanwhile a normal client still gets `/healthz` and an authenticated API call answered;
 //! - the daemon closes every slow connection: the silent and the dripping heads (EOF, never
-//!   an answer other than 408), and the stalled bodies with 408;
+//!   an answer other than 408), and the stalled bodies with 408 (`request_timeout`);
 //! - afterwards every place is given back: a burst as large as the slow crowd is answered
 //!   whole, and the API still answers.
 //!
@@ -83,12 +84,20 @@ async fn slow_and_idle_clients_are_cut_off_and_the_api_still_answers() {
         )));
     }
     let mut bodies = Vec::new();
-    for _ in 0..BODY_STALL {
+    for i in 0..BODY_STALL {
         let sock = connect(addr).await;
-        let partial = format!(
-            "POST /v1/touches HTTP/1.1\r\nHost: touchgate\r\nAuthorization: Bearer {SVC}\r\n\
-             Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"idempot"
-        );
+        // Half to the API (authenticated), half to a webhook (anyone may post there; the
+        // body is read before its signature is checked).
+        let partial = if i % 2 == 0 {
+            format!(
+                "POST /v1/touches HTTP/1.1\r\nHost: touchgate\r\nAuthorization: Bearer {SVC}\r\n\
+                 Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"idempote"
+            )
+        } else {
+            "POST /v1/webhooks/twilio/sms HTTP/1.1\r\nHost: touchgate\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nFrom=%2B14"
+                .to_owned()
+        };
         bodies.push(tokio::spawn(send_then_wait(
             sock,
             partial.into_bytes(),
