@@ -47,6 +47,17 @@ pub async fn connect(addr: SocketAddr) -> TcpStream {
         .unwrap_or_else(|e| panic!("connecting to {addr}: {e}"))
 }
 
+/// A TCP connection to `addr` from the loopback address `from` (e.g. `127.0.0.3`: another
+/// client address as far as the daemon's per-address limit is concerned).
+pub async fn connect_from(from: std::net::IpAddr, addr: SocketAddr) -> TcpStream {
+    let sock = tokio::net::TcpSocket::new_v4().expect("a socket");
+    sock.bind(SocketAddr::new(from, 0))
+        .unwrap_or_else(|e| panic!("binding {from}: {e}"));
+    sock.connect(addr)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {addr} from {from}: {e}"))
+}
+
 /// Reads until the daemon closes the connection (EOF or reset); counts it in `closed` then.
 /// Panics when it stays open for a minute.
 pub async fn until_closed(mut sock: TcpStream, closed: Option<Arc<AtomicUsize>>) -> Closed {

@@ -11,6 +11,10 @@
 //! - afterwards every place is given back: a burst as large as the slow crowd is answered
 //!   whole, and the API still answers.
 //!
+//! And the per-address cap on its own: one address at its cap has its next connections closed
+//! at once, unanswered, while other addresses are served; once its connections close, it is
+//! served again.
+//!
 //! There is no connection gauge in `/metrics` to check (the metrics listener has limits of
 //! its own, not exported).
 
@@ -29,7 +33,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use touchgate_tests::sockets::{
-    Closed, connect, drip_until_closed, get_and_close, send_then_wait, until_closed,
+    Closed, connect, connect_from, drip_until_closed, get_and_close, send_then_wait, until_closed,
 };
 use touchgate_tests::{Daemon, Database, OP, SVC, poll};
 
@@ -204,6 +208,74 @@ async fn slow_and_idle_clients_are_cut_off_and_the_api_still_answers() {
         failures.first()
     );
     normal_calls(&client, &d).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_at_its_cap_is_refused_and_the_others_are_served() {
+    const PER_IP: usize = 20;
+    const TRIES: usize = 10;
+    let db = Database::sqlite();
+    let d = Daemon::builder(&db)
+        .config(format!(
+            "[server]\nheader_timeout_ms = 8000\nmax_connections = 200\n\
+             max_connections_per_ip = {PER_IP}\n"
+        ))
+        .start()
+        .await;
+    let addr = d.address();
+    // The crowd comes from an address of its own (the harness's client uses 127.0.0.1).
+    let crowd_ip: std::net::IpAddr = [127, 0, 0, 3].into();
+    let other_ip: std::net::IpAddr = [127, 0, 0, 2].into();
+    let closed = Arc::new(AtomicUsize::new(0));
+    let mut crowd = Vec::new();
+    for _ in 0..PER_IP {
+        let sock = connect_from(crowd_ip, addr).await;
+        crowd.push(tokio::spawn(until_closed(sock, Some(closed.clone()))));
+    }
+    // Whole requests, all connected before any is sent: from the crowd's address none is
+    // served; from another address every one is.
+    let tries = |ip| async move {
+        let mut socks = Vec::new();
+        for _ in 0..TRIES {
+            socks.push(connect_from(ip, addr).await);
+        }
+        let mut statuses = Vec::new();
+        for s in socks {
+            statuses.push(
+                send_then_wait(s, get_and_close("/healthz"), None)
+                    .await
+                    .status(),
+            );
+        }
+        statuses
+    };
+    assert_eq!(
+        tries(crowd_ip).await,
+        vec![None; TRIES],
+        "the crowd's address is at its cap: closed unanswered"
+    );
+    assert_eq!(tries(other_ip).await, vec![Some(200); TRIES]);
+    normal_calls(&d.client, &d).await;
+    // Meanwhile none of the crowd was closed: the refusals were at once, not its timeout.
+    assert_eq!(closed.load(Ordering::SeqCst), 0);
+    // The crowd is cut off by the header timeout; its address is served again.
+    for w in crowd {
+        let c = w.await.unwrap();
+        assert!(
+            c.answer.is_empty() || c.status() == Some(408),
+            "{}",
+            c.text()
+        );
+    }
+    poll("the crowd's address is served again", || async {
+        let statuses = tries(crowd_ip).await;
+        if statuses.iter().all(|s| *s == Some(200)) {
+            Ok(())
+        } else {
+            Err(format!("{statuses:?}"))
+        }
+    })
+    .await;
 }
 
 /// `GET /healthz` and an operator's `GET /v1/touches` answered 200, polled (bounded): a try
