@@ -208,6 +208,27 @@ impl Daemon {
         c.wait().expect("reaping the daemon");
     }
 
+    /// SIGSTOP: the process is frozen — its timers, lease renewals and connections with it —
+    /// until [`Daemon::resume`].
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// SIGCONT: a process frozen by [`Daemon::pause`] runs on.
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().expect("a daemon process").id();
+        let status = Command::new("kill")
+            .arg(signal)
+            .arg(pid.to_string())
+            .status()
+            .expect("running kill");
+        assert!(status.success(), "kill {signal} {pid}: {status}");
+    }
+
     fn exited(&mut self) -> Option<std::process::ExitStatus> {
         self.child
             .as_mut()

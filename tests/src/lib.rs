@@ -23,11 +23,14 @@ pub mod console;
 pub mod daemon;
 pub mod database;
 pub mod dns;
+pub mod held;
 pub mod mail;
+pub mod nodes;
 pub mod providers;
 pub mod registries;
 pub mod seed;
 pub mod signing;
+pub mod sockets;
 pub mod touches;
 
 pub use daemon::{

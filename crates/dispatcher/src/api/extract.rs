@@ -24,16 +24,33 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     }
 }
 
-/// The raw body, within the configured limit.
+/// The raw body, within the configured limit; 408 when it stalls past `[server]
+/// body_timeout_ms` (the body timeout layer's error, found in the rejection's causes).
 pub async fn read_body(req: Request, state: &AppState) -> Result<Bytes, ApiError> {
     let limit = body_limit(&state.config);
     Bytes::from_request(req, state).await.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge { limit }
+        } else if body_timed_out(&r) {
+            ApiError::BodyTimeout {
+                timeout_ms: state.config.server.limits().body_timeout_ms,
+            }
         } else {
             ApiError::bad_request_no_field(r.body_text())
         }
     })
+}
+
+/// Whether reading the body failed because it stalled (`tower_http`'s body timeout).
+fn body_timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// Parses a JSON body into `T` strictly ([`super::strict_json`]), naming the field at fault.
