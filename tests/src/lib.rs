@@ -16,6 +16,7 @@
     clippy::indexing_slicing
 )]
 
+pub mod audit;
 pub mod binary;
 pub mod browser;
 pub mod cli;
@@ -28,6 +29,7 @@ pub mod providers;
 pub mod registries;
 pub mod seed;
 pub mod signing;
+pub mod sql;
 pub mod touches;
 
 pub use daemon::{

@@ -106,9 +106,12 @@ impl Store {
 
         let mut pending = Vec::new();
         let mut more = false;
+        // A workspace's chain takes its rows of the per-workspace tables; the global chain
+        // takes the installation-wide tables and the rows of the others that name `*` as their
+        // workspace (the configuration a daemon starts with, `config_loaded`).
         for t in SOURCES
             .iter()
-            .filter(|t| t.workspace.is_some() != (chain == GLOBAL_CHAIN))
+            .filter(|t| t.workspace.is_some() || chain == GLOBAL_CHAIN)
         {
             let filter = match t.workspace {
                 Some(ws) => format!("{ws} = $1 AND "),
