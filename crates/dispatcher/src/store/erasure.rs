@@ -125,6 +125,14 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+            // Cap locks of databases from before they were keyed by the number's commitment.
+            sqlx::query(
+                "DELETE FROM cap_locks WHERE workspace = $1 AND account_id = '' AND channel = $2",
+            )
+            .bind(ws)
+            .bind(format!("number:{c}"))
+            .execute(&mut *tx)
+            .await?;
             sqlx::query("UPDATE check_log SET contact = $1 WHERE workspace = $2 AND contact = $3")
                 .bind(&h)
                 .bind(ws)
