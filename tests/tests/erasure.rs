@@ -23,6 +23,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use touchgate_tests::audit::verify;
+use touchgate_tests::mail::{corpus, report};
 use touchgate_tests::seed::{Lead, ana};
 use touchgate_tests::sql::{Found, Sql};
 use touchgate_tests::touches::{id_of, message_id_of, touch_body};
@@ -30,6 +31,7 @@ use touchgate_tests::{Daemon, Database, OP, START, SVC, assert_error};
 
 touchgate_tests::both_databases!(
     an_erased_lead_leaves_no_personal_data_and_stays_blocked,
+    opt_outs_bounces_and_lead_entries_of_an_erased_lead_go_too,
     only_an_operator_erases_and_only_when_asked_to,
     retention_erases_content_and_bodies_and_keeps_decisions,
 );
@@ -326,4 +328,98 @@ async fn retention_erases_content_and_bodies_and_keeps_decisions(db: &Database) 
     );
     sql.close().await;
     verify(db).passed();
+}
+
+/// Her WhatsApp number (another line) and LinkedIn profile.
+const WHATSAPP: &str = "+14155550178";
+const LINKEDIN_SLUG: &str = "zephyrine-quill-77";
+
+async fn opt_outs_bounces_and_lead_entries_of_an_erased_lead_go_too(db: &Database) {
+    let d = start(db, "").await;
+    let mut everywhere = zephyrine().whatsapp(WHATSAPP).doc();
+    everywhere["linkedin"] = json!(format!("https://www.linkedin.com/in/{LINKEDIN_SLUG}/"));
+    let (s, v) = d.put("/v1/leads/lead-z", SVC, everywhere).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // An email that bounces for good (a delivery report quoting her address, a hard-bounce
+    // entry); a text, then STOP (an opt-out entry and its confirmation, sent to her number); an
+    // entry naming only the lead (a litigation hold).
+    let mail = d.sent(to_her("z-mail", "lead-z", "email", "summer")).await;
+    let v = d
+        .post_email_ok(&report(corpus::POSTFIX_BOUNCE, EMAIL, message_id_of(&mail)))
+        .await;
+    assert_eq!(v["report"], "delivery", "{v}");
+    d.sent(to_her("z-text", "lead-z", "sms", "spring")).await;
+    let v = text_from_her(&d, "STOP").await;
+    assert_eq!(v["intent"], "opt_out", "{v}");
+    let (s, v) = d
+        .post(
+            "/v1/dnc",
+            OP,
+            json!({"lead_id": "lead-z", "channel": "*", "reason": "litigation_hold", "added_by": "legal@acme"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    d.drain().await;
+
+    let mut needles = needles();
+    needles.extend([WHATSAPP, &WHATSAPP[2..], LINKEDIN_SLUG]);
+    let sql = Sql::connect(db).await;
+    let before = sql.scan(&needles).await;
+    for n in [PHONE, EMAIL, WHATSAPP, LINKEDIN_SLUG] {
+        assert!(
+            before.iter().any(|f| f.needle == n),
+            "{n:?} should be there before:\n{}",
+            listed(&before)
+        );
+    }
+    assert!(
+        before.iter().any(|f| f.table == "email_events"),
+        "the bounce names her address:\n{}",
+        listed(&before)
+    );
+
+    let (s, v) = erase(&d, "lead-z", "erase=true", OP).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    d.drain().await;
+    let after = sql.scan(&needles).await;
+    assert!(
+        after.is_empty(),
+        "personal data of the erased lead left behind:\n{}",
+        listed(&after)
+    );
+    sql.close().await;
+    verify(db).passed();
+
+    // Her number, address, WhatsApp line and profile, on someone new: still blocked — the
+    // lead-only hold carried on to each of her contacts.
+    let newcomer = Lead::in_los_angeles()
+        .phone(PHONE)
+        .email(EMAIL)
+        .whatsapp(WHATSAPP)
+        .consent("sms");
+    d.seed_lead(SVC, "lead-new", &newcomer).await;
+    for (key, channel) in [("new-text", "sms"), ("new-mail", "email")] {
+        let decision = d
+            .evaluate_at(&to_her(key, "lead-new", channel, "fresh"), START)
+            .await;
+        assert_eq!(decision["allowed"], false, "{channel}: {decision}");
+        assert!(
+            matches!(
+                decision["reason"].as_str(),
+                Some("dnc_listed" | "litigation_hold")
+            ),
+            "{channel}: {decision}"
+        );
+    }
+    let only_whatsapp = Lead::in_los_angeles().whatsapp(WHATSAPP).consent("sms");
+    d.seed_lead(SVC, "lead-wa", &only_whatsapp).await;
+    let (s, v) = d
+        .get(
+            &format!("/v1/check?contact=%2B{}&channel=call", &WHATSAPP[1..]),
+            SVC,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["allowed"], false, "her WhatsApp line is held: {v}");
 }
