@@ -387,7 +387,37 @@ async fn every_tamper_is_named_and_undoing_it_verifies_again(db: &Database) {
     sql.exec(set, &[&original, &seq]).await;
     verify(db).passed();
 
-    // 11. A DNC row slipped in marked sealed, with no link.
+    // 11. The chain's head deleted (so that no walk starts there), a row edited under it; then
+    // the last link deleted with the head left as it was.
+    let keep = stash(&sql, "chain_heads", &format!("workspace = '{ws}'")).await;
+    sql.exec("DELETE FROM chain_heads WHERE workspace = $1", &[ws])
+        .await;
+    let id = r.dnc_blocking.as_str();
+    sql.exec(
+        "UPDATE dnc SET reason = 'internal_policy' WHERE id = $1",
+        &[id],
+    )
+    .await;
+    verify(db).failed_naming(&[&format!("chain {ws}: the chain has links but no head")]);
+    sql.exec(
+        "UPDATE dnc SET reason = 'customer_request' WHERE id = $1",
+        &[id],
+    )
+    .await;
+    unstash(&sql, "chain_heads", &keep).await;
+    verify(db).passed();
+    let cond = format!("workspace = '{ws}' AND n = {head}");
+    let keep = stash(&sql, "chain_links", &cond).await;
+    sql.exec(&format!("DELETE FROM chain_links WHERE {cond}"), &[])
+        .await;
+    verify(db).failed_naming(&[
+        &format!("chain {ws}, link {}", head - 1),
+        &format!("its head records link {head}"),
+    ]);
+    unstash(&sql, "chain_links", &keep).await;
+    verify(db).passed();
+
+    // 12. A DNC row slipped in marked sealed, with no link.
     sql.exec(
         "INSERT INTO dnc (workspace, id, contact, channel, reason, created_at, sealed) \
          VALUES ($1, 'forged-row', '+14155550177', 'all', 'customer_request', 1764093600000, 1)",

@@ -145,7 +145,20 @@ pub async fn verify(store: &Store, anchor: Option<&Anchor>) -> Result<Report, St
         ..Report::default()
     };
     let key = store.privacy();
-    for head in store.chain_heads().await? {
+    let heads = store.chain_heads().await?;
+    // The walk starts at the heads: a chain with links and no head would not be walked at all.
+    for chain in store.chains_with_links().await? {
+        if !heads.iter().any(|h| h.workspace == chain) {
+            report.failure = Some(fail(
+                &chain,
+                None,
+                None,
+                "the chain has links but no head (its head row was deleted)",
+            ));
+            return Ok(report);
+        }
+    }
+    for head in heads {
         let chain = head.workspace.as_str();
         let (mut n, mut prev) = (0_i64, GENESIS.to_owned());
         loop {

@@ -254,6 +254,17 @@ impl Store {
             .collect()
     }
 
+    /// Every chain that has links, by name: `audit verify` walks these too, so a chain whose
+    /// head row was deleted is not skipped.
+    pub async fn chains_with_links(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT DISTINCT workspace FROM chain_links ORDER BY workspace")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>("workspace")?))
+            .collect()
+    }
+
     /// Links of `chain` with n > `after`, in order, at most `limit`.
     pub async fn chain_links(&self, chain: &str, after: i64, limit: i64) -> Result<Vec<LinkRow>> {
         let rows = sqlx::query(
