@@ -24,6 +24,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use touchgate_tests::audit::verify;
 use touchgate_tests::mail::{corpus, report};
+use touchgate_tests::providers::Providers;
 use touchgate_tests::seed::{Lead, ana};
 use touchgate_tests::sql::{Found, Sql};
 use touchgate_tests::touches::{id_of, message_id_of, touch_body};
@@ -34,6 +35,7 @@ touchgate_tests::both_databases!(
     opt_outs_bounces_and_lead_entries_of_an_erased_lead_go_too,
     only_an_operator_erases_and_only_when_asked_to,
     retention_erases_content_and_bodies_and_keeps_decisions,
+    retention_leaves_a_waiting_touch_its_content_until_it_is_sent,
 );
 
 /// Zephyrine's number, its digits, her address (stored lower-cased), her name.
@@ -422,4 +424,52 @@ async fn opt_outs_bounces_and_lead_entries_of_an_erased_lead_go_too(db: &Databas
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["allowed"], false, "her WhatsApp line is held: {v}");
+}
+
+async fn retention_leaves_a_waiting_touch_its_content_until_it_is_sent(db: &Database) {
+    // Texts go to a Twilio stand-in, which keeps what it was sent.
+    let twilio = Providers::start().await;
+    let d = Daemon::builder(db)
+        .manual_dispatch()
+        .config("[retention]\ntouch_content_days = 1\n")
+        .twilio_sms(&twilio.uri(), "")
+        .start()
+        .await;
+    d.seed_account(OP, "sdr-1", json!({"status": "active"}))
+        .await;
+    d.seed_lead(SVC, "lead-z", &zephyrine()).await;
+    // A later step, due three days on (past the one-day limit on content).
+    let mut later = to_her("z-later", "lead-z", "sms", "autumn");
+    later["not_before"] = json!("2026-11-28T18:00:00Z");
+    let (s, t) = d.create(later).await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+
+    // Two days on, retention runs (drain) while it waits: its content is what it will send.
+    d.set_clock("2026-11-27T18:00:00Z").await;
+    d.drain().await;
+    let waiting = d.touch(id_of(&t)).await;
+    assert_eq!(waiting["status"], "queued", "{waiting}");
+    assert!(
+        waiting["content"]["body"]
+            .as_str()
+            .unwrap()
+            .contains(OUT_WORDS),
+        "a touch not sent yet keeps its content: {waiting}"
+    );
+
+    // Due: what goes out is the message, not `[erased]`.
+    d.set_clock("2026-11-28T18:00:00Z").await;
+    d.drain().await;
+    let sent = d.touch(id_of(&t)).await;
+    assert_eq!(sent["status"], "sent", "{sent}");
+    let texts = twilio.twilio_messages_to(PHONE).await;
+    assert_eq!(texts.len(), 1);
+    let body = String::from_utf8_lossy(&texts[0].body).into_owned();
+    assert!(body.contains(OUT_WORDS), "the message sent: {body}");
+    assert!(!body.contains("%5Berased%5D"), "the message sent: {body}");
+
+    // Sent, and past the limit: it goes like any other.
+    let old = d.touch(id_of(&t)).await;
+    assert_eq!(old["content"]["body"], "[erased]", "{old}");
+    verify(db).passed();
 }
