@@ -33,6 +33,7 @@ touchgate_tests::both_databases!(
     every_tamper_is_named_and_undoing_it_verifies_again,
     an_export_verifies_alone_and_an_altered_line_fails,
     an_anchor_catches_history_truncated_and_recomputed,
+    verify_and_export_hold_while_the_daemon_seals,
 );
 
 /// Bo (`lead-8`), whose number is on the DNC list.
@@ -682,4 +683,58 @@ async fn an_anchor_catches_history_truncated_and_recomputed(db: &Database) {
         &format!("chain {ws}, link {anchored}"),
         "no longer extends the head anchored",
     ]);
+}
+
+async fn verify_and_export_hold_while_the_daemon_seals(db: &Database) {
+    let (d, r) = record(db).await;
+    // A thousand more decisions (the cap holds most of them): a chain long enough that a walk
+    // takes a while.
+    let many: Vec<Value> = (0..1000).map(|i| sms(&format!("bulk-{i}"))).collect();
+    let (s, v) = d
+        .post("/v1/touches/batch", SVC, json!({ "touches": many }))
+        .await;
+    assert!(s.is_success(), "{v}");
+    d.drain().await;
+    let before = verify(db).passed();
+    assert!(before > 1000, "{before} links");
+
+    // Meanwhile the daemon keeps writing and sealing (a DNC entry and its audit row, drained).
+    let d = std::sync::Arc::new(d);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (d, stop) = (d.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut i = 0_u32;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                d.add_dnc(&format!("+1415556{:04}", i % 10_000), "customer_request")
+                    .await;
+                d.drain().await;
+                i += 1;
+            }
+            i
+        })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..8 {
+        let v = verify(db);
+        assert_eq!(v.code, Some(0), "round {round}, while sealing:\n{v}");
+        let path = dir.path().join(format!("export-{round}.jsonl"));
+        export(db, &path);
+        let v = verify_export(db, &path);
+        assert_eq!(
+            v.code,
+            Some(0),
+            "round {round}, an export made while sealing:\n{v}"
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let written = writer.await.unwrap();
+    assert!(written > 0);
+    d.drain().await;
+    let after = verify(db).passed();
+    assert!(
+        after > before,
+        "{after} links after {before} ({} chain)",
+        r.ws
+    );
 }

@@ -254,6 +254,22 @@ impl Store {
             .collect()
     }
 
+    /// One chain's head as it is now.
+    pub async fn chain_head(&self, chain: &str) -> Result<Option<ChainHead>> {
+        let row = sqlx::query("SELECT workspace, n, hash FROM chain_heads WHERE workspace = $1")
+            .bind(chain)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(ChainHead {
+                workspace: r.try_get("workspace")?,
+                n: r.try_get("n")?,
+                hash: r.try_get("hash")?,
+            })
+        })
+        .transpose()
+    }
+
     /// Every chain that has links, by name: `audit verify` walks these too, so a chain whose
     /// head row was deleted is not skipped.
     pub async fn chains_with_links(&self) -> Result<Vec<String>> {
