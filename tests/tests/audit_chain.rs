@@ -26,6 +26,7 @@ use serde_json::{Value, json};
 use touchgate_tests::audit::{export, verify, verify_anchored, verify_export};
 use touchgate_tests::seed::{ana, person, sms};
 use touchgate_tests::sql::Sql;
+use touchgate_tests::tamper::{link_at, link_of, middle, sha256_link, stash, swap_links, unstash};
 use touchgate_tests::touches::{id_of, sms_from};
 use touchgate_tests::{Daemon, Database, OP, SVC};
 
@@ -131,15 +132,6 @@ async fn record(db: &Database) -> (Daemon, Record) {
         dnc_removed: removed["id"].as_str().unwrap().to_owned(),
     };
     (d, r)
-}
-
-/// The link (n) covering a row, by source and key.
-async fn link_of(sql: &Sql, source: &str, key: &str) -> i64 {
-    sql.int(
-        "SELECT n FROM chain_links WHERE source = $1 AND source_key = $2",
-        &[source, key],
-    )
-    .await
 }
 
 /// `chain <ws>, link <n> (<source> <key>)`: how `audit verify` names a row at its link.
@@ -272,27 +264,7 @@ async fn every_tamper_is_named_and_undoing_it_verifies_again(db: &Database) {
     sql.exec(set_hash, &[&hash, ws, &n_text]).await;
     verify(db).passed();
 
-    let key_of = |k: i64| {
-        let sql = &sql;
-        async move {
-            sql.rows(
-                "SELECT source, source_key FROM chain_links WHERE workspace = $1 AND CAST(n AS TEXT) = $2",
-                &[ws, &k.to_string()],
-            )
-            .await
-            .into_iter()
-            .map(|row| {
-                use sqlx::Row;
-                (
-                    row.try_get::<String, _>(0).unwrap(),
-                    row.try_get::<String, _>(1).unwrap(),
-                )
-            })
-            .next()
-            .unwrap()
-        }
-    };
-    let (a, b) = (key_of(n).await, key_of(n + 1).await);
+    let (a, b) = (link_at(&sql, ws, n).await, link_at(&sql, ws, n + 1).await);
     swap_links(&sql, ws, n, &a, &b).await;
     verify(db).failed_naming(&[&at(ws, n, &b.0, &b.1)]);
     swap_links(&sql, ws, n, &b, &a).await;
@@ -432,73 +404,6 @@ async fn every_tamper_is_named_and_undoing_it_verifies_again(db: &Database) {
     sql.close().await;
 }
 
-/// A link of `source` strictly inside the chain (not its first or its last): (n, key).
-async fn middle(sql: &Sql, ws: &str, source: &str, head: i64) -> (i64, String) {
-    let rows = sql
-        .rows(
-            "SELECT n, source_key FROM chain_links WHERE workspace = $1 AND source = $2 ORDER BY n",
-            &[ws, source],
-        )
-        .await;
-    use sqlx::Row;
-    rows.iter()
-        .map(|r| {
-            (
-                r.try_get::<i64, _>(0).unwrap(),
-                r.try_get::<String, _>(1).unwrap(),
-            )
-        })
-        .find(|(n, _)| *n > 1 && *n < head - 1)
-        .unwrap_or_else(|| panic!("no {source} link inside the chain of {head}"))
-}
-
-/// Copies the rows of `table` matching `cond` aside (a table of their own); answers its name.
-async fn stash(sql: &Sql, table: &str, cond: &str) -> String {
-    let name = format!("stash_{table}");
-    sql.batch(&[format!(
-        "CREATE TABLE {name} AS SELECT * FROM {table} WHERE {cond}"
-    )])
-    .await;
-    assert_eq!(
-        sql.int(&format!("SELECT COUNT(*) FROM {name}"), &[]).await,
-        1,
-        "one row stashed from {table} where {cond}"
-    );
-    name
-}
-
-/// Puts stashed rows back where they were.
-async fn unstash(sql: &Sql, table: &str, stash: &str) {
-    sql.batch(&[
-        format!("INSERT INTO {table} SELECT * FROM {stash}"),
-        format!("DROP TABLE {stash}"),
-    ])
-    .await;
-}
-
-/// Makes link `n` cover `second` and link `n + 1` cover `first` (their hashes unchanged).
-async fn swap_links(
-    sql: &Sql,
-    ws: &str,
-    n: i64,
-    first: &(String, String),
-    second: &(String, String),
-) {
-    let set = |k: i64, (source, key): &(String, String)| {
-        format!(
-            "UPDATE chain_links SET source = '{source}', source_key = '{key}' WHERE workspace = '{ws}' AND n = {k}"
-        )
-    };
-    sql.batch(&[
-        format!(
-            "UPDATE chain_links SET source_key = 'swapping' WHERE workspace = '{ws}' AND n = {n}"
-        ),
-        set(n + 1, first),
-        set(n, second),
-    ])
-    .await;
-}
-
 /// The anchor line of an export: its head of chain `ws` (n).
 fn anchored_head(export: &str, ws: &str) -> i64 {
     let anchor: Value = serde_json::from_str(export.lines().last().unwrap()).unwrap();
@@ -593,16 +498,6 @@ async fn an_export_verifies_alone_and_an_altered_line_fails(db: &Database) {
 
     // The untouched file still verifies.
     assert_eq!(verify_export(db, &path).passed(), links);
-}
-
-/// `SHA-256(prev ‖ "\n" ‖ content)` in hex, as an attacker recomputes a link.
-fn sha256_link(prev: &str, content: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(prev.as_bytes());
-    h.update(b"\n");
-    h.update(content.as_bytes());
-    hex::encode(h.finalize())
 }
 
 async fn an_anchor_catches_history_truncated_and_recomputed(db: &Database) {
