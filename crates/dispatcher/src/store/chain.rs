@@ -407,13 +407,15 @@ impl Store {
             .collect()
     }
 
-    /// The details of every erasure recorded in the audit log.
+    /// The details of every erasure recorded in the audit log, sealed or not yet: an erasure
+    /// writes its record in the transaction that changes the rows, and the sealer links it
+    /// within a second; a record not sealed yet is no weaker (anyone able to insert one can
+    /// append its link too — only an anchor bounds what was added).
     pub async fn erasure_records(&self) -> Result<Vec<String>> {
-        let rows = sqlx::query(
-            "SELECT detail FROM audit_log WHERE action = 'lead_erase' AND sealed IS NOT NULL ORDER BY seq",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query("SELECT detail FROM audit_log WHERE action = 'lead_erase' ORDER BY seq")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| Ok(r.try_get::<String, _>("detail")?))
             .collect()
