@@ -108,3 +108,21 @@ pub fn sha256_link(prev: &str, content: &str) -> String {
     h.update(content.as_bytes());
     hex::encode(h.finalize())
 }
+
+/// `value`'s `hmac:` form as the product stores an erased value: HMAC-SHA256 keyed with the
+/// installation secret (`settings.unsubscribe_key`, hex) over `privacy:` ‖ value — what someone
+/// who can read the database can compute to "erase" a value without recording an erasure.
+pub async fn hashed_like_an_erasure(sql: &Sql, value: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let secret = sql
+        .text(
+            "SELECT value FROM settings WHERE key = 'unsubscribe_key'",
+            &[],
+        )
+        .await;
+    let key = hex::decode(&secret).unwrap_or_else(|_| secret.into_bytes());
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).unwrap();
+    mac.update(b"privacy:");
+    mac.update(value.as_bytes());
+    format!("hmac:{}", hex::encode(mac.finalize().into_bytes()))
+}

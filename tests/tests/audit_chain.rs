@@ -26,7 +26,9 @@ use serde_json::{Value, json};
 use touchgate_tests::audit::{export, verify, verify_anchored, verify_export};
 use touchgate_tests::seed::{ana, person, sms};
 use touchgate_tests::sql::Sql;
-use touchgate_tests::tamper::{link_at, link_of, middle, sha256_link, stash, swap_links, unstash};
+use touchgate_tests::tamper::{
+    hashed_like_an_erasure, link_at, link_of, middle, sha256_link, stash, swap_links, unstash,
+};
 use touchgate_tests::touches::{id_of, sms_from};
 use touchgate_tests::{Daemon, Database, OP, SVC};
 
@@ -390,7 +392,18 @@ async fn every_tamper_is_named_and_undoing_it_verifies_again(db: &Database) {
     unstash(&sql, "chain_links", &keep).await;
     verify(db).passed();
 
-    // 12. A DNC row slipped in marked sealed, with no link.
+    // 12. The blocking entry's number "erased" with no erasure recorded: its commitment, and so
+    // its link, is unchanged — the records are what show it.
+    let id = r.dnc_blocking.as_str();
+    let hashed = hashed_like_an_erasure(&sql, BO_PHONE).await;
+    sql.exec("UPDATE dnc SET contact = $1 WHERE id = $2", &[&hashed, id])
+        .await;
+    verify(db).failed_naming(&[&format!("(dnc {id})"), "no recorded erasure lists"]);
+    sql.exec("UPDATE dnc SET contact = $1 WHERE id = $2", &[BO_PHONE, id])
+        .await;
+    verify(db).passed();
+
+    // 13. A DNC row slipped in marked sealed, with no link.
     sql.exec(
         "INSERT INTO dnc (workspace, id, contact, channel, reason, created_at, sealed) \
          VALUES ($1, 'forged-row', '+14155550177', 'all', 'customer_request', 1764093600000, 1)",
