@@ -24,7 +24,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use touchgate_tests::audit::verify;
 use touchgate_tests::mail::{corpus, report};
-use touchgate_tests::providers::Providers;
+use touchgate_tests::providers::{Providers, WA_PHONE_ID};
+use touchgate_tests::seed::whatsapp_account;
 use touchgate_tests::seed::{Lead, ana};
 use touchgate_tests::sql::{Found, Sql};
 use touchgate_tests::touches::{id_of, message_id_of, touch_body};
@@ -33,6 +34,7 @@ use touchgate_tests::{Daemon, Database, OP, START, SVC, assert_error};
 touchgate_tests::both_databases!(
     an_erased_lead_leaves_no_personal_data_and_stays_blocked,
     opt_outs_bounces_and_lead_entries_of_an_erased_lead_go_too,
+    her_whatsapp_conversation_through_meta_goes_too,
     only_an_operator_erases_and_only_when_asked_to,
     retention_erases_content_and_bodies_and_keeps_decisions,
     retention_leaves_a_waiting_touch_its_content_until_it_is_sent,
@@ -474,5 +476,68 @@ async fn retention_leaves_a_waiting_touch_its_content_until_it_is_sent(db: &Data
     // Sent, and past the limit: it goes like any other.
     let old = d.touch(id_of(&t)).await;
     assert_eq!(old["content"]["body"], "[erased]", "{old}");
+    verify(db).passed();
+}
+
+async fn her_whatsapp_conversation_through_meta_goes_too(db: &Database) {
+    let meta = Providers::start().await;
+    let d = Daemon::builder(db)
+        .manual_dispatch()
+        .meta_whatsapp(&meta.uri())
+        .start()
+        .await;
+    d.seed_account(OP, "sdr-1", whatsapp_account()).await;
+    let mut doc = zephyrine().whatsapp(WHATSAPP).consent("whatsapp").doc();
+    doc["linkedin"] = json!(format!("in:{LINKEDIN_SLUG}"));
+    let (s, v) = d.put("/v1/leads/lead-z", SVC, doc).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+
+    // A template message to her, her answer through Meta's webhook (her profile name with
+    // it), and a free-form answer back within the 24-hour window.
+    d.sent(json!({
+        "idempotency_key": "z-wa-template", "account_id": "sdr-1", "lead_id": "lead-z",
+        "channel": "whatsapp", "template": {"name": "day3_followup", "language": "en_US"}
+    }))
+    .await;
+    let wa_id = &WHATSAPP[1..];
+    let inbound = json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA1", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "14155550100", "phone_number_id": WA_PHONE_ID},
+            "contacts": [{"profile": {"name": format!("{FIRST_NAME} {LAST_NAME}")}, "wa_id": wa_id}],
+            "messages": [{"from": wa_id, "id": "wamid.from-her", "timestamp": "1795629600",
+                          "type": "text", "text": {"body": EMAIL_IN}}]
+        }}]}]
+    });
+    let (s, v) = d.meta_webhook(&inbound).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let mut answer = to_her("z-wa-answer", "lead-z", "whatsapp", "spring");
+    answer["content"] =
+        json!({"body": format!("Thanks {FIRST_NAME}, the {OUT_WORDS} plan it is.")});
+    d.sent(answer).await;
+    assert_eq!(meta.meta_messages().await.len(), 2);
+
+    let mut needles = needles();
+    needles.extend([WHATSAPP, &WHATSAPP[2..], LINKEDIN_SLUG]);
+    let sql = Sql::connect(db).await;
+    let before = sql.scan(&needles).await;
+    for n in [WHATSAPP, LINKEDIN_SLUG, IN_WORDS[1], OUT_WORDS] {
+        assert!(
+            before.iter().any(|f| f.needle == n),
+            "{n:?} should be there before:\n{}",
+            listed(&before)
+        );
+    }
+    let (s, v) = erase(&d, "lead-z", "erase=true", OP).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    d.drain().await;
+    let after = sql.scan(&needles).await;
+    assert!(
+        after.is_empty(),
+        "personal data of the erased lead left behind:\n{}",
+        listed(&after)
+    );
+    sql.close().await;
     verify(db).passed();
 }
