@@ -417,6 +417,23 @@ async fn every_tamper_is_named_and_undoing_it_verifies_again(db: &Database) {
     sql.close().await;
 }
 
+/// An anchor's root: SHA-256 over `workspace \t n \t hash \n` of its heads, by workspace.
+fn root_of(heads: &[Value]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut sorted: Vec<&Value> = heads.iter().collect();
+    sorted.sort_by_key(|h| h["workspace"].as_str().unwrap().to_owned());
+    let mut h = Sha256::new();
+    for head in sorted {
+        h.update(format!(
+            "{}\t{}\t{}\n",
+            head["workspace"].as_str().unwrap(),
+            head["n"],
+            head["hash"].as_str().unwrap()
+        ));
+    }
+    hex::encode(h.finalize())
+}
+
 /// The anchor line of an export: its head of chain `ws` (n).
 fn anchored_head(export: &str, ws: &str) -> i64 {
     let anchor: Value = serde_json::from_str(export.lines().last().unwrap()).unwrap();
@@ -509,7 +526,38 @@ async fn an_export_verifies_alone_and_an_altered_line_fails(db: &Database) {
     let v = verify_export(db, &write("root.jsonl", &bad_root));
     v.failed_naming(&["root does not match"]);
 
+    // The anchor made to leave out the global chain, its root recomputed to match.
+    let mut partial: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    let heads: Vec<Value> = partial["heads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["workspace"] != "*")
+        .cloned()
+        .collect();
+    partial["root"] = json!(root_of(&heads));
+    partial["heads"] = json!(heads);
+    let mut dropped = lines.clone();
+    *dropped.last_mut().unwrap() = partial.to_string();
+    let v = verify_export(db, &write("partial.jsonl", &dropped));
+    v.failed_naming(&["chain *: the export has links of a chain its anchor does not name"]);
+
     // The untouched file still verifies.
+    assert_eq!(verify_export(db, &path).passed(), links);
+
+    // A chain with a head and no link yet (what the sealer leaves when a batch found nothing
+    // new to link): the export names its empty head, and the file still verifies.
+    let sql = Sql::connect(db).await;
+    sql.exec(
+        "INSERT INTO chain_heads (workspace, n, hash) VALUES ('quiet', 0, $1)",
+        &[&"0".repeat(64)],
+    )
+    .await;
+    sql.close().await;
+    assert_eq!(verify(db).passed(), links);
+    let path = dir.path().join("with-empty-chain.jsonl");
+    let text = export(db, &path);
+    assert_eq!(anchored_head(&text, "quiet"), 0);
     assert_eq!(verify_export(db, &path).passed(), links);
 }
 

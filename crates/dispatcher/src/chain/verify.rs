@@ -507,7 +507,21 @@ pub fn verify_export(reader: impl BufRead) -> std::io::Result<Report> {
             return Ok(report);
         }
     }
-    if a.heads.len() != tips.len() || root_of(&a.heads) != a.root {
+    // Every chain of the file is one the anchor names (a head at link 0 — a chain with no link
+    // yet — has no lines, and matched the genesis above).
+    if let Some(chain) = tips
+        .keys()
+        .find(|c| !a.heads.iter().any(|h| &h.workspace == *c))
+    {
+        report.failure = Some(fail(
+            chain,
+            None,
+            None,
+            "the export has links of a chain its anchor does not name",
+        ));
+        return Ok(report);
+    }
+    if root_of(&a.heads) != a.root {
         report.failure = Some(fail(
             "*",
             None,
