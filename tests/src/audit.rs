@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::process::Output;
 
+use serde_json::Value;
+
 use crate::Database;
 use crate::cli::touchgate;
 
@@ -89,4 +91,34 @@ pub fn export(db: &Database, out: &Path) -> String {
     let o = out.to_str().expect("a UTF-8 path");
     crate::cli::ok(&touchgate(db, &["audit", "export", "--out", o], None));
     std::fs::read_to_string(out).expect("the export file")
+}
+
+/// An anchor's root: SHA-256 over `workspace \t n \t hash \n` of its heads, by workspace.
+pub fn root_of(heads: &[Value]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut sorted: Vec<&Value> = heads.iter().collect();
+    sorted.sort_by_key(|h| h["workspace"].as_str().unwrap().to_owned());
+    let mut h = Sha256::new();
+    for head in sorted {
+        h.update(format!(
+            "{}\t{}\t{}\n",
+            head["workspace"].as_str().unwrap(),
+            head["n"],
+            head["hash"].as_str().unwrap()
+        ));
+    }
+    hex::encode(h.finalize())
+}
+
+/// The anchor line of an export: its head of chain `ws` (n).
+pub fn anchored_head(export: &str, ws: &str) -> i64 {
+    let anchor: Value = serde_json::from_str(export.lines().last().unwrap()).unwrap();
+    assert_eq!(anchor["root"].as_str().map(str::len), Some(64), "{anchor}");
+    anchor["heads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["workspace"] == ws)
+        .and_then(|h| h["n"].as_i64())
+        .unwrap_or_else(|| panic!("no head of {ws}: {anchor}"))
 }

@@ -23,7 +23,9 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use touchgate_tests::audit::{export, verify, verify_anchored, verify_export};
+use touchgate_tests::audit::{
+    anchored_head, export, root_of, verify, verify_anchored, verify_export,
+};
 use touchgate_tests::seed::{ana, person, sms};
 use touchgate_tests::sql::Sql;
 use touchgate_tests::tamper::{
@@ -417,36 +419,6 @@ async fn every_tamper_is_named_and_undoing_it_verifies_again(db: &Database) {
     sql.close().await;
 }
 
-/// An anchor's root: SHA-256 over `workspace \t n \t hash \n` of its heads, by workspace.
-fn root_of(heads: &[Value]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut sorted: Vec<&Value> = heads.iter().collect();
-    sorted.sort_by_key(|h| h["workspace"].as_str().unwrap().to_owned());
-    let mut h = Sha256::new();
-    for head in sorted {
-        h.update(format!(
-            "{}\t{}\t{}\n",
-            head["workspace"].as_str().unwrap(),
-            head["n"],
-            head["hash"].as_str().unwrap()
-        ));
-    }
-    hex::encode(h.finalize())
-}
-
-/// The anchor line of an export: its head of chain `ws` (n).
-fn anchored_head(export: &str, ws: &str) -> i64 {
-    let anchor: Value = serde_json::from_str(export.lines().last().unwrap()).unwrap();
-    assert_eq!(anchor["root"].as_str().map(str::len), Some(64), "{anchor}");
-    anchor["heads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["workspace"] == ws)
-        .and_then(|h| h["n"].as_i64())
-        .unwrap_or_else(|| panic!("no head of {ws}: {anchor}"))
-}
-
 async fn an_export_verifies_alone_and_an_altered_line_fails(db: &Database) {
     let (_d, r) = record(db).await;
     let ws = r.ws.as_str();
@@ -462,6 +434,9 @@ async fn an_export_verifies_alone_and_an_altered_line_fails(db: &Database) {
     );
     assert!(anchored_head(&text, ws) > 0);
     assert!(anchored_head(&text, "*") > 0, "the registry import's chain");
+    let anchor: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    let heads = anchor["heads"].as_array().unwrap();
+    assert_eq!(anchor["root"], json!(root_of(heads)), "the root: {anchor}");
     // Personal data enters the chain as keyed commitments: Bo's number, quoted by his DNC row
     // and by the decision that blocked him, is not in the export.
     assert!(
