@@ -5,7 +5,9 @@
 //! test process ([`providers`]), drive list hygiene (registry imports, the check API, scrubs:
 //! [`registries`]), sign webhooks as providers do ([`signing`]), post raw email and the
 //! providers' bounce and complaint reports ([`mail`]), make and read touches ([`touches`]),
-//! and run its operator commands ([`cli`]).
+//! and run its operator commands ([`cli`]) — `audit verify` and `audit export` among them
+//! ([`audit`]) — and, as an attacker or a privacy audit would, edit or scan the database itself
+//! ([`sql`], [`tamper`]).
 
 // Test infrastructure: a failed expectation here is a failed test, so it panics (clippy.toml's
 // allow-*-in-tests covers `#[test]` functions, not a library of helpers).
@@ -16,6 +18,7 @@
     clippy::indexing_slicing
 )]
 
+pub mod audit;
 pub mod binary;
 pub mod browser;
 pub mod cli;
@@ -31,6 +34,8 @@ pub mod registries;
 pub mod seed;
 pub mod signing;
 pub mod sockets;
+pub mod sql;
+pub mod tamper;
 pub mod touches;
 
 pub use daemon::{

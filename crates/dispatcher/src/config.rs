@@ -238,7 +238,8 @@ pub enum OptOutScope {
 #[serde(deny_unknown_fields)]
 pub struct RetentionConfig {
     /// A touch's content (`content.subject`, `content.body`) and the sandbox's copy of what
-    /// was sent become `[erased]` this many days after the touch was created (default: kept).
+    /// was sent become `[erased]` this many days after the touch was created, once it can no
+    /// longer be sent (sent, failed, expired, cancelled, or past its deadline; default: kept).
     #[serde(default)]
     pub touch_content_days: Option<u32>,
     /// An inbound message's body becomes `[erased]` this many days after it was received

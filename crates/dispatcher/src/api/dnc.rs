@@ -113,8 +113,15 @@ pub(crate) async fn add_entry(
         .ensure_dnc(&p.workspace, &id, &body, contact.as_deref(), now)
         .await?;
     if created {
+        // The contact as its keyed hash: the audit log is sealed into the chain as written
+        // and kept for good, so it must not hold personal data an erasure has to remove (the
+        // entry itself, named by the subject, holds the contact until then).
+        let hashed = row
+            .contact
+            .as_deref()
+            .map(|c| state.store.privacy().hashed(c));
         let detail = serde_json::json!({
-            "contact": row.contact, "lead_id": row.lead_id, "channel": row.channel.as_str(),
+            "contact": hashed, "lead_id": row.lead_id, "channel": row.channel.as_str(),
             "reason": row.reason.as_str(), "added_by": row.added_by,
         });
         state

@@ -145,77 +145,109 @@ pub async fn verify(store: &Store, anchor: Option<&Anchor>) -> Result<Report, St
         ..Report::default()
     };
     let key = store.privacy();
-    for head in store.chain_heads().await? {
-        let chain = head.workspace.as_str();
-        let (mut n, mut prev) = (0_i64, GENESIS.to_owned());
-        loop {
-            let links = store.chain_links(chain, n, PAGE).await?;
-            if links.is_empty() {
-                break;
-            }
-            let rows = rows_of(store, &links).await?;
-            for l in &links {
-                if l.n != n + 1 {
-                    report.failure = Some(fail(
-                        chain,
-                        Some(n + 1),
-                        None,
-                        format!("link {} is missing (the next link is {})", n + 1, l.n),
-                    ));
-                    return Ok(report);
-                }
-                if l.prev != prev {
-                    report.failure = Some(fail(
-                        chain,
-                        Some(l.n),
-                        row_name(l),
-                        "the link does not follow the one before it (its prev is not that link's hash)",
-                    ));
-                    return Ok(report);
-                }
-                let Some(table) = SourceTable::by_source(&l.source) else {
-                    report.failure = Some(fail(
-                        chain,
-                        Some(l.n),
-                        row_name(l),
-                        "the link names an unknown table",
-                    ));
-                    return Ok(report);
-                };
-                let Some(cells) = rows.get(&(l.source.clone(), l.source_key.clone())) else {
-                    report.failure = Some(fail(
-                        chain,
-                        Some(l.n),
-                        row_name(l),
-                        "the row it covers is gone (deleted)",
-                    ));
-                    return Ok(report);
-                };
-                if link_hash(&l.prev, &content_of(table, cells, key)) != l.hash {
-                    report.failure = Some(fail(
-                        chain,
-                        Some(l.n),
-                        row_name(l),
-                        "the row no longer matches its link (edited after it was sealed)",
-                    ));
-                    return Ok(report);
-                }
-                n = l.n;
-                prev = l.hash.clone();
-                report.links += 1;
-            }
-        }
-        if n != head.n || prev != head.hash {
+    let heads = store.chain_heads().await?;
+    // The walk starts at the heads: a chain with links and no head would not be walked at all.
+    for chain in store.chains_with_links().await? {
+        if !heads.iter().any(|h| h.workspace == chain) {
             report.failure = Some(fail(
-                chain,
-                Some(n),
+                &chain,
                 None,
-                format!(
-                    "the chain ends at link {n} but its head records link {} (links removed at the end, or the head edited)",
-                    head.n
-                ),
+                None,
+                "the chain has links but no head (its head row was deleted)",
             ));
             return Ok(report);
+        }
+    }
+    for mut head in heads {
+        let chain = head.workspace.clone();
+        let chain = chain.as_str();
+        let (mut n, mut prev) = (0_i64, GENESIS.to_owned());
+        loop {
+            loop {
+                let links = store.chain_links(chain, n, PAGE).await?;
+                if links.is_empty() {
+                    break;
+                }
+                let rows = rows_of(store, &links).await?;
+                for l in &links {
+                    if l.n != n + 1 {
+                        report.failure = Some(fail(
+                            chain,
+                            Some(n + 1),
+                            None,
+                            format!("link {} is missing (the next link is {})", n + 1, l.n),
+                        ));
+                        return Ok(report);
+                    }
+                    if l.prev != prev {
+                        report.failure = Some(fail(
+                            chain,
+                            Some(l.n),
+                            row_name(l),
+                            "the link does not follow the one before it (its prev is not that link's hash)",
+                        ));
+                        return Ok(report);
+                    }
+                    let Some(table) = SourceTable::by_source(&l.source) else {
+                        report.failure = Some(fail(
+                            chain,
+                            Some(l.n),
+                            row_name(l),
+                            "the link names an unknown table",
+                        ));
+                        return Ok(report);
+                    };
+                    let Some(cells) = rows.get(&(l.source.clone(), l.source_key.clone())) else {
+                        report.failure = Some(fail(
+                            chain,
+                            Some(l.n),
+                            row_name(l),
+                            "the row it covers is gone (deleted)",
+                        ));
+                        return Ok(report);
+                    };
+                    if link_hash(&l.prev, &content_of(table, cells, key)) != l.hash {
+                        report.failure = Some(fail(
+                            chain,
+                            Some(l.n),
+                            row_name(l),
+                            "the row no longer matches its link (edited after it was sealed)",
+                        ));
+                        return Ok(report);
+                    }
+                    n = l.n;
+                    prev = l.hash.clone();
+                    report.links += 1;
+                }
+            }
+            if n == head.n && prev == head.hash {
+                break;
+            }
+            // The daemon keeps sealing while the walk runs: links past the head read at the
+            // start are new ones, not a forgery, when the head has moved on with them. Walk on
+            // while the head moves; stop at the first look where it did not.
+            let now = store.chain_head(chain).await?;
+            match now {
+                Some(h) if h.n == n && h.hash == prev => {
+                    head = h;
+                    break;
+                }
+                Some(h) if h.n > n && h.n != head.n => {
+                    head = h;
+                }
+                _ => {
+                    let recorded = now.map_or(0, |h| h.n);
+                    report.failure = Some(fail(
+                        chain,
+                        Some(n),
+                        None,
+                        format!(
+                            "the chain ends at link {n} but its head records link {recorded} (links removed at the end, or the head edited)"
+                        ),
+                    ));
+                    return Ok(report);
+                }
+            }
         }
         report.heads.push(head);
     }
@@ -337,8 +369,13 @@ pub async fn export(
     let heads = store.chain_heads().await?;
     for head in &heads {
         let mut n = 0;
-        loop {
-            let links = store.chain_links(&head.workspace, n, PAGE).await?;
+        // Up to the head read above: links the daemon seals meanwhile belong to a later export
+        // (the anchor line names these heads).
+        while n < head.n {
+            let mut links = store
+                .chain_links(&head.workspace, n, PAGE.min(head.n - n))
+                .await?;
+            links.retain(|l| l.n <= head.n);
             if links.is_empty() {
                 break;
             }
@@ -470,7 +507,21 @@ pub fn verify_export(reader: impl BufRead) -> std::io::Result<Report> {
             return Ok(report);
         }
     }
-    if a.heads.len() != tips.len() || root_of(&a.heads) != a.root {
+    // Every chain of the file is one the anchor names (a head at link 0 — a chain with no link
+    // yet — has no lines, and matched the genesis above).
+    if let Some(chain) = tips
+        .keys()
+        .find(|c| !a.heads.iter().any(|h| &h.workspace == *c))
+    {
+        report.failure = Some(fail(
+            chain,
+            None,
+            None,
+            "the export has links of a chain its anchor does not name",
+        ));
+        return Ok(report);
+    }
+    if root_of(&a.heads) != a.root {
         report.failure = Some(fail(
             "*",
             None,

@@ -106,9 +106,12 @@ impl Store {
 
         let mut pending = Vec::new();
         let mut more = false;
+        // A workspace's chain takes its rows of the per-workspace tables; the global chain
+        // takes the installation-wide tables and the rows of the others that name `*` as their
+        // workspace (the configuration a daemon starts with, `config_loaded`).
         for t in SOURCES
             .iter()
-            .filter(|t| t.workspace.is_some() != (chain == GLOBAL_CHAIN))
+            .filter(|t| t.workspace.is_some() || chain == GLOBAL_CHAIN)
         {
             let filter = match t.workspace {
                 Some(ws) => format!("{ws} = $1 AND "),
@@ -251,6 +254,33 @@ impl Store {
             .collect()
     }
 
+    /// One chain's head as it is now.
+    pub async fn chain_head(&self, chain: &str) -> Result<Option<ChainHead>> {
+        let row = sqlx::query("SELECT workspace, n, hash FROM chain_heads WHERE workspace = $1")
+            .bind(chain)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(ChainHead {
+                workspace: r.try_get("workspace")?,
+                n: r.try_get("n")?,
+                hash: r.try_get("hash")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Every chain that has links, by name: `audit verify` walks these too, so a chain whose
+    /// head row was deleted is not skipped.
+    pub async fn chains_with_links(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT DISTINCT workspace FROM chain_links ORDER BY workspace")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>("workspace")?))
+            .collect()
+    }
+
     /// Links of `chain` with n > `after`, in order, at most `limit`.
     pub async fn chain_links(&self, chain: &str, after: i64, limit: i64) -> Result<Vec<LinkRow>> {
         let rows = sqlx::query(
@@ -377,13 +407,15 @@ impl Store {
             .collect()
     }
 
-    /// The details of every erasure recorded in the audit log.
+    /// The details of every erasure recorded in the audit log, sealed or not yet: an erasure
+    /// writes its record in the transaction that changes the rows, and the sealer links it
+    /// within a second; a record not sealed yet is no weaker (anyone able to insert one can
+    /// append its link too — only an anchor bounds what was added).
     pub async fn erasure_records(&self) -> Result<Vec<String>> {
-        let rows = sqlx::query(
-            "SELECT detail FROM audit_log WHERE action = 'lead_erase' AND sealed IS NOT NULL ORDER BY seq",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query("SELECT detail FROM audit_log WHERE action = 'lead_erase' ORDER BY seq")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| Ok(r.try_get::<String, _>("detail")?))
             .collect()

@@ -99,7 +99,7 @@ impl Store {
         };
         let touch = touch_from_row(&row)?;
         if self.kind == DbKind::Postgres {
-            take_cap_locks(&mut tx, std::slice::from_ref(&touch)).await?;
+            take_cap_locks(&mut tx, &self.privacy, std::slice::from_ref(&touch)).await?;
         }
         Ok(Some(Dispatch {
             tx,
@@ -166,7 +166,7 @@ impl Store {
                 ))
         });
         if self.kind == DbKind::Postgres {
-            take_cap_locks(&mut tx, &touches).await?;
+            take_cap_locks(&mut tx, &self.privacy, &touches).await?;
         }
         Ok(Some(DispatchBatch {
             tx,
@@ -181,9 +181,12 @@ impl Store {
 /// caps span accounts and channels — its lead (the cross-campaign cap) and the number it rings
 /// (the legal per-number caps), whichever lead that number belongs to. Taken in one global
 /// order (sorted keys), whatever the batch, so two dispatch transactions never wait on each
-/// other in a cycle.
+/// other in a cycle. A number's lock is keyed by its keyed commitment
+/// ([`crate::privacy::PrivacyKey::commit`]), never by the number itself: the row outlives any
+/// erasure of the lead, and an erased number must not be left behind in it.
 async fn take_cap_locks(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    key: &crate::privacy::PrivacyKey,
     touches: &[TouchRow],
 ) -> Result<()> {
     let mut keys = std::collections::BTreeSet::new();
@@ -230,7 +233,11 @@ async fn take_cap_locks(
                 gate::Channel::Email | gate::Channel::Linkedin => None,
             };
             if let Some(n) = number {
-                keys.insert((t.workspace.clone(), String::new(), format!("number:{n}")));
+                keys.insert((
+                    t.workspace.clone(),
+                    String::new(),
+                    format!("number:{}", key.commit(&n)),
+                ));
             }
         }
     }

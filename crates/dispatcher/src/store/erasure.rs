@@ -10,7 +10,7 @@ use super::lifecycle::apply_in;
 use super::*;
 use crate::chain::map_check_details;
 use crate::privacy::ERASED;
-use crate::touch::{CancelCause, Outcome};
+use crate::touch::{CancelCause, Outcome, TouchStatus};
 
 /// What an erasure changed: the audit record `lead_erase` (a link of the audit chain) lists it,
 /// so `audit verify` can tell these rows' erased values from an unrecorded edit.
@@ -125,6 +125,14 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+            // Cap locks of databases from before they were keyed by the number's commitment.
+            sqlx::query(
+                "DELETE FROM cap_locks WHERE workspace = $1 AND account_id = '' AND channel = $2",
+            )
+            .bind(ws)
+            .bind(format!("number:{c}"))
+            .execute(&mut *tx)
+            .await?;
             sqlx::query("UPDATE check_log SET contact = $1 WHERE workspace = $2 AND contact = $3")
                 .bind(&h)
                 .bind(ws)
@@ -222,8 +230,9 @@ impl Store {
         Ok(Some(out))
     }
 
-    /// Retention: replaces the content of touches created before `touches_before` and the
-    /// bodies of inbound messages received before `inbound_before` with `[erased]`. Answers
+    /// Retention: replaces the content of touches created before `touches_before` that can no
+    /// longer be sent (decided for good, or past their deadline) and the bodies of inbound
+    /// messages received before `inbound_before` with `[erased]`. Answers
     /// (touches, inbound messages) redacted.
     pub async fn apply_retention(
         &self,
@@ -234,9 +243,19 @@ impl Store {
         if let Some(before) = touches_before {
             loop {
                 let mut tx = self.write_tx().await?;
-                let rows = sqlx::query(
-                    "SELECT id, request FROM touches WHERE created_at < $1 AND content_erased IS NULL LIMIT 500",
-                )
+                // Only a touch that can no longer be sent: decided for good, or past its
+                // deadline (nothing sends after it, an override included). A later step still
+                // waiting, or a held touch an operator may release, keeps what it will send.
+                let done = TouchStatus::sql_list(&[
+                    TouchStatus::Sent,
+                    TouchStatus::Failed,
+                    TouchStatus::Expired,
+                    TouchStatus::Cancelled,
+                ]);
+                let rows = sqlx::query(safe!(
+                    "SELECT id, request FROM touches WHERE created_at < $1 AND content_erased IS NULL \
+                     AND (status IN ({done}) OR deadline < $1) LIMIT 500"
+                ))
                 .bind(ms(before))
                 .fetch_all(&mut *tx)
                 .await?;
