@@ -26,7 +26,7 @@ use dispatcher::store::Store;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use super::{Db, Plan, drop_db, fresh, percentile, scalar_i64, sent_count};
+use super::{Db, Plan, drop_db, fresh, percentile, sent_count};
 
 const OP: &str = "bench-operator-token";
 const SVC: &str = "bench-service-token";
@@ -363,10 +363,16 @@ async fn end_to_end_on(
     post_batches(&client, &bases, bodies).await?;
     wait_sent(&store, i64::try_from(n)?, StdDuration::from_secs(900)).await?;
     let rate = n as f64 / started.elapsed().as_secs_f64();
-    let first = scalar_i64(&store, "SELECT MIN(at) FROM decisions WHERE kind = 'gate'").await?;
-    let last = scalar_i64(
+    // The burst's own decisions (the backlog's history is a year old).
+    let since = dispatcher::store::ms(Utc::now() - Duration::hours(1));
+    let first = scalar(
         &store,
-        "SELECT MAX(at) FROM decisions WHERE kind = 'provider'",
+        format!("SELECT MIN(at) FROM decisions WHERE kind = 'gate' AND at > {since}"),
+    )
+    .await?;
+    let last = scalar(
+        &store,
+        format!("SELECT MAX(at) FROM decisions WHERE kind = 'provider' AND at > {since}"),
     )
     .await?;
     let drain_ms = last.unwrap_or_default() - first.unwrap_or_default();
@@ -423,6 +429,14 @@ async fn end_to_end_on(
         rss_mib,
         backlog_enqueue_rate,
     })
+}
+
+async fn scalar(store: &Store, sql: String) -> Result<Option<i64>> {
+    use sqlx::Row as _;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_one(store.pool())
+        .await?;
+    Ok(row.try_get::<Option<i64>, _>(0)?)
 }
 
 /// Gate decision `at` − touch `created_at` (ms) of the paced touches.
