@@ -86,8 +86,8 @@ fn plan() -> Plan {
     Plan {
         n: env_n.filter(|_| bench).unwrap_or(default_n).max(100),
         label,
-        checks: if bench { 20_000 } else { 400 },
-        samples: if bench { 20_000 } else { 1_000 },
+        checks: if bench { 20_000 } else { 200 },
+        samples: if bench { 20_000 } else { 300 },
         change_lines: if bench { 1_000_000 } else { 2_000 },
         scrub_rows: match (bench, quick) {
             (false, _) => 2_000,
