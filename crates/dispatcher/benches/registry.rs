@@ -87,14 +87,14 @@ fn plan() -> Plan {
         n: env_n.filter(|_| bench).unwrap_or(default_n).max(100),
         label,
         checks: if bench { 20_000 } else { 200 },
-        samples: if bench { 20_000 } else { 300 },
+        samples: if bench { 20_000 } else { 100 },
         change_lines: if bench { 1_000_000 } else { 2_000 },
         scrub_rows: match (bench, quick) {
             (false, _) => 2_000,
             (true, true) => 1_000_000,
             (true, false) => 2_000_000,
         },
-        evaluations: if bench { 4_000 } else { 100 },
+        evaluations: if bench { 4_000 } else { 40 },
         before_secs: if bench { 3.0 } else { 0.5 },
         postgres: std::env::var("TOUCHGATE_REGBENCH_POSTGRES").map_or(true, |v| v != "0"),
         pg_admin: std::env::var("TOUCHGATE_TEST_POSTGRES_URL")
