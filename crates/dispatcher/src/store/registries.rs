@@ -133,8 +133,9 @@ impl Store {
                     "missing",
                 )
             })?;
-            let data: Vec<u8> = row.try_get("data")?;
-            out.extend_from_slice(&data);
+            // Borrowed from the row: a `Vec<u8>` would be one more copy of every chunk.
+            let data: &[u8] = row.try_get("data")?;
+            out.extend_from_slice(data);
         }
         Ok(out)
     }
@@ -195,7 +196,8 @@ impl Store {
             .bind(name)
             .bind(seq)
             .bind(i64::try_from(i).unwrap_or(i64::MAX))
-            .bind(chunk.to_vec())
+            // A slice is copied once into the arguments (a `Vec` would be copied twice).
+            .bind(chunk)
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
