@@ -3,6 +3,7 @@ use sqlx::Row;
 
 use super::*;
 use crate::touch::{Outcome, Reservation, TimelineKind};
+use batch_facts::BatchFacts;
 use facts::{FactsKey, TouchFacts, load_facts};
 
 impl Store {
@@ -172,6 +173,7 @@ impl Store {
             tx,
             touches,
             privacy: self.privacy.clone(),
+            facts: None,
         }))
     }
 }
@@ -297,44 +299,83 @@ impl Dispatch {
     /// without an outcome (an override that released nothing) the touch keeps its state.
     /// Raises the alert, records the override, then commits — all or nothing.
     pub async fn commit(mut self, now: DateTime<Utc>, c: &Commit<'_>) -> Result<()> {
-        write_decision(&mut self.tx, &self.touch, now, c).await?;
+        let _ = write_decision(&mut self.tx, &self.touch, now, c).await?;
         self.tx.commit().await?;
         Ok(())
     }
 }
 
 /// An open dispatch transaction for several claimed touches, their cap locks taken
-/// ([`Store::begin_batch`]). For each touch in turn: load its facts — they see the decisions
-/// and reservations already written for the touches before it, so caps stay exact — decide,
-/// and [`DispatchBatch::record`]; then [`DispatchBatch::commit`] once. An error rolls the whole
+/// ([`Store::begin_batch`]). [`DispatchBatch::load_batch_facts`] reads the facts of all its
+/// touches at once; then for each touch in turn: [`DispatchBatch::facts`] — they include the
+/// reservations already recorded for the touches before it, so caps stay exact — decide, and
+/// [`DispatchBatch::record`]; then [`DispatchBatch::commit`] once. An error rolls the whole
 /// batch back: its touches stay due.
 #[derive(Debug)]
 pub struct DispatchBatch {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     pub touches: Vec<TouchRow>,
     privacy: PrivacyKey,
+    /// The facts of every touch of the batch, once loaded, with the reservations recorded
+    /// since.
+    facts: Option<BatchFacts>,
+}
+
+fn facts_key(touch: &TouchRow) -> FactsKey<'_> {
+    FactsKey {
+        workspace: &touch.workspace,
+        account_id: &touch.account_id,
+        lead_id: &touch.lead_id,
+        channel: touch.channel,
+    }
 }
 
 impl DispatchBatch {
-    /// The gate's facts about `touch` (one of the batch's), read inside the transaction.
-    pub async fn load_facts(&mut self, touch: &TouchRow, now: DateTime<Utc>) -> Result<TouchFacts> {
-        let key = FactsKey {
-            workspace: &touch.workspace,
-            account_id: &touch.account_id,
-            lead_id: &touch.lead_id,
-            channel: touch.channel,
-        };
-        load_facts(&mut self.tx, &self.privacy, key, now).await
+    /// Reads the facts of all the batch's touches at `now` in one go (a statement per kind of
+    /// fact, not per touch), inside the transaction, under the cap locks. Call it before
+    /// taking [`DispatchBatch::touches`].
+    pub async fn load_batch_facts(&mut self, now: DateTime<Utc>) -> Result<()> {
+        let keys: Vec<FactsKey<'_>> = self.touches.iter().map(facts_key).collect();
+        let facts = BatchFacts::load(&mut self.tx, &self.privacy, &keys, now).await?;
+        self.facts = Some(facts);
+        Ok(())
     }
 
-    /// Writes `touch`'s decision, state change and reservation (committed with the batch).
+    /// The gate's facts about `touch` (one of the batch's): from the facts loaded for the
+    /// batch, with the reservations recorded before it, when [`DispatchBatch::load_batch_facts`]
+    /// ran at `now` and loaded them; otherwise read for it alone ([`DispatchBatch::load_facts`]).
+    pub async fn facts(&mut self, touch: &TouchRow, now: DateTime<Utc>) -> Result<TouchFacts> {
+        if let Some(f) = self
+            .facts
+            .as_ref()
+            .filter(|f| f.at() == now)
+            .and_then(|f| f.facts(&self.privacy, facts_key(touch)))
+        {
+            return f;
+        }
+        self.load_facts(touch, now).await
+    }
+
+    /// The gate's facts about `touch` (one of the batch's), read for it alone inside the
+    /// transaction.
+    pub async fn load_facts(&mut self, touch: &TouchRow, now: DateTime<Utc>) -> Result<TouchFacts> {
+        load_facts(&mut self.tx, &self.privacy, facts_key(touch), now).await
+    }
+
+    /// Writes `touch`'s decision, state change and reservation (committed with the batch); a
+    /// new reservation joins the batch's loaded facts, so the touches after it count it.
     pub async fn record(
         &mut self,
         touch: &TouchRow,
         now: DateTime<Utc>,
         c: &Commit<'_>,
     ) -> Result<()> {
-        write_decision(&mut self.tx, touch, now, c).await
+        if let Some(send) = write_decision(&mut self.tx, touch, now, c).await?
+            && let Some(f) = &mut self.facts
+        {
+            f.reserved(&touch.workspace, send, ms(now));
+        }
+        Ok(())
     }
 
     pub async fn commit(self) -> Result<()> {
@@ -344,13 +385,14 @@ impl DispatchBatch {
 }
 
 /// The decision row, the override, the state change and (when allowed) the reservation of
-/// one claimed touch, inside its dispatch transaction.
+/// one claimed touch, inside its dispatch transaction. Returns the reservation when it wrote
+/// one (a touch that already has its row of `sends` keeps it).
 async fn write_decision(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     t: &TouchRow,
     now: DateTime<Utc>,
     c: &Commit<'_>,
-) -> Result<()> {
+) -> Result<Option<gate::SendRecord>> {
     if let Some(a) = c.alert {
         raise_alert(tx, a, now).await?;
     }
@@ -382,7 +424,7 @@ async fn write_decision(
             .await?;
     }
     let Some(outcome) = c.outcome else {
-        return Ok(());
+        return Ok(None);
     };
     let sources = TouchStatus::sql_list(&outcome.sources());
     let changed = sqlx::query(safe!(
@@ -407,8 +449,11 @@ async fn write_decision(
             what: format!("touch {}", t.id),
         });
     }
-    if outcome.reservation == Reservation::Keep {
-        sqlx::query(
+    if outcome.reservation != Reservation::Keep {
+        return Ok(None);
+    }
+    let action = t.request.action.unwrap_or_default();
+    let inserted = sqlx::query(
             "INSERT INTO sends (workspace, touch_id, account_id, lead_id, channel, purpose, action, at, recipient) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (touch_id) DO NOTHING",
         )
@@ -418,14 +463,22 @@ async fn write_decision(
         .bind(t.lead_id.as_str())
         .bind(t.channel.as_str())
         .bind(purpose_str(t.purpose))
-        .bind(match t.request.action.unwrap_or_default() {
+        .bind(match action {
             gate::LinkedInAction::Invite => "invite",
             gate::LinkedInAction::Message => "message",
         })
         .bind(ms(now))
         .bind(recipient)
         .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
+        .await?
+        .rows_affected();
+    Ok((inserted == 1).then(|| gate::SendRecord {
+        at: from_ms(ms(now)),
+        account_id: t.account_id.clone(),
+        lead_id: t.lead_id.clone(),
+        recipient: recipient.map(str::to_owned),
+        channel: t.channel,
+        purpose: t.purpose,
+        action,
+    }))
 }
