@@ -1,6 +1,8 @@
-//! Statements per touch of the dispatch path (claim → facts → decision → last check → send
-//! → settle), counted from sqlx's statement log on SQLite, where every statement is a round
-//! trip to the connection's worker thread. A guard against the per-touch cost creeping back.
+//! Statements per touch of the dispatch path (claim → cap locks → facts → decision → last
+//! check → send → settle), counted from sqlx's statement log, on SQLite (every statement a
+//! round trip to the connection's worker thread) and on PostgreSQL (a round trip to the
+//! server; `TOUCHGATE_TEST_POSTGRES_URL`, default `postgres://postgres@127.0.0.1:5432/postgres`).
+//! A guard against the per-touch cost creeping back.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -48,10 +50,32 @@ async fn dispatch_statements_per_touch() {
         ),
     )
     .expect("subscriber");
+    // One after the other: the counter is global.
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::connect(&format!("sqlite://{}/t.db", dir.path().display()), 8)
+    let sqlite = Store::connect(&format!("sqlite://{}/t.db", dir.path().display()), 8)
         .await
         .expect("store");
+    count("sqlite", sqlite).await;
+    let admin = std::env::var("TOUCHGATE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let name = format!("tg_test_{}", uuid::Uuid::now_v7().simple());
+    let pool = sqlx::PgPool::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required for this test: {e}"));
+    sqlx::Executor::execute(
+        &pool,
+        sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
+    )
+    .await
+    .expect("create database");
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    let postgres = Store::connect(&format!("{base}/{name}"), 8)
+        .await
+        .expect("postgres store");
+    count("postgres", postgres).await;
+}
+
+async fn count(kind: &str, store: Store) {
     let now = noon();
     let account: AccountBody = serde_json::from_value(serde_json::json!({
         "status": "active", "limits": {"sms": {"hourly": 10000, "daily": 10000}}
@@ -113,11 +137,13 @@ async fn dispatch_statements_per_touch() {
         .expect("count");
     assert_eq!(usize::try_from(sent).expect("count"), TOUCHES);
     let per_touch = statements as f64 / TOUCHES as f64;
-    println!("dispatch: {statements} statements for {TOUCHES} touches = {per_touch:.2} per touch");
+    println!(
+        "{kind} dispatch: {statements} statements for {TOUCHES} touches = {per_touch:.2} per touch"
+    );
     // Twelve per touch when every touch had its own facts, writes, last check and settle; about
     // half a statement now (the last checks group by timing, so leave room).
     assert!(
         per_touch < 2.0,
-        "{per_touch:.2} statements per touch: a per-touch statement crept back into dispatch"
+        "{kind}: {per_touch:.2} statements per touch: a per-touch statement crept back into dispatch"
     );
 }

@@ -245,16 +245,25 @@ async fn take_cap_locks(
             }
         }
     }
-    for (ws, account, channel) in keys {
-        sqlx::query(
-            "INSERT INTO cap_locks (workspace, account_id, channel, version) VALUES ($1, $2, $3, 1) \
-             ON CONFLICT (workspace, account_id, channel) DO UPDATE SET version = cap_locks.version + 1",
-        )
-        .bind(ws)
-        .bind(account)
-        .bind(channel)
-        .execute(&mut **tx)
-        .await?;
+    // Many rows per statement: PostgreSQL inserts (and locks) a statement's rows in the order
+    // given, so the sorted keys are still taken in the one global order.
+    let keys: Vec<_> = keys.into_iter().collect();
+    for rows in keys.chunks(ROWS_PER_STATEMENT) {
+        let values = (0..rows.len())
+            .map(|r| format!("({}, 1)", super::chain::placeholders(1 + r * 3, 3)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut q = sqlx::query(safe!(
+            "INSERT INTO cap_locks (workspace, account_id, channel, version) VALUES {values} \
+             ON CONFLICT (workspace, account_id, channel) DO UPDATE SET version = cap_locks.version + 1"
+        ));
+        for (ws, account, channel) in rows {
+            q = q
+                .bind(ws.as_str())
+                .bind(account.as_str())
+                .bind(channel.as_str());
+        }
+        q.execute(&mut **tx).await?;
     }
     Ok(())
 }
