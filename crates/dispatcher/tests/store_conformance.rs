@@ -95,6 +95,7 @@ conformance!(
     template_update_races_account_edits_without_losing_one,
     drain_scope_and_recipient_are_recorded,
     only_listed_transitions_change_a_touch,
+    batch_facts_match_per_touch_facts,
 );
 
 const WS: &str = "default";
@@ -1112,5 +1113,272 @@ async fn only_listed_transitions_change_a_touch(store: Store) {
     assert!(
         refused.is_err(),
         "the CHECK constraint refuses an unknown status"
+    );
+}
+
+/// A touch's facts with every list in one order (the loaders do not promise one).
+fn normalised(f: &dispatcher::store::TouchFacts) -> String {
+    fn sorted<T: std::fmt::Debug>(v: &[T]) -> Vec<String> {
+        let mut s: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
+        s.sort();
+        s
+    }
+    let mut f = f.clone();
+    let voids = f
+        .lead
+        .as_mut()
+        .map(|l| sorted(&std::mem::take(&mut l.facts.consent_voids)));
+    format!(
+        "account: {:?}\nlead: {:?}\nvoids: {voids:?}\ndnc: {:?}\nsends: {:?}\nfirst_send: {:?}\nblackouts: {:?}",
+        f.account,
+        f.lead,
+        sorted(&f.dnc),
+        sorted(&f.sends),
+        f.first_send,
+        sorted(&f.blackouts)
+    )
+}
+
+/// The batch's facts, loaded for all its touches at once and put together in memory, are
+/// those the per-touch loader reads inside the same transaction — before any decision and
+/// after each reservation the batch records (caps stay exact).
+async fn batch_facts_match_per_touch_facts(store: Store) {
+    seed(&store, Some(50)).await;
+    let now = noon();
+    // sdr-1: caps with a warm-up on SMS, a daily email cap; sdr-2: none.
+    let sdr1: AccountBody = serde_json::from_value(serde_json::json!({
+        "status": "active",
+        "limits": {
+            "sms": {"hourly": 50, "daily": 100, "min_gap_seconds": 1,
+                    "warmup": {"start_per_day": 20, "increase_per_day": 5}},
+            "email": {"daily": 10}
+        }
+    }))
+    .expect("account");
+    store
+        .put_account(WS, "sdr-1", &sdr1, now)
+        .await
+        .expect("sdr-1");
+    let sdr2: AccountBody =
+        serde_json::from_value(serde_json::json!({"status": "active"})).expect("account");
+    store
+        .put_account(WS, "sdr-2", &sdr2, now)
+        .await
+        .expect("sdr-2");
+    // Sends already recorded: the account's, a lead's, one to lead-1's number through another
+    // lead, one outside every horizon.
+    for (touch, account, lead, recipient, channel, at) in [
+        (
+            "old-1",
+            "sdr-1",
+            "lead-0",
+            Some("+14155550100"),
+            "sms",
+            now - Duration::minutes(30),
+        ),
+        (
+            "old-2",
+            "sdr-2",
+            "lead-7",
+            Some("+14155550101"),
+            "sms",
+            now - Duration::days(2),
+        ),
+        (
+            "old-3",
+            "sdr-1",
+            "lead-8",
+            None,
+            "email",
+            now - Duration::hours(3),
+        ),
+        (
+            "old-4",
+            "sdr-1",
+            "lead-0",
+            Some("+14155550100"),
+            "sms",
+            now - Duration::days(9),
+        ),
+    ] {
+        sqlx::query(
+            "INSERT INTO sends (workspace, touch_id, account_id, lead_id, channel, purpose, action, at, recipient) \
+             VALUES ($1, $2, $3, $4, $5, 'marketing', 'message', $6, $7)",
+        )
+        .bind(WS)
+        .bind(touch)
+        .bind(account)
+        .bind(lead)
+        .bind(channel)
+        .bind(dispatcher::store::ms(at))
+        .bind(recipient)
+        .execute(store.pool())
+        .await
+        .expect("send");
+    }
+    // DNC: lead-2's phone, lead-3 by id, a removed row for lead-4's email.
+    let dnc = |contact: Option<&str>, lead: Option<&str>| -> DncBody {
+        serde_json::from_value(serde_json::json!({
+            "contact": contact, "lead_id": lead, "channel": "*", "reason": "customer_request"
+        }))
+        .expect("dnc")
+    };
+    store
+        .add_dnc(
+            WS,
+            "dnc-1",
+            &dnc(Some("+14155550102"), None),
+            Some("+14155550102"),
+            now,
+        )
+        .await
+        .expect("dnc-1");
+    store
+        .add_dnc(WS, "dnc-2", &dnc(None, Some("lead-3")), None, now)
+        .await
+        .expect("dnc-2");
+    store
+        .add_dnc(
+            WS,
+            "dnc-3",
+            &dnc(Some("lead4@example.com"), None),
+            Some("lead4@example.com"),
+            now,
+        )
+        .await
+        .expect("dnc-3");
+    assert!(
+        store
+            .remove_dnc(WS, "dnc-3", "test", "mistake", now)
+            .await
+            .expect("remove")
+    );
+    store
+        .void_consents(
+            WS,
+            "+14155550105",
+            now - Duration::days(1),
+            "wrong_number",
+            now,
+        )
+        .await
+        .expect("void");
+    sqlx::query("INSERT INTO lead_inbound (workspace, lead_id, channel, last_at) VALUES ($1, 'lead-6', 'whatsapp', $2)")
+        .bind(WS)
+        .bind(dispatcher::store::ms(now - Duration::hours(2)))
+        .execute(store.pool())
+        .await
+        .expect("inbound");
+    // Touches sharing accounts and leads, on two channels, one for a lead that does not exist.
+    let mut n = 0;
+    for (lead, channel, account) in [
+        (0, "sms", "sdr-1"),
+        (1, "sms", "sdr-1"),
+        (0, "sms", "sdr-1"),
+        (1, "sms", "sdr-2"),
+        (2, "sms", "sdr-1"),
+        (3, "email", "sdr-1"),
+        (4, "email", "sdr-1"),
+        (5, "sms", "sdr-1"),
+        (6, "whatsapp", "sdr-2"),
+        (7, "sms", "sdr-1"),
+        (99, "sms", "sdr-1"),
+    ] {
+        n += 1;
+        let mut request = touch_body(lead, channel);
+        request.account_id = account.to_owned();
+        store
+            .create_touch(&NewTouch {
+                workspace: WS.to_owned(),
+                id: uuid::Uuid::now_v7().to_string(),
+                idempotency_key: format!("bf-{n}"),
+                request,
+                next_attempt_at: now,
+                deadline: now + Duration::days(7),
+                now,
+            })
+            .await
+            .expect("create");
+    }
+    let mut batch = store
+        .begin_batch(Some(WS), "node-a", now, 64)
+        .await
+        .expect("begin")
+        .expect("claimed");
+    assert_eq!(batch.touches.len(), n);
+    batch.load_batch_facts(now).await.expect("batch facts");
+    let config = Config::default();
+    let settings = config.workspace(WS);
+    let registries = dispatcher::registries::Registries::empty(store.clone(), "node-a").snapshot();
+    let mut reserved = 0;
+    let (mut dnc_seen, mut voids_seen, mut first_seen, mut inbound_seen) = (0, 0, 0, 0);
+    let mut sends_seen = Vec::new();
+    for touch in batch.touches.clone() {
+        let grouped = batch.facts(&touch, now).await.expect("grouped");
+        let single = batch.load_facts(&touch, now).await.expect("single");
+        assert_eq!(
+            normalised(&grouped),
+            normalised(&single),
+            "touch of {} to {} on {}",
+            touch.account_id,
+            touch.lead_id,
+            touch.channel
+        );
+        dnc_seen += single.dnc.len();
+        first_seen += usize::from(single.first_send.is_some());
+        if let Some(l) = &single.lead {
+            voids_seen += l.facts.consent_voids.len();
+            inbound_seen += usize::from(l.facts.last_inbound_whatsapp_at.is_some());
+        }
+        sends_seen.push(single.sends.len());
+        // Every touch is recorded as allowed: its reservation must show in the facts of the
+        // touches after it.
+        let (decision, _) = dispatcher::decide::decide(
+            &touch.request.to_facts(&touch.id),
+            &single,
+            dispatcher::decide::Context {
+                settings: &settings,
+                registries: &registries,
+                sender: &gate::SenderAuth::NotRequired,
+                waivers: gate::Waivers::NONE,
+            },
+            now,
+        );
+        let recipient = single
+            .lead
+            .as_ref()
+            .and_then(|l| l.facts.contact_for(touch.channel));
+        let outcome = dispatcher::touch::Outcome::sending();
+        batch
+            .record(
+                &touch,
+                now,
+                &dispatcher::store::Commit {
+                    decision: &decision,
+                    outcome: Some(&outcome),
+                    recipient,
+                    detail: None,
+                    alert: None,
+                    override_: None,
+                },
+            )
+            .await
+            .expect("record");
+        reserved += 1;
+    }
+    // The last facts again, after every reservation.
+    for touch in batch.touches.clone() {
+        let grouped = batch.facts(&touch, now).await.expect("grouped");
+        let single = batch.load_facts(&touch, now).await.expect("single");
+        assert_eq!(normalised(&grouped), normalised(&single));
+    }
+    batch.commit().await.expect("commit");
+    assert_eq!(reserved, n);
+    // The fixture exercised what it is meant to.
+    assert!(dnc_seen >= 2, "DNC rows seen: {dnc_seen}");
+    assert!(voids_seen >= 1 && inbound_seen >= 1 && first_seen >= 1);
+    assert!(
+        sends_seen.windows(2).any(|w| w[1] > w[0]) && sends_seen.iter().max() > Some(&3),
+        "reservations counted by the touches after them: {sends_seen:?}"
     );
 }

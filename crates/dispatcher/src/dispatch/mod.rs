@@ -19,7 +19,10 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::decide::decide;
 use crate::metrics::Metrics;
-use crate::store::{Commit, DispatchBatch, NewAlert, Store, StoreError, TouchFacts, TouchRow};
+use crate::store::{
+    Commit, DispatchBatch, LastCheckFacts, LastCheckKey, NewAlert, Store, StoreError, TouchFacts,
+    TouchRow,
+};
 
 use crate::touch::{BlockCause, Outcome, ReviewCause, SnoozeCause, TouchReason, TouchStatus};
 use crate::unsubscribe::Signer;
@@ -268,9 +271,10 @@ impl Dispatcher {
         }
     }
 
-    /// One dispatch transaction: claims up to `want` due touches, decides them one after the
-    /// other (each seeing the reservations of those before it), commits every decision
-    /// together, then sends the allowed ones side by side and records their answers together.
+    /// One dispatch transaction: claims up to `want` due touches, loads their facts together,
+    /// decides them one after the other (each seeing the reservations of those before it),
+    /// commits every decision together, then sends the allowed ones side by side (their last
+    /// checks read in groups, [`send::LastChecks`]) and records their answers together.
     /// Empty when nothing was due.
     pub async fn dispatch_batch(
         &self,
@@ -285,13 +289,16 @@ impl Dispatcher {
         else {
             return Ok(Vec::new());
         };
+        // The facts of every touch at once; each reservation recorded below joins them, so
+        // the touches after it count it.
+        batch.load_batch_facts(now).await?;
         let touches = std::mem::take(&mut batch.touches);
         let mut decided = Vec::with_capacity(touches.len());
         for touch in touches {
             if let Some(due) = touch.next_attempt_at {
                 self.metrics.pickup_latency(now - due);
             }
-            let facts = batch.load_facts(&touch, now).await?;
+            let facts = batch.facts(&touch, now).await?;
             let d = self.decide_claimed(touch, facts, now, None).await;
             self.record(Record::Into(&mut batch), &d, None, now).await?;
             decided.push(d);
@@ -484,19 +491,23 @@ impl Dispatcher {
                 Some(_) => sending.push(d),
             }
         }
+        let checks = send::LastChecks::new(self.store.clone(), self.node_id.clone());
         let calls: Vec<(Decided, Option<Called>)> = futures::stream::iter(sending)
-            .map(|mut d| async move {
-                let called = match (d.permit.take(), d.facts.lead.as_ref()) {
-                    (Some(permit), Some(lead)) => {
-                        let senders = d.facts.account.as_ref().map(|a| &a.body.senders);
-                        Some(
-                            self.call_provider(&d.touch, &lead.facts, senders, permit)
-                                .await,
-                        )
-                    }
-                    _ => None,
-                };
-                (d, called)
+            .map(|mut d| {
+                let checks = &checks;
+                async move {
+                    let called = match (d.permit.take(), d.facts.lead.as_ref()) {
+                        (Some(permit), Some(lead)) => {
+                            let senders = d.facts.account.as_ref().map(|a| &a.body.senders);
+                            Some(
+                                self.call_provider(&d.touch, &lead.facts, senders, permit, checks)
+                                    .await,
+                            )
+                        }
+                        _ => None,
+                    };
+                    (d, called)
+                }
             })
             .buffer_unordered(SEND_CONCURRENCY)
             .collect()

@@ -1,6 +1,7 @@
 //! Sending with the permit: the last check, the provider call, and the outcome of every
 //! answer.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -17,65 +18,67 @@ pub(super) struct Called {
 
 impl Dispatcher {
     /// The last-moment check a transport runs after its pacing wait, right before the
-    /// provider call: an opt-out committed while this touch waited still stops it.
+    /// provider call: an opt-out committed while this touch waited still stops it. Read
+    /// through `checks`, together with the checks of the calls that reach theirs at the same
+    /// time.
     fn last_check(
         &self,
         touch: &TouchRow,
         lead: &gate::Lead,
         channel: gate::Channel,
+        checks: &Arc<LastChecks>,
     ) -> workers::LastCheck {
-        let store = self.store.clone();
+        let checks = Arc::clone(checks);
         let clock = self.clock.clone();
-        let ws = touch.workspace.clone();
+        let key = LastCheckKey {
+            workspace: touch.workspace.clone(),
+            touch_id: touch.id.clone(),
+            lead_id: lead.id.clone(),
+            contacts: lead.contact_keys().map(str::to_owned).collect(),
+        };
         let lead = lead.clone();
-        let contacts: Vec<String> = lead.contact_keys().map(str::to_owned).collect();
         let purpose = touch.purpose;
-        let (node, touch_id) = (self.node_id.clone(), touch.id.clone());
+        let node = self.node_id.clone();
         workers::LastCheck::new(move || {
-            let (store, clock, ws, lead, contacts, node, touch_id) = (
-                store.clone(),
+            let (checks, clock, key, lead, node) = (
+                checks.clone(),
                 clock.clone(),
-                ws.clone(),
+                key.clone(),
                 lead.clone(),
-                contacts.clone(),
                 node.clone(),
-                touch_id.clone(),
             );
             async move {
-                match store.still_owns(&node, &touch_id).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        return LastCheckVerdict::Withdrawn {
-                            detail: format!(
-                                "node {node} no longer owns the touch (its lease expired and another node took it over); nothing was sent"
-                            ),
-                        };
-                    }
+                let LastCheckFacts { owned, dnc } = match checks.read(key).await {
+                    Ok(facts) => facts,
                     Err(e) => {
                         return LastCheckVerdict::Unavailable {
-                            detail: format!("could not read the touch's owner ({e})"),
+                            detail: format!(
+                                "could not read the touch's owner or the DNC list ({e})"
+                            ),
                         };
                     }
+                };
+                if !owned {
+                    return LastCheckVerdict::Withdrawn {
+                        detail: format!(
+                            "node {node} no longer owns the touch (its lease expired and another node took it over); nothing was sent"
+                        ),
+                    };
                 }
-                match store.dnc_for(&ws, &lead.id, &contacts).await {
-                    Ok(dnc) => match gate::dnc_blocks(&dnc, &lead, channel, purpose, clock.now()) {
-                        Some(e) => LastCheckVerdict::Stop {
-                            reason: if e.reason == gate::DncReason::LitigationHold {
-                                gate::Reason::LitigationHold
-                            } else {
-                                gate::Reason::DncListed
-                            },
-                            detail: format!(
-                                "DNC entry {} ({}) was added while the touch waited",
-                                e.id,
-                                e.reason.as_str()
-                            ),
+                match gate::dnc_blocks(&dnc, &lead, channel, purpose, clock.now()) {
+                    Some(e) => LastCheckVerdict::Stop {
+                        reason: if e.reason == gate::DncReason::LitigationHold {
+                            gate::Reason::LitigationHold
+                        } else {
+                            gate::Reason::DncListed
                         },
-                        None => LastCheckVerdict::Proceed,
+                        detail: format!(
+                            "DNC entry {} ({}) was added while the touch waited",
+                            e.id,
+                            e.reason.as_str()
+                        ),
                     },
-                    Err(e) => LastCheckVerdict::Unavailable {
-                        detail: format!("could not re-read the DNC list ({e})"),
-                    },
+                    None => LastCheckVerdict::Proceed,
                 }
             }
         })
@@ -89,7 +92,10 @@ impl Dispatcher {
         senders: Option<&std::collections::BTreeMap<gate::Channel, String>>,
         permit: gate::Permit,
     ) -> Result<Step, DispatchError> {
-        let called = self.call_provider(touch, lead, senders, permit).await;
+        let checks = LastChecks::new(self.store.clone(), self.node_id.clone());
+        let called = self
+            .call_provider(touch, lead, senders, permit, &checks)
+            .await;
         self.settle(touch, called).await
     }
 
@@ -100,6 +106,7 @@ impl Dispatcher {
         lead: &gate::Lead,
         senders: Option<&std::collections::BTreeMap<gate::Channel, String>>,
         permit: gate::Permit,
+        checks: &Arc<LastChecks>,
     ) -> Called {
         let now = self.clock.now();
         let channel = permit.channel();
@@ -117,7 +124,7 @@ impl Dispatcher {
                 self.unsubscribe
                     .url(&self.config.public_base_url(), &touch.id)
             }),
-            last_check: Some(self.last_check(touch, lead, channel)),
+            last_check: Some(self.last_check(touch, lead, channel, checks)),
         };
         let started = Instant::now();
         let result = self.transports.send(permit, &msg, now).await;
@@ -294,5 +301,92 @@ impl Dispatcher {
             .await?;
         warn!(touch_id = %touch.id, dnc_id = %row.id, scope = %scope, detail, "provider reported an unsubscribed recipient; DNC row written");
         Ok(())
+    }
+}
+
+/// The last checks of the provider calls a dispatcher makes, read in groups: a check asks to
+/// be read and waits; one reader at a time reads every check asked for since its last read in
+/// one go ([`Store::last_checks`]). A check's read therefore always starts after it was asked
+/// for — after its touch's decision was committed, right before its provider call — and the
+/// calls that reach their last check together cost two statements, not two each.
+#[derive(Debug)]
+pub(super) struct LastChecks {
+    store: Store,
+    node: String,
+    state: std::sync::Mutex<Waiting>,
+}
+
+#[derive(Debug, Default)]
+struct Waiting {
+    asked: Vec<(
+        LastCheckKey,
+        tokio::sync::oneshot::Sender<Result<LastCheckFacts, String>>,
+    )>,
+    /// A reader is running: it will read what is asked before it stops.
+    reading: bool,
+}
+
+impl LastChecks {
+    pub(super) fn new(store: Store, node: String) -> Arc<LastChecks> {
+        Arc::new(LastChecks {
+            store,
+            node,
+            state: std::sync::Mutex::new(Waiting::default()),
+        })
+    }
+
+    fn waiting(&self) -> std::sync::MutexGuard<'_, Waiting> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// What the store says now about `key` (read after this call began).
+    async fn read(self: &Arc<Self>, key: LastCheckKey) -> Result<LastCheckFacts, String> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let start = {
+            let mut w = self.waiting();
+            w.asked.push((key, tx));
+            !std::mem::replace(&mut w.reading, true)
+        };
+        if start {
+            let this = Arc::clone(self);
+            tokio::spawn(async move { this.reader().await });
+        }
+        rx.await
+            .unwrap_or_else(|_| Err("the last check's reader stopped".to_owned()))
+    }
+
+    /// Reads what was asked, group by group, until nothing is.
+    async fn reader(&self) {
+        loop {
+            let asked = {
+                let mut w = self.waiting();
+                if w.asked.is_empty() {
+                    w.reading = false;
+                    return;
+                }
+                std::mem::take(&mut w.asked)
+            };
+            let (keys, replies): (Vec<_>, Vec<_>) = asked.into_iter().unzip();
+            match self.store.last_checks(&self.node, &keys).await {
+                Ok(facts) if facts.len() == replies.len() => {
+                    for (reply, f) in replies.into_iter().zip(facts) {
+                        let _ = reply.send(Ok(f));
+                    }
+                }
+                Ok(_) => {
+                    for reply in replies {
+                        let _ = reply.send(Err("the last check read a wrong count".to_owned()));
+                    }
+                }
+                Err(e) => {
+                    let detail = e.to_string();
+                    for reply in replies {
+                        let _ = reply.send(Err(detail.clone()));
+                    }
+                }
+            }
+        }
     }
 }

@@ -8,6 +8,42 @@ use gate::{
 use super::account::subdivision_code;
 use super::{FieldError, time};
 
+/// [`Phone::parse`], remembered. Parsing a number (its classification, the location its prefix
+/// implies) costs far more than the rest of a lead, and every lead is parsed when it is stored
+/// and again in every dispatch batch that reads it. The result depends on the input alone (and
+/// on the default region when the input has no leading `+`), so the recent ones are kept: a
+/// number stored a moment ago is not parsed again when its touch is decided.
+fn parse_phone(input: &str, default_region: Option<&str>) -> Result<Phone, gate::ParseError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock, PoisonError};
+    type Key = (String, Option<String>);
+    static PARSED: OnceLock<Mutex<HashMap<Key, Phone>>> = OnceLock::new();
+    /// Numbers kept (a few MiB at most); when full, the cache starts over.
+    const KEEP: usize = 20_000;
+    let trimmed = input.trim();
+    let region = if trimmed.starts_with('+') {
+        None
+    } else {
+        default_region.map(str::to_owned)
+    };
+    let key = (trimmed.to_owned(), region);
+    let parsed = PARSED.get_or_init(Mutex::default);
+    if let Some(p) = parsed
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
+        return Ok(p.clone());
+    }
+    let phone = Phone::parse(input, default_region)?;
+    let mut parsed = parsed.lock().unwrap_or_else(PoisonError::into_inner);
+    if parsed.len() >= KEEP {
+        parsed.clear();
+    }
+    parsed.insert(key, phone.clone());
+    Ok(phone)
+}
+
 /// `PUT /v1/leads/{id}`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -98,12 +134,10 @@ impl LeadBody {
     pub fn normalise(&mut self, default_region: &str) -> Result<LeadContacts, FieldError> {
         let region = Some(default_region);
         let phone = opt(&self.phone)
-            .map(|p| Phone::parse(p, region).map_err(|e| FieldError::new("phone", e.to_string())))
+            .map(|p| parse_phone(p, region).map_err(|e| FieldError::new("phone", e.to_string())))
             .transpose()?;
         let whatsapp = opt(&self.whatsapp)
-            .map(|p| {
-                Phone::parse(p, region).map_err(|e| FieldError::new("whatsapp", e.to_string()))
-            })
+            .map(|p| parse_phone(p, region).map_err(|e| FieldError::new("whatsapp", e.to_string())))
             .transpose()?;
         let email = opt(&self.email)
             .map(|e| Email::parse(e).map_err(|e| FieldError::new("email", e.to_string())))
@@ -183,10 +217,10 @@ impl LeadBody {
         copy.normalise("US")?;
         Ok(Lead {
             id: id.to_owned(),
-            phone: opt(&copy.phone).and_then(|p| Phone::parse(p, None).ok()),
+            phone: opt(&copy.phone).and_then(|p| parse_phone(p, None).ok()),
             email: opt(&copy.email).and_then(|e| Email::parse(e).ok()),
             linkedin: opt(&copy.linkedin).and_then(|l| LinkedInId::parse(l).ok()),
-            whatsapp: opt(&copy.whatsapp).and_then(|p| Phone::parse(p, None).ok()),
+            whatsapp: opt(&copy.whatsapp).and_then(|p| parse_phone(p, None).ok()),
             timezone: opt(&copy.timezone).and_then(|t| t.parse().ok()),
             country: copy.country.clone(),
             state: copy.state.clone(),

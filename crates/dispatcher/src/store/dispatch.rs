@@ -3,6 +3,7 @@ use sqlx::Row;
 
 use super::*;
 use crate::touch::{Outcome, Reservation, TimelineKind};
+use batch_facts::BatchFacts;
 use facts::{FactsKey, TouchFacts, load_facts};
 
 impl Store {
@@ -172,6 +173,9 @@ impl Store {
             tx,
             touches,
             privacy: self.privacy.clone(),
+            facts: None,
+            writes: Writes::default(),
+            unreserved: std::collections::HashSet::new(),
         }))
     }
 }
@@ -241,16 +245,25 @@ async fn take_cap_locks(
             }
         }
     }
-    for (ws, account, channel) in keys {
-        sqlx::query(
-            "INSERT INTO cap_locks (workspace, account_id, channel, version) VALUES ($1, $2, $3, 1) \
-             ON CONFLICT (workspace, account_id, channel) DO UPDATE SET version = cap_locks.version + 1",
-        )
-        .bind(ws)
-        .bind(account)
-        .bind(channel)
-        .execute(&mut **tx)
-        .await?;
+    // Many rows per statement: PostgreSQL inserts (and locks) a statement's rows in the order
+    // given, so the sorted keys are still taken in the one global order.
+    let keys: Vec<_> = keys.into_iter().collect();
+    for rows in keys.chunks(ROWS_PER_STATEMENT) {
+        let values = (0..rows.len())
+            .map(|r| format!("({}, 1)", super::chain::placeholders(1 + r * 3, 3)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut q = sqlx::query(safe!(
+            "INSERT INTO cap_locks (workspace, account_id, channel, version) VALUES {values} \
+             ON CONFLICT (workspace, account_id, channel) DO UPDATE SET version = cap_locks.version + 1"
+        ));
+        for (ws, account, channel) in rows {
+            q = q
+                .bind(ws.as_str())
+                .bind(account.as_str())
+                .bind(channel.as_str());
+        }
+        q.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -297,60 +310,300 @@ impl Dispatch {
     /// without an outcome (an override that released nothing) the touch keeps its state.
     /// Raises the alert, records the override, then commits — all or nothing.
     pub async fn commit(mut self, now: DateTime<Utc>, c: &Commit<'_>) -> Result<()> {
-        write_decision(&mut self.tx, &self.touch, now, c).await?;
+        let mut writes = Writes::default();
+        write_decision(&mut self.tx, &mut writes, &self.touch, now, c).await?;
+        writes.flush(&mut self.tx).await?;
         self.tx.commit().await?;
         Ok(())
     }
 }
 
 /// An open dispatch transaction for several claimed touches, their cap locks taken
-/// ([`Store::begin_batch`]). For each touch in turn: load its facts — they see the decisions
-/// and reservations already written for the touches before it, so caps stay exact — decide,
-/// and [`DispatchBatch::record`]; then [`DispatchBatch::commit`] once. An error rolls the whole
+/// ([`Store::begin_batch`]). [`DispatchBatch::load_batch_facts`] reads the facts of all its
+/// touches at once; then for each touch in turn: [`DispatchBatch::facts`] — they include the
+/// reservations already recorded for the touches before it, so caps stay exact — decide, and
+/// [`DispatchBatch::record`]; then [`DispatchBatch::commit`] once. An error rolls the whole
 /// batch back: its touches stay due.
 #[derive(Debug)]
 pub struct DispatchBatch {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     pub touches: Vec<TouchRow>,
     privacy: PrivacyKey,
+    /// The facts of every touch of the batch, once loaded, with the reservations recorded
+    /// since.
+    facts: Option<BatchFacts>,
+    /// The recorded decisions' rows, written together before the batch commits.
+    writes: Writes,
+    /// The batch's touches with no row of `sends` yet when the facts were loaded: the ones a
+    /// reservation adds a send for.
+    unreserved: std::collections::HashSet<String>,
+}
+
+fn facts_key(touch: &TouchRow) -> FactsKey<'_> {
+    FactsKey {
+        workspace: &touch.workspace,
+        account_id: &touch.account_id,
+        lead_id: &touch.lead_id,
+        channel: touch.channel,
+    }
 }
 
 impl DispatchBatch {
-    /// The gate's facts about `touch` (one of the batch's), read inside the transaction.
-    pub async fn load_facts(&mut self, touch: &TouchRow, now: DateTime<Utc>) -> Result<TouchFacts> {
-        let key = FactsKey {
-            workspace: &touch.workspace,
-            account_id: &touch.account_id,
-            lead_id: &touch.lead_id,
-            channel: touch.channel,
-        };
-        load_facts(&mut self.tx, &self.privacy, key, now).await
+    /// Reads the facts of all the batch's touches at `now` in one go (a statement per kind of
+    /// fact, not per touch), inside the transaction, under the cap locks. Call it before
+    /// taking [`DispatchBatch::touches`].
+    pub async fn load_batch_facts(&mut self, now: DateTime<Utc>) -> Result<()> {
+        self.writes.flush(&mut self.tx).await?;
+        let keys: Vec<FactsKey<'_>> = self.touches.iter().map(facts_key).collect();
+        let facts = BatchFacts::load(&mut self.tx, &self.privacy, &keys, now).await?;
+        // A touch that already has its reservation keeps it (`ON CONFLICT DO NOTHING`).
+        let mut unreserved: std::collections::HashSet<String> =
+            self.touches.iter().map(|t| t.id.clone()).collect();
+        if !self.touches.is_empty() {
+            let mut q = sqlx::query(safe!(
+                "SELECT touch_id FROM sends WHERE touch_id IN ({})",
+                super::chain::placeholders(1, self.touches.len())
+            ));
+            for t in &self.touches {
+                q = q.bind(t.id.as_str());
+            }
+            for r in q.fetch_all(&mut *self.tx).await? {
+                unreserved.remove(&r.try_get::<String, _>("touch_id")?);
+            }
+        }
+        self.facts = Some(facts);
+        self.unreserved = unreserved;
+        Ok(())
     }
 
-    /// Writes `touch`'s decision, state change and reservation (committed with the batch).
+    /// The gate's facts about `touch` (one of the batch's): from the facts loaded for the
+    /// batch, with the reservations recorded before it, when [`DispatchBatch::load_batch_facts`]
+    /// ran at `now` and loaded them; otherwise read for it alone ([`DispatchBatch::load_facts`]).
+    pub async fn facts(&mut self, touch: &TouchRow, now: DateTime<Utc>) -> Result<TouchFacts> {
+        if let Some(f) = self
+            .facts
+            .as_ref()
+            .filter(|f| f.at() == now)
+            .and_then(|f| f.facts(&self.privacy, facts_key(touch)))
+        {
+            return f;
+        }
+        self.load_facts(touch, now).await
+    }
+
+    /// The gate's facts about `touch` (one of the batch's), read for it alone inside the
+    /// transaction.
+    pub async fn load_facts(&mut self, touch: &TouchRow, now: DateTime<Utc>) -> Result<TouchFacts> {
+        self.writes.flush(&mut self.tx).await?;
+        load_facts(&mut self.tx, &self.privacy, facts_key(touch), now).await
+    }
+
+    /// Writes `touch`'s decision, state change and reservation (committed with the batch); a
+    /// new reservation joins the batch's loaded facts, so the touches after it count it.
     pub async fn record(
         &mut self,
         touch: &TouchRow,
         now: DateTime<Utc>,
         c: &Commit<'_>,
     ) -> Result<()> {
-        write_decision(&mut self.tx, touch, now, c).await
+        let send = write_decision(&mut self.tx, &mut self.writes, touch, now, c).await?;
+        let Some(f) = &mut self.facts else {
+            // Facts are read from the database: it must hold this decision before they are.
+            return self.writes.flush(&mut self.tx).await;
+        };
+        if let Some(send) = send
+            && self.unreserved.remove(&touch.id)
+        {
+            f.reserved(&touch.workspace, send, ms(now));
+        }
+        Ok(())
     }
 
-    pub async fn commit(self) -> Result<()> {
+    /// Writes the recorded decisions and commits them all.
+    pub async fn commit(mut self) -> Result<()> {
+        self.writes.flush(&mut self.tx).await?;
         self.tx.commit().await?;
         Ok(())
     }
 }
 
-/// The decision row, the override, the state change and (when allowed) the reservation of
-/// one claimed touch, inside its dispatch transaction.
+/// The writes of recorded decisions not yet sent to the database: a batch sends them together
+/// ([`Writes::flush`]) — a statement per kind of row for the whole batch, not per touch —
+/// before it commits, and before it reads anything they could change. Every one of them is in
+/// the batch's transaction: they commit together or not at all.
+#[derive(Debug, Default)]
+struct Writes {
+    decisions: Vec<DecisionWrite>,
+    changes: Vec<StateWrite>,
+    sends: Vec<SendWrite>,
+}
+
+#[derive(Debug)]
+struct DecisionWrite {
+    workspace: String,
+    touch_id: String,
+    at: i64,
+    allowed: i64,
+    reason: Option<&'static str>,
+    retry_after: Option<i64>,
+    checks: String,
+    detail: Option<String>,
+    override_: Option<String>,
+}
+
+#[derive(Debug)]
+struct StateWrite {
+    touch_id: String,
+    /// The states it may change from, as SQL.
+    sources: String,
+    to: &'static str,
+    reason: Option<&'static str>,
+    retry_after: Option<i64>,
+    at: i64,
+    next_attempt_at: Option<i64>,
+    recipient: Option<String>,
+}
+
+#[derive(Debug)]
+struct SendWrite {
+    workspace: String,
+    touch_id: String,
+    account_id: String,
+    lead_id: String,
+    channel: &'static str,
+    purpose: &'static str,
+    action: &'static str,
+    at: i64,
+    recipient: Option<String>,
+}
+
+/// Rows per multi-row statement (binds per statement stay far below either database's limit).
+const ROWS_PER_STATEMENT: usize = 100;
+
+impl Writes {
+    fn is_empty(&self) -> bool {
+        self.decisions.is_empty() && self.changes.is_empty() && self.sends.is_empty()
+    }
+
+    /// Sends the staged rows: the decision rows, the state changes (each only from a state its
+    /// outcome may leave; a touch not in one is an error, and the caller's transaction rolls
+    /// back), the reservations (a touch that already has its row keeps it).
+    async fn flush(&mut self, tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        let Writes {
+            decisions,
+            changes,
+            sends,
+        } = std::mem::take(self);
+        for rows in decisions.chunks(ROWS_PER_STATEMENT) {
+            let values = values_list(rows.len(), 10);
+            let mut q = sqlx::query(safe!(
+                "INSERT INTO decisions (workspace, touch_id, at, kind, allowed, reason, retry_after, checks, detail, override) \
+                 VALUES {values}"
+            ));
+            for d in rows {
+                q = q
+                    .bind(d.workspace.as_str())
+                    .bind(d.touch_id.as_str())
+                    .bind(d.at)
+                    .bind(TimelineKind::Gate.as_str())
+                    .bind(d.allowed)
+                    .bind(d.reason)
+                    .bind(d.retry_after)
+                    .bind(d.checks.as_str())
+                    .bind(d.detail.as_deref())
+                    .bind(d.override_.as_deref());
+            }
+            q.execute(&mut **tx).await?;
+        }
+        // One statement per set of source states (in a batch, nearly always one).
+        let mut groups: Vec<(&str, Vec<&StateWrite>)> = Vec::new();
+        for c in &changes {
+            match groups.iter_mut().find(|(s, _)| *s == c.sources) {
+                Some((_, g)) => g.push(c),
+                None => groups.push((c.sources.as_str(), vec![c])),
+            }
+        }
+        for (sources, group) in groups {
+            for rows in group.chunks(ROWS_PER_STATEMENT) {
+                let values = values_list(rows.len(), 7);
+                let mut q = sqlx::query(safe!(
+                    "WITH v (id, status, reason, retry_after, decided_at, next_attempt_at, recipient) AS (VALUES {values}) \
+                     UPDATE touches SET status = v.status, reason = v.reason, retry_after = v.retry_after, \
+                     decided_at = v.decided_at, next_attempt_at = COALESCE(v.next_attempt_at, touches.next_attempt_at), \
+                     recipient = COALESCE(v.recipient, touches.recipient), updated_at = v.decided_at \
+                     FROM v WHERE touches.id = v.id AND touches.status IN ({sources}) RETURNING touches.id"
+                ));
+                for c in rows {
+                    q = q
+                        .bind(c.touch_id.as_str())
+                        .bind(c.to)
+                        .bind(c.reason)
+                        .bind(c.retry_after)
+                        .bind(c.at)
+                        .bind(c.next_attempt_at)
+                        .bind(c.recipient.as_deref());
+                }
+                let changed: std::collections::HashSet<String> = q
+                    .fetch_all(&mut **tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get("id"))
+                    .collect::<std::result::Result<_, _>>()?;
+                if let Some(c) = rows.iter().find(|c| !changed.contains(&c.touch_id)) {
+                    // The claim holds the touch in a waiting state: anything else is a bug,
+                    // and nothing of this decision may stand (the transaction rolls back).
+                    return Err(StoreError::Contended {
+                        what: format!("touch {}", c.touch_id),
+                    });
+                }
+            }
+        }
+        for rows in sends.chunks(ROWS_PER_STATEMENT) {
+            let values = values_list(rows.len(), 9);
+            let mut q = sqlx::query(safe!(
+                "INSERT INTO sends (workspace, touch_id, account_id, lead_id, channel, purpose, action, at, recipient) \
+                 VALUES {values} ON CONFLICT (touch_id) DO NOTHING"
+            ));
+            for s in rows {
+                q = q
+                    .bind(s.workspace.as_str())
+                    .bind(s.touch_id.as_str())
+                    .bind(s.account_id.as_str())
+                    .bind(s.lead_id.as_str())
+                    .bind(s.channel)
+                    .bind(s.purpose)
+                    .bind(s.action)
+                    .bind(s.at)
+                    .bind(s.recipient.as_deref());
+            }
+            q.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+}
+
+/// `($1, …, $width), ($width+1, …), …` for `rows` rows.
+fn values_list(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", super::chain::placeholders(1 + r * width, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Records one claimed touch's decision inside its dispatch transaction: raises the alert
+/// and records the override at once, and stages in `writes` the decision row, the state
+/// change and (when allowed) the reservation ([`Writes::flush`] sends them). Returns the
+/// reservation when one is staged.
 async fn write_decision(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    writes: &mut Writes,
     t: &TouchRow,
     now: DateTime<Utc>,
     c: &Commit<'_>,
-) -> Result<()> {
+) -> Result<Option<gate::SendRecord>> {
     if let Some(a) = c.alert {
         raise_alert(tx, a, now).await?;
     }
@@ -358,22 +611,17 @@ async fn write_decision(
     let override_json = c.override_.map(serde_json::Value::to_string);
     let checks = serde_json::to_string(&decision.checks).unwrap_or_else(|_| "[]".to_owned());
     let reason = decision.reason.map(|r| r.as_str());
-    sqlx::query(
-        "INSERT INTO decisions (workspace, touch_id, at, kind, allowed, reason, retry_after, checks, detail, override) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(t.workspace.as_str())
-    .bind(t.id.as_str())
-    .bind(ms(now))
-    .bind(TimelineKind::Gate.as_str())
-    .bind(i64::from(decision.allowed))
-    .bind(reason)
-    .bind(decision.retry_after.map(ms))
-    .bind(checks)
-    .bind(c.detail)
-    .bind(override_json.clone())
-    .execute(&mut **tx)
-    .await?;
+    writes.decisions.push(DecisionWrite {
+        workspace: t.workspace.clone(),
+        touch_id: t.id.clone(),
+        at: ms(now),
+        allowed: i64::from(decision.allowed),
+        reason,
+        retry_after: decision.retry_after.map(ms),
+        checks,
+        detail: c.detail.map(str::to_owned),
+        override_: override_json.clone(),
+    });
     if let Some(o) = &override_json {
         sqlx::query("UPDATE touches SET override = $1 WHERE id = $2")
             .bind(o.as_str())
@@ -382,50 +630,43 @@ async fn write_decision(
             .await?;
     }
     let Some(outcome) = c.outcome else {
-        return Ok(());
+        return Ok(None);
     };
-    let sources = TouchStatus::sql_list(&outcome.sources());
-    let changed = sqlx::query(safe!(
-        "UPDATE touches SET status = $1, reason = $2, retry_after = $3, decided_at = $4, \
-         next_attempt_at = COALESCE($5, next_attempt_at), recipient = COALESCE($6, recipient), \
-         updated_at = $4 WHERE id = $7 AND status IN ({sources})"
-    ))
-    .bind(outcome.to.as_str())
-    .bind(reason)
-    .bind(decision.retry_after.map(ms))
-    .bind(ms(now))
-    .bind(outcome.next_attempt_at.map(ms))
-    .bind(recipient)
-    .bind(t.id.as_str())
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if changed != 1 {
-        // The claim holds the touch in a waiting state: anything else is a bug, and
-        // nothing of this decision may stand (the caller's transaction rolls back).
-        return Err(StoreError::Contended {
-            what: format!("touch {}", t.id),
-        });
+    writes.changes.push(StateWrite {
+        touch_id: t.id.clone(),
+        sources: TouchStatus::sql_list(&outcome.sources()),
+        to: outcome.to.as_str(),
+        reason,
+        retry_after: decision.retry_after.map(ms),
+        at: ms(now),
+        next_attempt_at: outcome.next_attempt_at.map(ms),
+        recipient: recipient.map(str::to_owned),
+    });
+    if outcome.reservation != Reservation::Keep {
+        return Ok(None);
     }
-    if outcome.reservation == Reservation::Keep {
-        sqlx::query(
-            "INSERT INTO sends (workspace, touch_id, account_id, lead_id, channel, purpose, action, at, recipient) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (touch_id) DO NOTHING",
-        )
-        .bind(t.workspace.as_str())
-        .bind(t.id.as_str())
-        .bind(t.account_id.as_str())
-        .bind(t.lead_id.as_str())
-        .bind(t.channel.as_str())
-        .bind(purpose_str(t.purpose))
-        .bind(match t.request.action.unwrap_or_default() {
+    let action = t.request.action.unwrap_or_default();
+    writes.sends.push(SendWrite {
+        workspace: t.workspace.clone(),
+        touch_id: t.id.clone(),
+        account_id: t.account_id.clone(),
+        lead_id: t.lead_id.clone(),
+        channel: t.channel.as_str(),
+        purpose: purpose_str(t.purpose),
+        action: match action {
             gate::LinkedInAction::Invite => "invite",
             gate::LinkedInAction::Message => "message",
-        })
-        .bind(ms(now))
-        .bind(recipient)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
+        },
+        at: ms(now),
+        recipient: recipient.map(str::to_owned),
+    });
+    Ok(Some(gate::SendRecord {
+        at: from_ms(ms(now)),
+        account_id: t.account_id.clone(),
+        lead_id: t.lead_id.clone(),
+        recipient: recipient.map(str::to_owned),
+        channel: t.channel,
+        purpose: t.purpose,
+        action,
+    }))
 }

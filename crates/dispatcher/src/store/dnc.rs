@@ -1,4 +1,5 @@
 use chrono::{DateTime, Utc};
+use sqlx::Row;
 
 use super::*;
 
@@ -189,4 +190,140 @@ pub(super) async fn dnc_for_conn(
         out.push(entry);
     }
     Ok(out)
+}
+
+/// One touch's last check before its provider call ([`Store::last_checks`]).
+#[derive(Debug, Clone)]
+pub struct LastCheckKey {
+    pub workspace: String,
+    pub touch_id: String,
+    pub lead_id: String,
+    /// The lead's contacts, as the gate saw them.
+    pub contacts: Vec<String>,
+}
+
+/// What the last check of one touch found: whether `node` still owns it (`sending`, claimed
+/// by it), and the DNC rows naming its lead or contacts ([`Store::dnc_for`]'s).
+#[derive(Debug, Clone)]
+pub struct LastCheckFacts {
+    pub owned: bool,
+    pub dnc: Vec<gate::DncEntry>,
+}
+
+impl Store {
+    /// The last checks of several touches whose provider calls are about to start, read
+    /// together: one statement for the ownership of them all, one per workspace for their DNC
+    /// rows. For each key, what [`Store::still_owns`] and [`Store::dnc_for`] would say.
+    pub async fn last_checks(
+        &self,
+        node: &str,
+        keys: &[LastCheckKey],
+    ) -> Result<Vec<LastCheckFacts>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.pool.acquire().await?;
+        let ids: std::collections::BTreeSet<&str> =
+            keys.iter().map(|k| k.touch_id.as_str()).collect();
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM touches WHERE status = 'sending' AND claimed_by = $1 AND id IN ({})",
+            super::chain::placeholders(2, ids.len())
+        )))
+        .bind(node);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        let mut owned = std::collections::HashSet::new();
+        for r in q.fetch_all(&mut *conn).await? {
+            owned.insert(r.try_get::<String, _>("id")?);
+        }
+        let mut by_ws: std::collections::BTreeMap<&str, Vec<&LastCheckKey>> =
+            std::collections::BTreeMap::new();
+        for k in keys {
+            by_ws.entry(k.workspace.as_str()).or_default().push(k);
+        }
+        let mut rows_by_ws = std::collections::HashMap::new();
+        for (ws, ks) in by_ws {
+            let leads: std::collections::BTreeSet<&str> =
+                ks.iter().map(|k| k.lead_id.as_str()).collect();
+            let contacts: Vec<String> = ks
+                .iter()
+                .flat_map(|k| k.contacts.iter().cloned())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let forms: std::collections::BTreeSet<String> = self
+                .privacy
+                .lookup_forms(&contacts)
+                .into_iter()
+                .map(|(stored, _)| stored)
+                .collect();
+            rows_by_ws.insert(ws, dnc_rows_naming(&mut conn, ws, &leads, &forms).await?);
+        }
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            let rows = rows_by_ws
+                .get(k.workspace.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            out.push(LastCheckFacts {
+                owned: owned.contains(&k.touch_id),
+                dnc: dnc_entries_for(&self.privacy, rows, &k.lead_id, &k.contacts),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// DNC rows (not removed) of `ws` naming any of `leads` or any of the stored contact `forms`.
+pub(super) async fn dnc_rows_naming(
+    conn: &mut sqlx::AnyConnection,
+    ws: &str,
+    leads: &std::collections::BTreeSet<&str>,
+    forms: &std::collections::BTreeSet<String>,
+) -> Result<Vec<DncRow>> {
+    let mut sql = format!(
+        "SELECT {DNC_COLUMNS} FROM dnc WHERE workspace = $1 AND removed_at IS NULL AND (lead_id IN ({})",
+        super::chain::placeholders(2, leads.len())
+    );
+    if !forms.is_empty() {
+        sql.push_str(&format!(
+            " OR contact IN ({})",
+            super::chain::placeholders(2 + leads.len(), forms.len())
+        ));
+    }
+    sql.push(')');
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ws);
+    for l in leads {
+        q = q.bind(*l);
+    }
+    for f in forms {
+        q = q.bind(f.as_str());
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    rows.iter().map(dnc_from_row).collect()
+}
+
+/// Of `rows`, the entries [`dnc_for_conn`] returns for the lead and its `contacts`: those
+/// naming the lead or any stored form of a contact, under the plain contact.
+pub(super) fn dnc_entries_for(
+    privacy: &PrivacyKey,
+    rows: &[DncRow],
+    lead_id: &str,
+    contacts: &[String],
+) -> Vec<gate::DncEntry> {
+    let forms = privacy.lookup_forms(contacts);
+    rows.iter()
+        .filter(|r| {
+            r.lead_id.as_deref() == Some(lead_id)
+                || r.contact
+                    .as_deref()
+                    .is_some_and(|c| forms.iter().any(|(s, _)| s == c))
+        })
+        .map(|r| {
+            let mut entry = r.to_facts();
+            entry.contact = entry.contact.map(|c| super::facts::plain_form(&forms, c));
+            entry
+        })
+        .collect()
 }

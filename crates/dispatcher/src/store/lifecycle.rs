@@ -58,25 +58,134 @@ impl Store {
     }
 
     /// [`Store::mark_sent`] for several touches (touch id, provider message id, sandbox
-    /// record) in one transaction; answers in the same order.
+    /// record) in one transaction; answers in the same order. The touches move together: one
+    /// statement for those `sending`, one for the late acceptances among the rest, one for
+    /// their timeline entries.
     pub async fn mark_sent_many(
         &self,
         sent: &[(&str, &str, Option<&serde_json::Value>)],
         now: DateTime<Utc>,
     ) -> Result<Vec<Applied>> {
         let mut tx = self.write_tx().await?;
-        let mut out = Vec::with_capacity(sent.len());
-        for (touch_id, provider_message_id, sandbox_message) in sent {
-            let sent = Outcome::sent(provider_message_id, sandbox_message.cloned());
-            let mut applied = apply_in(&mut tx, touch_id, now, &sent).await?;
-            if !applied.changed() {
-                applied = apply_in(&mut tx, touch_id, now, &sent.late_sent()).await?;
+        let mut out = vec![Applied::Unchanged; sent.len()];
+        // A touch named twice moves once (the first time), as it would one after the other.
+        let mut seen = std::collections::HashSet::new();
+        let mut todo: Vec<(usize, Outcome)> = sent
+            .iter()
+            .enumerate()
+            .filter(|(_, (id, _, _))| seen.insert(*id))
+            .map(|(i, (_, pmid, sandbox))| (i, Outcome::sent(pmid, (*sandbox).cloned())))
+            .collect();
+        let mut events: Vec<(usize, Outcome)> = Vec::with_capacity(todo.len());
+        for late in [false, true] {
+            if late {
+                todo = todo.into_iter().map(|(i, o)| (i, o.late_sent())).collect();
             }
-            out.push(applied);
+            let rows: Vec<(&str, &Outcome)> = todo
+                .iter()
+                .map(|(i, o)| (sent.get(*i).map_or("", |s| s.0), o))
+                .collect();
+            let changed = apply_many(&mut tx, &rows, now).await?;
+            let mut rest = Vec::new();
+            for (i, o) in todo {
+                let id = sent.get(i).map_or("", |s| s.0);
+                match changed.get(id) {
+                    Some(workspace) => {
+                        if let Some(slot) = out.get_mut(i) {
+                            *slot = Applied::Changed {
+                                workspace: workspace.clone(),
+                            };
+                        }
+                        events.push((i, o));
+                    }
+                    None => rest.push((i, o)),
+                }
+            }
+            todo = rest;
+            if todo.is_empty() {
+                break;
+            }
+        }
+        // The timeline entries, in the order the touches were given.
+        events.sort_by_key(|(i, _)| *i);
+        let entries: Vec<(&str, &str, crate::touch::TimelineKind, &Outcome)> = events
+            .iter()
+            .filter_map(|(i, o)| match (out.get(*i), sent.get(*i), o.timeline) {
+                (Some(Applied::Changed { workspace }), Some((id, _, _)), Some(kind)) => {
+                    Some((workspace.as_str(), *id, kind, o))
+                }
+                _ => None,
+            })
+            .collect();
+        for rows in entries.chunks(100) {
+            let values = (0..rows.len())
+                .map(|r| format!("({}, '[]')", super::chain::placeholders(1 + r * 7, 7)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut q = sqlx::query(safe!(
+                "INSERT INTO decisions (workspace, touch_id, at, kind, allowed, reason, detail, checks) VALUES {values}"
+            ));
+            for (workspace, id, kind, o) in rows {
+                q = q
+                    .bind(*workspace)
+                    .bind(*id)
+                    .bind(ms(now))
+                    .bind(kind.as_str())
+                    .bind(0_i64)
+                    .bind(o.reason.as_ref().map(|r| r.as_str().to_owned()))
+                    .bind(o.detail.as_str());
+            }
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(out)
     }
+}
+
+/// [`apply_in`] for several touches whose outcomes share their source states and keep their
+/// reservations, in one statement per 100 touches (no timeline entries: the caller writes
+/// them). Returns the touches it changed, with their workspaces.
+async fn apply_many(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    rows: &[(&str, &Outcome)],
+    now: DateTime<Utc>,
+) -> Result<std::collections::HashMap<String, String>> {
+    let mut changed = std::collections::HashMap::new();
+    let Some((_, first)) = rows.first() else {
+        return Ok(changed);
+    };
+    let sources = TouchStatus::sql_list(&first.sources());
+    if sources.is_empty() {
+        return Ok(changed);
+    }
+    for chunk in rows.chunks(100) {
+        let values = (0..chunk.len())
+            .map(|r| format!("({})", super::chain::placeholders(1 + r * 10, 10)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut q = sqlx::query(safe!(
+            "WITH v (id, status, next_attempt_at, reason, is_sent, detail, attempts, updated_at, provider_message_id, sandbox_message)              AS (VALUES {values})              UPDATE touches SET status = v.status, next_attempt_at = COALESCE(v.next_attempt_at, touches.next_attempt_at),              reason = COALESCE(v.reason, touches.reason),              error = CASE WHEN v.is_sent = 1 THEN touches.error ELSE v.detail END,              attempts = touches.attempts + v.attempts, updated_at = v.updated_at,              sent_at = CASE WHEN v.is_sent = 1 THEN v.updated_at ELSE touches.sent_at END,              provider_message_id = COALESCE(v.provider_message_id, touches.provider_message_id),              sandbox_message = COALESCE(v.sandbox_message, touches.sandbox_message)              FROM v WHERE touches.id = v.id AND touches.status IN ({sources})              RETURNING touches.id, touches.workspace"
+        ));
+        for (id, o) in chunk {
+            debug_assert_eq!(TouchStatus::sql_list(&o.sources()), sources);
+            debug_assert!(o.reservation != Reservation::Release);
+            q = q
+                .bind(*id)
+                .bind(o.to.as_str())
+                .bind(o.next_attempt_at.map(ms))
+                .bind(o.reason.as_ref().map(|r| r.as_str().to_owned()))
+                .bind(i64::from(o.to == TouchStatus::Sent))
+                .bind(o.detail.as_str())
+                .bind(i64::from(o.counts_attempt))
+                .bind(ms(now))
+                .bind(o.provider_message_id.clone())
+                .bind(o.sandbox_message.as_ref().map(|v| v.to_string()));
+        }
+        for r in q.fetch_all(&mut **tx).await? {
+            changed.insert(r.try_get("id")?, r.try_get("workspace")?);
+        }
+    }
+    Ok(changed)
 }
 
 /// Applies `outcome` inside `tx`: the status change, the reservation, the timeline entry.

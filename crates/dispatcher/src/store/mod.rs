@@ -17,6 +17,7 @@
 
 mod alerts;
 mod audit;
+mod batch_facts;
 mod blackouts;
 mod chain;
 mod confirmation;
@@ -40,10 +41,12 @@ mod touches;
 
 pub use crate::touch::TouchStatus;
 pub use alerts::{AlertRow, CheckRecord, NewAlert, ScrubRow};
+pub use batch_facts::BatchFacts;
 pub use blackouts::BlackoutRow;
 pub use chain::{ChainHead, LinkRow};
 pub use console::{AuditRow, BlockedCount, InboundRow, SessionRow};
 pub use dispatch::{Commit, Dispatch, DispatchBatch};
+pub use dnc::{LastCheckFacts, LastCheckKey};
 pub use enqueue::{DocumentTable, Enqueued};
 pub use erasure::{Erasure, redact_content};
 pub use facts::{FactsKey, RECIPIENT_SEND_HORIZON, TouchFacts, account_send_horizon};
