@@ -359,7 +359,16 @@ async fn main() -> Result<()> {
         ("sqlite", 1, backlog),
         ("postgres", 1, backlog),
     ];
+    // `TOUCHGATE_BENCH_ONLY=postgres` (say) runs only the end-to-end configurations naming it.
+    let only = std::env::var("TOUCHGATE_BENCH_ONLY").unwrap_or_default();
     for (kind, nodes, backlog) in (0..plan.runs).flat_map(|_| configs) {
+        let label = format!(
+            "{kind} {nodes} {}",
+            if backlog.is_some() { "backlog" } else { "" }
+        );
+        if !only.split(',').all(|word| label.contains(word)) {
+            continue;
+        }
         match api::end_to_end(kind, nodes, backlog, &plan).await {
             Ok(r) => println!(
                 "{:<44} {:>10.0} {:>10.0} {:>10.0} {:>7} {:>7} {:>7} {:>8.1} {:>10}",

@@ -178,6 +178,14 @@ impl Store {
                              PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
                         )
                         .await?;
+                    } else {
+                        // Plan each execution with its parameters. A cached generic plan of a
+                        // long `IN ($2, …, $1001)` list (a batch's idempotency keys, the ids of a
+                        // batch's facts) cannot see that the keys are few: measured with a
+                        // million touches it scanned the workspace's whole index (8 s a
+                        // statement) where the custom plan probes the unique key.
+                        conn.execute("SET plan_cache_mode = force_custom_plan")
+                            .await?;
                     }
                     Ok(())
                 })
