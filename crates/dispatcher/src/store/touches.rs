@@ -215,21 +215,8 @@ impl Store {
         reason: Option<&str>,
         detail: &str,
     ) -> Result<()> {
-        let mut tx = self.write_tx().await?;
-        let ws = workspace_of(&mut tx, touch_id).await?;
-        insert_event(
-            &mut tx,
-            &ws,
-            touch_id,
-            now,
-            kind,
-            allowed,
-            reason,
-            Some(detail),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let tx = self.write_tx().await?;
+        append_event(tx, touch_id, now, kind, allowed, reason, detail).await
     }
 
     /// [`Store::record_touch_event`] unless the touch's timeline holds the same entry (kind,
@@ -267,19 +254,7 @@ impl Store {
         if seen {
             return Ok(false);
         }
-        let ws = workspace_of(&mut tx, touch_id).await?;
-        insert_event(
-            &mut tx,
-            &ws,
-            touch_id,
-            now,
-            kind,
-            allowed,
-            reason,
-            Some(detail),
-        )
-        .await?;
-        tx.commit().await?;
+        append_event(tx, touch_id, now, kind, allowed, reason, detail).await?;
         Ok(true)
     }
 
@@ -396,5 +371,31 @@ pub(super) async fn insert_event(
     .bind(detail)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Appends an entry to the touch's timeline (in its workspace) and commits `tx`.
+async fn append_event(
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    touch_id: &str,
+    now: DateTime<Utc>,
+    kind: TimelineKind,
+    allowed: bool,
+    reason: Option<&str>,
+    detail: &str,
+) -> Result<()> {
+    let ws = workspace_of(&mut tx, touch_id).await?;
+    insert_event(
+        &mut tx,
+        &ws,
+        touch_id,
+        now,
+        kind,
+        allowed,
+        reason,
+        Some(detail),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
