@@ -112,6 +112,7 @@ pub async fn build_dispatcher(config: Config) -> Result<Dispatcher, StartError> 
         unsubscribe,
         registries,
         dmarc,
+        in_flight: Default::default(),
     })
 }
 

@@ -183,6 +183,7 @@ fn dispatcher(store: &Store, node: &str) -> Dispatcher {
         unsubscribe: dispatcher::unsubscribe::Signer::new(b"test-key"),
         registries: dispatcher::registries::Registries::empty(store.clone(), node),
         dmarc: None,
+        in_flight: Default::default(),
     }
 }
 

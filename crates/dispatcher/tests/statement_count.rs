@@ -126,6 +126,7 @@ async fn count(kind: &str, store: Store) {
         unsubscribe: dispatcher::unsubscribe::Signer::new(b"test-key"),
         registries: dispatcher::registries::Registries::empty(store.clone(), "node-a"),
         dmarc: None,
+        in_flight: Default::default(),
     };
     let before = STATEMENTS.load(Ordering::SeqCst);
     let done = d.drain(Some(WS)).await.expect("drain");

@@ -187,6 +187,7 @@ fn dispatcher_with(store: &Store, clock: &Clock, node: &str, config: Config) -> 
         unsubscribe: dispatcher::unsubscribe::Signer::new(b"test-key"),
         registries: dispatcher::registries::Registries::empty(store.clone(), node),
         dmarc: None,
+        in_flight: Default::default(),
     }
 }
 

@@ -97,6 +97,27 @@ pub struct Dispatcher {
     pub registries: crate::registries::Registries,
     /// Sender authentication for email (`[deliverability] require_dmarc`); `None`: off.
     pub dmarc: Option<crate::dmarc::Dmarc>,
+    /// The dispatch work running in this process (the queue worker's batches and the API's).
+    pub in_flight: InFlight,
+}
+
+/// Dispatch work running in this process. Each batch holds a share from before its claim until
+/// its touches are sent and recorded; [`InFlight::settle`] waits until no share is held. So a
+/// drain that found nothing to claim because the queue worker had just claimed it waits for
+/// that worker's sends to finish instead of answering while they are still `sending`.
+#[derive(Debug, Clone, Default)]
+pub struct InFlight(Arc<tokio::sync::RwLock<()>>);
+
+impl InFlight {
+    /// A share held while one batch is claimed, decided, sent and recorded.
+    async fn enter(&self) -> tokio::sync::OwnedRwLockReadGuard<()> {
+        Arc::clone(&self.0).read_owned().await
+    }
+
+    /// Returns once every batch that had entered has finished (new batches wait meanwhile).
+    pub async fn settle(&self) {
+        drop(self.0.write().await);
+    }
 }
 
 /// When a window opens (08:00 local for every lead in a zone), every touch snoozed to it would
@@ -257,7 +278,17 @@ impl Dispatcher {
     /// Runs until nothing is due at the current clock, or a batch claims nothing (another
     /// dispatcher has them); of one workspace when `workspace` is given
     /// (`POST /v1/dispatch/drain`). Returns how many touches it processed.
+    /// Then it waits for the batches this process had in flight (the queue worker may have
+    /// claimed a touch just before), and drains once more what they left due.
     pub async fn drain(&self, workspace: Option<&str>) -> Result<usize, DispatchError> {
+        let mut total = self.drain_claimable(workspace).await?;
+        self.in_flight.settle().await;
+        total += self.drain_claimable(workspace).await?;
+        Ok(total)
+    }
+
+    /// [`Dispatcher::drain`] without waiting for other batches of this process.
+    async fn drain_claimable(&self, workspace: Option<&str>) -> Result<usize, DispatchError> {
         let mut total = 0;
         loop {
             let steps = self
@@ -281,6 +312,7 @@ impl Dispatcher {
         workspace: Option<&str>,
         want: usize,
     ) -> Result<Vec<Step>, DispatchError> {
+        let _in_flight = self.in_flight.enter().await;
         let now = self.clock.now();
         let Some(mut batch) = self
             .store
@@ -308,6 +340,7 @@ impl Dispatcher {
     }
 
     pub async fn dispatch_one(&self, touch_id: &str) -> Result<Step, DispatchError> {
+        let _in_flight = self.in_flight.enter().await;
         let now = self.clock.now();
         let Some(tx) = self
             .store
@@ -562,5 +595,34 @@ impl Dispatcher {
         self.store.apply(&touch.id, now, &outcome).await?;
         self.metrics.event(outcome.event);
         Ok(Step::Done(outcome))
+    }
+}
+
+#[cfg(test)]
+mod in_flight_tests {
+    use super::InFlight;
+    use futures::FutureExt;
+
+    #[tokio::test]
+    async fn settling_waits_for_every_batch_in_flight_and_only_for_those() {
+        let in_flight = InFlight::default();
+        // Nothing in flight: settles at once.
+        assert!(in_flight.settle().now_or_never().is_some());
+        let first = in_flight.enter().await;
+        let second = in_flight.enter().await;
+        let mut settle = Box::pin(in_flight.settle());
+        assert!(
+            (&mut settle).now_or_never().is_none(),
+            "two batches in flight"
+        );
+        drop(first);
+        assert!(
+            (&mut settle).now_or_never().is_none(),
+            "one batch in flight"
+        );
+        drop(second);
+        assert!(settle.now_or_never().is_some(), "all batches finished");
+        // And a new batch can enter afterwards.
+        assert!(in_flight.enter().now_or_never().is_some());
     }
 }
