@@ -529,3 +529,54 @@ async fn finished_jobs_are_purged(db: &Fresh) {
     }
     assert!(kicker.stats().ran.load(Ordering::Relaxed) >= 2);
 }
+
+/// A daemon killed midway through apalis' migrations leaves a file where some are applied; the
+/// next start finishes them. Every connection of the queue's pool must then see the finished
+/// schema: a connection that had read the old one kept preparing against it (a push failed
+/// with "table Jobs has 13 columns but 14 values were supplied").
+#[tokio::test]
+async fn the_queue_finishes_a_half_done_migration_and_every_connection_sees_it() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("half.db").display());
+    let all = apalis_sqlite::SqliteStorage::<()>::migrations();
+    // Up to the migration that rebuilds `Jobs` with 13 columns; the next one adds the 14th.
+    let rebuilt = all
+        .migrations
+        .iter()
+        .position(|m| m.description.contains("move to bytes"))
+        .expect("apalis' migration that rebuilds Jobs");
+    let half = sqlx::migrate::Migrator {
+        migrations: std::borrow::Cow::Owned(all.migrations[..=rebuilt].to_vec()),
+        ..sqlx::migrate::Migrator::DEFAULT
+    };
+    {
+        let options = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url)
+            .expect("the URL")
+            .create_if_missing(true)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .connect_with(options)
+            .await
+            .expect("the file");
+        half.run(&pool).await.expect("half of apalis' migrations");
+        pool.close().await;
+    }
+    let pool = dispatcher::queue::connect_sqlite(&url, 4)
+        .await
+        .expect("the queue's pool");
+    // Every connection of the pool at once: each prepares an insert of a whole row.
+    let mut held = Vec::new();
+    for i in 0..4 {
+        let mut conn = pool.acquire().await.expect("a connection");
+        sqlx::query(
+            "INSERT INTO Jobs VALUES (?1, ?2, 'touchgate.test', 'Done', 0, 1, 0, \
+             NULL, NULL, NULL, NULL, 0, NULL, ?2)",
+        )
+        .bind(vec![0_u8])
+        .bind(format!("job-{i}"))
+        .execute(&mut *conn)
+        .await
+        .unwrap_or_else(|e| panic!("connection {i} sees the finished schema: {e}"));
+        held.push(conn);
+    }
+}

@@ -6,17 +6,35 @@ pub async fn connect_sqlite(url: &str, max_connections: u32) -> Result<SqlitePoo
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(10));
-    let max = if url.contains(":memory:") {
-        1
-    } else {
-        max_connections.max(1)
-    };
+    let max = max_connections.max(1);
+    // Migrate on a connection of its own, closed before the working pool opens. A connection
+    // that read the schema before a migration changed it could keep preparing against the old
+    // one: reproduced by killing a daemon midway through apalis' migrations, the next start
+    // finished them and then pushed with a pooled connection that still saw 13 columns in
+    // `Jobs` ("table Jobs has 13 columns but 14 values were supplied"), and later a cached
+    // statement read past its row (a panic in sqlx's SQLite worker, holding the write lock).
+    // (An in-memory database lives and dies with its one connection: migrated in place.)
+    if url.contains(":memory:") {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        SqliteStorage::setup(&pool).await?;
+        return Ok(pool);
+    }
+    let setup = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(options.clone())
+        .await?;
+    let migrated = SqliteStorage::setup(&setup).await;
+    setup.close().await;
+    migrated?;
     let pool = SqlitePoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(30))
         .connect_with(options)
         .await?;
-    SqliteStorage::setup(&pool).await?;
     Ok(pool)
 }
 
