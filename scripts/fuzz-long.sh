@@ -24,8 +24,7 @@ target_dir=${CARGO_TARGET_DIR:-$root/fuzz/target}
 results="$root/fuzz/results.tsv"
 
 # Target, largest input in bytes (inputs are bounded: a hang is an input that takes more than
-# FUZZ_TIMEOUT seconds, not a large one). CSV scrub input (`dispatcher::scrub`) gets a target
-# here when it exists.
+# FUZZ_TIMEOUT seconds, not a large one).
 targets=(
     "inbound 4096"
     "contacts 256"
@@ -36,6 +35,7 @@ targets=(
     "bodies 8192"
     "form 4096"
     "config 8192"
+    "scrub 4096"
 )
 if [ $# -gt 0 ]; then
     wanted=" $* "
@@ -73,6 +73,9 @@ seed() {
         printf '%s' 'From=%2B14155550123&To=%2B14155550100&Body=STOP&MessageSid=SM1' >"$dir/seed-form" ;;
     config)
         cp config/*.toml "$dir/" ;;
+    scrub)
+        printf 'name,phone\nAna,+14155550123\nBen,(202) 555-0143\nCy,+13125550188\nDi,415.555.0100\n' >"$dir/seed-list"
+        printf 'phone;x\r\n"+1 (415) 555-0123",1\r\n' >"$dir/seed-crlf" ;;
     esac
 }
 
@@ -111,6 +114,7 @@ for t in "${targets[@]}"; do
         bodies) krate=dispatcher test=fuzz_inputs filter=request_bodies ;;
         form) krate=dispatcher test=fuzz_inputs filter=form_bodies ;;
         config) krate=dispatcher test=fuzz_inputs filter=config_files ;;
+        scrub) krate=dispatcher test=fuzz_inputs filter=scrub_files ;;
         esac
         cargo test --release -p "$krate" --test "$test" --no-run >/dev/null 2>&1
         start=$(date +%s.%N)

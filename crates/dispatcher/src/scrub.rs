@@ -257,13 +257,14 @@ impl<R: Read> Run<'_, R> {
         with_verdict.push_field("detail");
         let mut counts = ScrubCounts::default();
         let mut record = csv::StringRecord::new();
+        // Rows may be ragged (the reader is flexible: a missing trailing column is common in
+        // exported lists); each is written back as it came, with its verdict after it.
+        let writer = |w| csv::WriterBuilder::new().flexible(true).from_writer(w);
         let (mut all, mut ok, mut bad) = match out {
-            Output::All(w) => (Some(csv::Writer::from_writer(w)), None, None),
-            Output::Split { approved, rejected } => (
-                None,
-                Some(csv::Writer::from_writer(approved)),
-                Some(csv::Writer::from_writer(rejected)),
-            ),
+            Output::All(w) => (Some(writer(w)), None, None),
+            Output::Split { approved, rejected } => {
+                (None, Some(writer(approved)), Some(writer(rejected)))
+            }
         };
         if let Some(w) = &mut all {
             w.write_record(&with_verdict)?;

@@ -1,7 +1,7 @@
 //! Fuzzing the daemon's untrusted input on stable (issue 13): inbound email (arbitrary bytes
 //! and mutated real messages), JSON request bodies (every request type, arbitrary bytes and
-//! mutated valid examples), provider form bodies, and the config file with its `[channels]`
-//! tables. No panic, and accepted documents read back from the store. A few hundred cases
+//! mutated valid examples), provider form bodies, the config file with its `[channels]`
+//! tables, and CSV files uploaded for scrubbing. No panic, and accepted documents read back from the store. A few hundred cases
 //! each here; the long runs (`scripts/fuzz-long.sh`, figures in the README) run the same checks
 //! through libFuzzer.
 
@@ -125,6 +125,52 @@ fn toml_text() -> BoxedStrategy<String> {
         .boxed()
 }
 
+#[rustfmt::skip]
+const CSV_TOKENS: &[&[u8]] = &[
+    b",", b"\"", b"\"\"", b"\n", b"\r\n", b"\r", b";", b"\t", b" ", b"phone", b"name", b"+",
+    b"+1", b"(415) 555-0123", b"415.555.0123", b"+44 20 7946 0958", b"=HYPERLINK(\"x\")",
+    b"\xEF\xBB\xBF", b"\xFF", b"+14155550123", b"+12025550143", b"+13125550188", b"0",
+];
+
+/// A CSV for scrubbing: a header naming `phone` (or not), rows of numbers in any format,
+/// the listed numbers among them, quotes, ragged rows.
+fn scrub_csv() -> BoxedStrategy<Vec<u8>> {
+    let cell = prop_oneof![
+        3 => prop::sample::select(vec![
+            checks::SCRUB_DNC.to_owned(), checks::SCRUB_NATIONAL.to_owned(),
+            checks::SCRUB_LITIGATOR.to_owned(), "(202) 555-0143".to_owned(),
+            "1-415-555-0123".to_owned(), "+44 20 7946 0958".to_owned(), "Ana".to_owned(),
+            String::new(), "\"a, \"\"b\"\"\"".to_owned(), "12".to_owned(),
+        ]),
+        1 => "[0-9 ()+.-]{0,16}",
+        1 => any::<String>().prop_map(|s| s.chars().take(12).collect()),
+    ];
+    let row = prop::collection::vec(cell, 0..4).prop_map(|cells| cells.join(","));
+    let header = prop::sample::select(vec![
+        "name,phone",
+        "phone",
+        " phone ,x",
+        "tel",
+        "phone,phone",
+    ]);
+    let text = (
+        header,
+        prop::collection::vec(row, 0..12),
+        prop::sample::select(vec!["\n", "\r\n"]),
+    )
+        .prop_map(|(h, rows, nl)| format!("{h}{nl}{}", rows.join(nl)).into_bytes());
+    prop_oneof![
+        4 => text,
+        1 => mutated(
+            vec![b"name,phone\nAna,+14155550123\nBen,(202) 555-0143\nCy,+13125550188\n".to_vec()],
+            CSV_TOKENS,
+            8,
+        ),
+        1 => prop::collection::vec(any::<u8>(), 0..200),
+    ]
+    .boxed()
+}
+
 fn now() -> impl Strategy<Value = DateTime<Utc>> {
     prop_oneof![
         4 => Just(DateTime::parse_from_rfc3339("2026-11-25T18:00:00Z").map(|t| t.to_utc()).unwrap_or_default()),
@@ -174,6 +220,11 @@ proptest! {
     }
 
     #[test]
+    fn scrub_files_never_panic_and_every_row_is_judged_once(bytes in scrub_csv()) {
+        checks::scrub(&bytes);
+    }
+
+    #[test]
     fn config_files_never_panic(
         text in prop_oneof![
             2 => toml_text(),
@@ -212,4 +263,9 @@ fn the_shipped_inputs_pass_the_checks() {
     for seed in email_seeds() {
         checks::email(&seed);
     }
+    // Each listed number is rejected for its list; ragged rows (one short, one long) are
+    // judged, not refused.
+    checks::scrub(
+        b"name,phone,note\nAna,+14155550123\nBen,(202) 555-0143,x,y\nCy,+13125550188,z\nDi,+14155550100,\n",
+    );
 }

@@ -3,10 +3,6 @@
 //! this file by path). Each function takes one untrusted input as the daemon receives it and
 //! runs the pure steps the daemon runs on it; a panic anywhere is a finding, and so is an
 //! accepted document that the daemon could not read back from its store.
-//!
-//! Not yet here: CSV scrub input (`dispatcher::scrub`, not written yet). When it lands, add
-//! `pub fn scrub(bytes: &[u8])` below, a generator in `tests/fuzz_inputs.rs` and a target
-//! `fuzz/fuzz_targets/scrub.rs` (the list in `scripts/fuzz-long.sh` picks it up).
 
 use std::collections::BTreeMap;
 
@@ -155,4 +151,159 @@ pub fn channels(tables: &BTreeMap<String, toml::Value>) {
     if workers::config::ChannelsConfig::from_tables(tables).is_ok() {
         let _ = workers::registry::Transports::from_config_with_env(tables, &env);
     }
+}
+
+/// The numbers the scrub check's lists hold: on the workspace's DNC list, on the national
+/// registry, on the litigators' list.
+pub const SCRUB_DNC: &str = "+14155550123";
+pub const SCRUB_NATIONAL: &str = "+12025550143";
+pub const SCRUB_LITIGATOR: &str = "+13125550188";
+
+/// A scrubber for marketing texts with one number on each list, as `POST /v1/scrub` builds it.
+fn scrubber() -> dispatcher::scrub::Scrubber {
+    use std::sync::Arc;
+    let now = DateTime::parse_from_rfc3339("2026-11-25T18:00:00Z")
+        .map(|t| t.to_utc())
+        .unwrap_or_default();
+    let list = |name: &str, number: &str| {
+        let mut import = registry::Import::new(registry::ImportMode::Full);
+        import.feed(format!("{number},2024-01-02\n").as_bytes());
+        let segment = import.finish(&registry::Registry::empty()).segment;
+        let view = match registry::Registry::empty().apply(Arc::new(segment)) {
+            Ok(view) => view,
+            Err(e) => panic!("a one-number list does not apply: {e}"),
+        };
+        let row = dispatcher::store::RegistryRow {
+            name: name.to_owned(),
+            version: 1,
+            base_seq: 1,
+            head_seq: 1,
+            entries: 1,
+            as_of: Some(now.date_naive()),
+            imported_at: now,
+        };
+        (
+            name.to_owned(),
+            dispatcher::registries::Loaded { row, view },
+        )
+    };
+    let registries = dispatcher::registries::RegistrySet {
+        lists: [
+            list("national", SCRUB_NATIONAL),
+            list("litigators", SCRUB_LITIGATOR),
+        ]
+        .into_iter()
+        .collect(),
+    };
+    let dnc = gate::DncEntry {
+        id: "dnc-1".to_owned(),
+        contact: Some(SCRUB_DNC.to_owned()),
+        lead_id: None,
+        channel: gate::ChannelScope::All,
+        reason: gate::DncReason::CustomerRequest,
+        expires_at: None,
+    };
+    dispatcher::scrub::Scrubber::new(
+        Channel::Sms,
+        gate::Purpose::Marketing,
+        "US",
+        vec![dnc],
+        Arc::new(registries),
+        now,
+    )
+}
+
+/// Rows of CSV `bytes` (a flexible reader: ragged rows allowed); `None` when unreadable.
+fn csv_rows(bytes: &[u8]) -> Option<Vec<csv::StringRecord>> {
+    csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(bytes)
+        .records()
+        .collect::<Result<Vec<_>, _>>()
+        .ok()
+}
+
+/// A CSV uploaded for scrubbing with its numbers in column `phone` (`POST /v1/scrub`,
+/// `touchgate scrub`): the one-output answer and the two files agree, every row is judged once,
+/// what is written reads back, and each listed number is rejected for its list.
+pub fn scrub(bytes: &[u8]) {
+    use dispatcher::scrub::Output;
+    let scrubber = scrubber();
+    let mut all = Vec::new();
+    let one = scrubber
+        .open(bytes, "phone")
+        .and_then(|run| run.write(Output::All(&mut all), &|_| ()));
+    let (mut approved, mut rejected) = (Vec::new(), Vec::new());
+    let two = scrubber.open(bytes, "phone").and_then(|run| {
+        run.write(
+            Output::Split {
+                approved: &mut approved,
+                rejected: &mut rejected,
+            },
+            &|_| (),
+        )
+    });
+    let counts = match (one, two) {
+        (Ok(one), Ok(two)) => {
+            assert_eq!(one, two, "the two outputs counted differently");
+            one
+        }
+        (Err(_), Err(_)) => {
+            // Only a file without the column or one that is not UTF-8 is refused.
+            let header_has_phone = csv_rows(bytes)
+                .and_then(|rows| rows.into_iter().next())
+                .is_some_and(|h| h.iter().any(|f| f.trim() == "phone"));
+            assert!(
+                std::str::from_utf8(bytes).is_err() || !header_has_phone,
+                "a UTF-8 file with a phone column was refused"
+            );
+            return;
+        }
+        (one, two) => panic!("one output failed and the other did not: {one:?} / {two:?}"),
+    };
+    assert_eq!(counts.rows, counts.approved + counts.rejected);
+    assert_eq!(counts.by_reason.values().sum::<u64>(), counts.rejected);
+    let Some(all) = csv_rows(&all) else {
+        panic!("the scrub wrote a CSV that does not read back")
+    };
+    let mut all = all.into_iter();
+    let Some(header) = all.next() else {
+        panic!("no header written")
+    };
+    let column = header.iter().position(|h| h.trim() == "phone");
+    let Some(column) = column else {
+        panic!("the header lost its phone column: {header:?}")
+    };
+    let rows: Vec<csv::StringRecord> = all.collect();
+    assert_eq!(rows.len() as u64, counts.rows, "rows written");
+    let mut approved_rows = 0;
+    for row in &rows {
+        let n = row.len();
+        let (reason, phone) = (
+            row.get(n.saturating_sub(2)).unwrap_or_default(),
+            row.get(column).unwrap_or_default().trim(),
+        );
+        if reason.is_empty() {
+            approved_rows += 1;
+        } else {
+            assert!(reason.parse::<gate::Reason>().is_ok(), "reason {reason:?}");
+        }
+        let expected = match phone {
+            SCRUB_DNC | SCRUB_NATIONAL => Some("dnc_listed"),
+            SCRUB_LITIGATOR => Some("litigation_hold"),
+            _ => None,
+        };
+        // (A ragged row shorter than the header has no phone cell; its verdict columns
+        // then sit where the phone would be.)
+        if let Some(expected) = expected
+            && n >= header.len() + 2
+        {
+            assert_eq!(reason, expected, "{phone}");
+        }
+    }
+    assert_eq!(approved_rows, counts.approved, "approved rows");
+    let read = |b: &[u8]| csv_rows(b).map_or(0, |r| r.len().saturating_sub(1) as u64);
+    assert_eq!(read(&approved), counts.approved, "the approved file");
+    assert_eq!(read(&rejected), counts.rejected, "the rejected file");
 }
