@@ -1,6 +1,6 @@
 //! Holiday calendars through the public API: exact holiday lists per year (observed dates
-//! included), 2026–2030 for the calendars added with Contract v2 (Utah, Pennsylvania, Rhode
-//! Island), and the shared building blocks (Easter, n-th weekday).
+//! included), 2026–2030 for every calendar (US federal, Alabama, Louisiana, Utah, Pennsylvania,
+//! Rhode Island), and the shared building blocks (Easter, n-th weekday).
 //!
 //! The expected lists were computed independently (a separate script on Python's calendar)
 //! and checked by hand against the statutes' observance rules.
@@ -359,6 +359,146 @@ fn rhode_island_2026_to_2030_exact() {
     }
     // No election day in odd years.
     assert!(!HolidayCalendar::RhodeIsland.is_holiday(d(2027, 11, 2)));
+}
+
+#[test]
+fn us_federal_2026_to_2030_exact() {
+    // 5 U.S.C. 6103 with the federal observance (Saturday → Friday, Sunday → Monday); the
+    // calendar date counts too. OPM's published lists are the same minus the weekend dates.
+    let expected: [(i32, &[&str]); 5] = [
+        (
+            2026,
+            &[
+                "01-01", "01-19", "02-16", "05-25", "06-19",
+                "07-03", // Independence Day (Sat) observed Friday
+                "07-04", "09-07", "10-12", "11-11", "11-26", "12-25",
+            ],
+        ),
+        (
+            2027,
+            &[
+                "01-01", "01-18", "02-15", "05-31",
+                "06-18", // Juneteenth (Sat) observed Friday
+                "06-19", "07-04", "07-05", // Independence Day (Sun) observed Monday
+                "09-06", "10-11", "11-11", "11-25",
+                "12-24", // Christmas (Sat) observed Friday
+                "12-25", "12-31", // New Year's Day 2028 (Sat) observed Friday
+            ],
+        ),
+        (
+            2028,
+            &[
+                "01-01", // a Saturday: observed 2027-12-31
+                "01-17", "02-21", "05-29", "06-19", "07-04", "09-04", "10-09",
+                "11-10", // Veterans Day (Sat) observed Friday
+                "11-11", "11-23", "12-25",
+            ],
+        ),
+        (
+            2029,
+            &[
+                "01-01", "01-15", "02-19", "05-28", "06-19", "07-04", "09-03", "10-08", "11-11",
+                "11-12", // Veterans Day (Sun) observed Monday
+                "11-22", "12-25",
+            ],
+        ),
+        (
+            2030,
+            &[
+                "01-01", "01-21", "02-18", "05-27", "06-19", "07-04", "09-02", "10-14", "11-11",
+                "11-28", "12-25",
+            ],
+        ),
+    ];
+    for (year, list) in expected {
+        assert_eq!(
+            holidays_of(HolidayCalendar::UsFederal, year),
+            days(year, list),
+            "US federal {year}"
+        );
+    }
+}
+
+#[test]
+fn alabama_2028_to_2030_exact() {
+    let expected: [(i32, &[&str]); 3] = [
+        (
+            2028,
+            &[
+                "01-01", // a Saturday: the preceding day (2027-12-31) is the holiday
+                "01-17", "02-21", "04-24", // Confederate Memorial Day
+                "05-29", "06-05", // Jefferson Davis' birthday
+                "06-19", "07-04", "09-04", "10-09",
+                "11-10", // Veterans' Day (Sat): the preceding day
+                "11-11", "11-23", "12-25",
+            ],
+        ),
+        (
+            2029,
+            &[
+                "01-01", "01-15", "02-19", "04-23", "05-28", "06-04", "06-19", "07-04", "09-03",
+                "10-08", "11-11", "11-12", // Veterans' Day (Sun): the following day
+                "11-22", "12-25",
+            ],
+        ),
+        (
+            2030,
+            &[
+                "01-01", "01-21", "02-18", "04-22", "05-27", "06-03", "06-19", "07-04", "09-02",
+                "10-14", "11-11", "11-28", "12-25",
+            ],
+        ),
+    ];
+    for (year, list) in expected {
+        assert_eq!(
+            holidays_of(HolidayCalendar::Alabama, year),
+            days(year, list),
+            "Alabama {year}"
+        );
+    }
+}
+
+#[test]
+fn louisiana_2028_to_2030_exact() {
+    let expected: [(i32, &[&str]); 3] = [
+        (
+            2028,
+            &[
+                "01-01", // a Saturday: observed 2027-12-31
+                "01-08", // Battle of New Orleans (Sat: not shifted)
+                "01-17", "02-21", "02-29", // Mardi Gras (Easter is April 16)
+                "04-14", // Good Friday
+                "05-29", "07-04", "08-30", "09-04", "10-09", "11-01",
+                "11-11", // Veterans' Day (Sat: not shifted)
+                "11-23", "12-25",
+            ],
+        ),
+        (
+            2029,
+            &[
+                "01-01", "01-08", "01-15", "02-13", // Mardi Gras (Easter is April 1)
+                "02-19", "03-30", "05-28", "07-04", "08-30", "09-03", "10-08", "11-01",
+                "11-11", // Veterans' Day (Sun: not shifted)
+                "11-22", "12-25",
+            ],
+        ),
+        (
+            2030,
+            &[
+                "01-01", "01-08", "01-21", "02-18",
+                "03-05", // Mardi Gras (Easter is April 21)
+                "04-19", "05-27", "07-04", "08-30", "09-02", "10-14", "11-01", "11-11", "11-28",
+                "12-25",
+            ],
+        ),
+    ];
+    for (year, list) in expected {
+        assert_eq!(
+            holidays_of(HolidayCalendar::Louisiana, year),
+            days(year, list),
+            "Louisiana {year}"
+        );
+    }
 }
 
 #[test]
