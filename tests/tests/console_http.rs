@@ -41,6 +41,7 @@ fn pages(touch: &str, dnc_contact: &str) -> Vec<String> {
         "/console/registries".to_owned(),
         "/console/scrub".to_owned(),
         "/console/inbound".to_owned(),
+        "/console/alerts".to_owned(),
     ]
 }
 

@@ -391,6 +391,30 @@ async fn litigators_are_held_everywhere_and_the_alert_is_delivered_signed(db: &D
     assert_eq!(v["alerts"].as_array().unwrap().len(), 2, "{v}");
     assert_eq!(v["alerts"][0]["touch_id"], t["id"], "newest first: {v}");
     assert_eq!(v["alerts"][0]["contact"], "+14155550124", "{v}");
+
+    // Shown to operators in the console, newest first, each linked to its touch.
+    let console = touchgate_tests::console::ConsoleUser::login(&d, OP).await;
+    let page = console.get("/console/alerts").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let rows: Vec<usize> = [v["alerts"][0]["id"].as_str(), v["alerts"][1]["id"].as_str()]
+        .into_iter()
+        .map(|alert| {
+            let row = format!("data-alert-id=\"{}\"", alert.unwrap());
+            page.body
+                .find(&row)
+                .unwrap_or_else(|| panic!("{row}: {}", page.body))
+        })
+        .collect();
+    assert!(rows[0] < rows[1], "newest first: {}", page.body);
+    for touch in [t["id"].as_str().unwrap(), id] {
+        assert!(
+            page.body
+                .contains(&format!("href=\"/console/touches/{touch}\"")),
+            "{touch}: {}",
+            page.body
+        );
+    }
+    assert!(page.body.contains("+14155550124") && page.body.contains("delivered"));
 }
 
 // ---------------------------------------------------------------- reassigned numbers

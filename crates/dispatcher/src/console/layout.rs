@@ -16,9 +16,10 @@ pub enum Nav {
     Registries,
     Scrub,
     Inbound,
+    Alerts,
 }
 
-const NAV: [(Nav, &str, &str); 7] = [
+const NAV: [(Nav, &str, &str); 8] = [
     (Nav::Dashboard, "/console", "Dashboard"),
     (Nav::Touches, "/console/touches", "Touches"),
     (Nav::Dnc, "/console/dnc", "Do not contact"),
@@ -26,6 +27,7 @@ const NAV: [(Nav, &str, &str); 7] = [
     (Nav::Registries, "/console/registries", "Registries"),
     (Nav::Scrub, "/console/scrub", "Scrub"),
     (Nav::Inbound, "/console/inbound", "Inbound"),
+    (Nav::Alerts, "/console/alerts", "Alerts"),
 ];
 
 fn head(title: &str) -> Markup {

@@ -306,3 +306,58 @@ pub async fn inbound(
         },
     ))
 }
+
+/// Alerts shown (the newest).
+const ALERTS_SHOWN: i64 = 200;
+
+/// The workspace's alerts (a litigator's number hit), newest first, with the touch that hit
+/// it and whether the alert webhook has taken it.
+pub async fn alerts(
+    State(state): State<AppState>,
+    console: Console,
+) -> Result<Markup, ConsoleError> {
+    let rows = state
+        .store
+        .list_alerts(console.workspace(), ALERTS_SHOWN)
+        .await?;
+    let webhook = state.config.alerts.webhook_url.is_some();
+    Ok(layout::page(
+        &console,
+        "Alerts",
+        Nav::Alerts,
+        html! {
+            (layout::heading("Alerts", Some(html! {
+                "Touches held because their number is a known litigator's (a registry listing or a "
+                code { "litigation_hold" } " DNC row), newest first. Nothing was sent to them; "
+                "review the lead before anyone contacts it by hand."
+            })))
+            section.card {
+                @if rows.is_empty() { (layout::empty("No alert yet.")) } @else {
+                    table.alerts {
+                        thead { tr { th { "Raised" } th { "Kind" } th { "Contact" } th { "Touch" } th { "Why" } th { "Webhook" } } }
+                        tbody { @for a in &rows { tr data-alert-id=(a.id) {
+                            td.nowrap { (layout::utc(a.at)) }
+                            td { span class={ "badge reason-" (a.kind) } { (a.kind) } }
+                            td { @if let Some(c) = &a.contact { code { (c) } } @else { span.muted { "—" } } }
+                            td {
+                                @if let Some(t) = &a.touch_id {
+                                    a href={ "/console/touches/" (t) } { code { (super::touches::short(t)) } }
+                                    @if a.decisions > 1 { br; span.muted { (a.decisions) " decisions" } }
+                                } @else { span.muted { "a check" } }
+                            }
+                            td.message { (a.detail) }
+                            td.nowrap {
+                                @if let Some(at) = a.delivered_at { "delivered " (layout::utc(at)) }
+                                @else if webhook { span.muted { "pending" } }
+                                @else { span.muted { "no webhook configured" } }
+                            }
+                        } } }
+                    }
+                    @if i64::try_from(rows.len()).unwrap_or(i64::MAX) >= ALERTS_SHOWN {
+                        p.muted { "The " (ALERTS_SHOWN) " newest; " code { "GET /v1/alerts?limit=1000" } " lists more." }
+                    }
+                }
+            }
+        },
+    ))
+}

@@ -74,6 +74,7 @@ pub fn router(config: &Config) -> Router<AppState> {
         .route("/console/registries", get(lists::registries))
         .route("/console/scrub", get(lists::scrub_page))
         .route("/console/inbound", get(lists::inbound))
+        .route("/console/alerts", get(lists::alerts))
         .route("/console/assets/{file}", get(asset))
         .route("/console/{*rest}", get(not_found).post(not_found))
         .layer(DefaultBodyLimit::max(crate::api::body_limit(config)))
