@@ -580,3 +580,41 @@ async fn the_queue_finishes_a_half_done_migration_and_every_connection_sees_it()
         held.push(conn);
     }
 }
+
+/// apalis acknowledges a job with this statement (apalis-sqlite 1.0.0, `queries/task/ack.sql`).
+/// Planned without statistics it scanned every job the worker had locked and parsed the JSON
+/// again for each; the queue's pool must plan it as one probe of the id index per job.
+#[tokio::test]
+async fn apalis_acknowledgements_probe_the_job_id_index() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("plan.db").display());
+    let pool = dispatcher::queue::connect_sqlite(&url, 2)
+        .await
+        .expect("the queue's pool");
+    let mut conn = pool.acquire().await.expect("a connection");
+    let rows = sqlx::query(
+        "EXPLAIN QUERY PLAN WITH j AS (SELECT value ->> 'task_id' AS task_id, \
+         value ->> 'attempt' AS attempt, value ->> 'result' AS result, value ->> 'status' AS status \
+         FROM json_each(?1)) UPDATE Jobs SET status = j.status, attempts = j.attempt, \
+         last_result = j.result, done_at = strftime('%s', 'now') FROM j \
+         WHERE Jobs.id = j.task_id AND Jobs.lock_by = ?2",
+    )
+    .bind("[]")
+    .bind("worker")
+    .fetch_all(&mut *conn)
+    .await
+    .expect("the plan");
+    let plan: Vec<String> = rows
+        .iter()
+        .map(|r| sqlx::Row::get::<String, _>(r, "detail"))
+        .collect();
+    assert!(
+        plan.iter()
+            .any(|step| step.contains("SEARCH Jobs USING INDEX sqlite_autoindex_Jobs_1 (id=?)")),
+        "{plan:#?}"
+    );
+    assert!(
+        !plan.iter().any(|step| step.starts_with("SCAN Jobs")),
+        "{plan:#?}"
+    );
+}

@@ -20,6 +20,7 @@ pub async fn connect_sqlite(url: &str, max_connections: u32) -> Result<SqlitePoo
             .connect_with(options)
             .await?;
         SqliteStorage::setup(&pool).await?;
+        plan_jobs_statements(&pool).await?;
         return Ok(pool);
     }
     let setup = SqlitePoolOptions::new()
@@ -27,7 +28,10 @@ pub async fn connect_sqlite(url: &str, max_connections: u32) -> Result<SqlitePoo
         .acquire_timeout(Duration::from_secs(30))
         .connect_with(options.clone())
         .await?;
-    let migrated = SqliteStorage::setup(&setup).await;
+    let migrated = match SqliteStorage::setup(&setup).await {
+        Ok(()) => plan_jobs_statements(&setup).await,
+        Err(e) => Err(e.into()),
+    };
     setup.close().await;
     migrated?;
     let pool = SqlitePoolOptions::new()
@@ -36,6 +40,36 @@ pub async fn connect_sqlite(url: &str, max_connections: u32) -> Result<SqlitePoo
         .connect_with(options)
         .await?;
     Ok(pool)
+}
+
+/// Statistics that tell SQLite's planner what apalis' `Jobs` table is like: ids unique, few
+/// workers (`lock_by`), many jobs per status. apalis acknowledges a job with `UPDATE Jobs … FROM
+/// json_each(?1) … WHERE Jobs.id = j.task_id AND Jobs.lock_by = ?2`; with no statistics SQLite
+/// plans that as a scan of every job this worker locked, parsing the JSON again for each row, so
+/// an acknowledgement grew with the finished jobs kept (in the end-to-end bench JSON parsing was
+/// about an eighth of the SQLite thread's time). With these it probes the id index once per job.
+/// Fixed rather than `ANALYZE`d: the table is small and changes fast, and the shape is what
+/// matters. New connections read them when they open (the working pool opens after this).
+async fn plan_jobs_statements(pool: &SqlitePool) -> Result<(), QueueError> {
+    // `ANALYZE Jobs` creates `sqlite_stat1` if needed (and is cheap: finished jobs are purged).
+    sqlx::query("ANALYZE Jobs").execute(pool).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM sqlite_stat1 WHERE tbl = 'Jobs'")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES \
+         ('Jobs', 'sqlite_autoindex_Jobs_1', '10000 1'), \
+         ('Jobs', 'LIdx', '10000 2500'), \
+         ('Jobs', 'idx_jobs_status_run_at', '10000 2000 1'), \
+         ('Jobs', 'idx_jobs_job_type_status_run_at', '10000 10000 2000 1'), \
+         ('Jobs', 'idx_jobs_idempotency_key', '10000 10000 1')",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    sqlx::query("ANALYZE sqlite_schema").execute(pool).await?;
+    Ok(())
 }
 
 /// A pool for apalis-postgres on the daemon's database, migrated.
