@@ -249,7 +249,12 @@ impl Dispatcher {
         // Claims reserved so far: a lane reserves its batch before claiming, so the lanes
         // together never take more than `limit`.
         let reserved = AtomicUsize::new(0);
-        let lane = || async {
+        let reserved = &reserved;
+        let lane = |index: usize| async move {
+            // Its own senders first (no two lanes wait on one sender's cap lock); once they
+            // have nothing due, any sender's (so a lane never idles while others' are due, and
+            // the lanes together still claim up to `limit`).
+            let mut lane = (lanes > 1).then_some(crate::store::Lane { index, of: lanes });
             let mut steps = Vec::new();
             loop {
                 let Ok(before) = reserved.fetch_update(SeqCst, SeqCst, |r| {
@@ -258,16 +263,19 @@ impl Dispatcher {
                     return Ok(steps);
                 };
                 let want = (limit - before).min(DISPATCH_BATCH);
-                let batch = self.dispatch_batch(workspace, want).await?;
+                let batch = self.dispatch_batch_in(workspace, want, lane).await?;
                 reserved.fetch_sub(want.saturating_sub(batch.len()), SeqCst);
                 if batch.is_empty() {
+                    if lane.take().is_some() {
+                        continue;
+                    }
                     return Ok(steps);
                 }
                 steps.extend(batch);
             }
         };
         let lanes: Vec<Result<Vec<Step>, DispatchError>> =
-            futures::future::join_all((0..lanes).map(|_| lane())).await;
+            futures::future::join_all((0..lanes).map(lane)).await;
         let mut steps = Vec::new();
         for l in lanes {
             steps.extend(l?);
@@ -312,11 +320,21 @@ impl Dispatcher {
         workspace: Option<&str>,
         want: usize,
     ) -> Result<Vec<Step>, DispatchError> {
+        self.dispatch_batch_in(workspace, want, None).await
+    }
+
+    /// [`Dispatcher::dispatch_batch`] of one lane's senders only (`None`: any sender).
+    async fn dispatch_batch_in(
+        &self,
+        workspace: Option<&str>,
+        want: usize,
+        lane: Option<crate::store::Lane>,
+    ) -> Result<Vec<Step>, DispatchError> {
         let _in_flight = self.in_flight.enter().await;
         let now = self.clock.now();
         let Some(mut batch) = self
             .store
-            .begin_batch(workspace, &self.node_id, now, want)
+            .begin_batch(workspace, &self.node_id, now, want, lane)
             .await?
         else {
             return Ok(Vec::new());

@@ -119,18 +119,27 @@ impl Store {
         claimant: &str,
         now: DateTime<Utc>,
         limit: usize,
+        lane: Option<Lane>,
     ) -> Result<Option<DispatchBatch>> {
         let mut tx = self.write_tx().await?;
         let skip_locked = match self.kind {
             DbKind::Postgres => " FOR UPDATE SKIP LOCKED",
             DbKind::Sqlite => "",
         };
+        // A lane takes only its share of the senders (PostgreSQL): two lanes never claim
+        // touches of one sender, so they never queue on its cap lock.
+        let lane = match (self.kind, lane) {
+            (DbKind::Postgres, Some(Lane { index, of })) if of > 1 => format!(
+                " AND mod(abs(hashtext(workspace || '/' || account_id)::bigint), {of}) = {index}"
+            ),
+            _ => String::new(),
+        };
         // The pick is materialised first: PostgreSQL may otherwise run a LIMIT subquery of an
         // UPDATE's WHERE more than once and claim more than `limit` rows.
         let rows = sqlx::query(safe!(
             "WITH picked AS MATERIALIZED (SELECT id FROM touches WHERE status IN ({waiting}) \
-             AND next_attempt_at <= $2 AND ($3 IS NULL OR workspace = $3) ORDER BY next_attempt_at, id \
-             LIMIT {limit}{skip_locked}) \
+             AND next_attempt_at <= $2 AND ($3 IS NULL OR workspace = $3){lane} \
+             ORDER BY next_attempt_at, id LIMIT {limit}{skip_locked}) \
              UPDATE touches SET claimed_by = $1 WHERE id IN (SELECT id FROM picked) \
              AND status IN ({waiting}) AND next_attempt_at <= $2 RETURNING {TOUCH_COLUMNS}",
             waiting = TouchStatus::sql_list(&TouchStatus::WAITING),
@@ -178,6 +187,14 @@ impl Store {
             unreserved: std::collections::HashSet::new(),
         }))
     }
+}
+
+/// One of `of` dispatch lanes running side by side: the senders whose hash is `index` modulo
+/// `of` are its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lane {
+    pub index: usize,
+    pub of: usize,
 }
 
 /// Takes the cap lock rows of `touches` (PostgreSQL; on SQLite, `BEGIN IMMEDIATE` already

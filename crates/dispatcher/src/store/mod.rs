@@ -45,7 +45,7 @@ pub use batch_facts::BatchFacts;
 pub use blackouts::BlackoutRow;
 pub use chain::{ChainHead, LinkRow};
 pub use console::{AuditRow, BlockedCount, InboundRow, SessionRow};
-pub use dispatch::{Commit, Dispatch, DispatchBatch};
+pub use dispatch::{Commit, Dispatch, DispatchBatch, Lane};
 pub use dnc::{LastCheckFacts, LastCheckKey};
 pub use enqueue::{DocumentTable, Enqueued};
 pub use erasure::{Erasure, redact_content};
