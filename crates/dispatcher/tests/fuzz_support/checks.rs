@@ -159,8 +159,15 @@ pub const SCRUB_DNC: &str = "+14155550123";
 pub const SCRUB_NATIONAL: &str = "+12025550143";
 pub const SCRUB_LITIGATOR: &str = "+13125550188";
 
+/// The scrubber every input is judged by, built once (its lists cost far more to build than
+/// an input to scrub).
+fn scrubber() -> &'static dispatcher::scrub::Scrubber {
+    static SCRUBBER: std::sync::OnceLock<dispatcher::scrub::Scrubber> = std::sync::OnceLock::new();
+    SCRUBBER.get_or_init(build_scrubber)
+}
+
 /// A scrubber for marketing texts with one number on each list, as `POST /v1/scrub` builds it.
-fn scrubber() -> dispatcher::scrub::Scrubber {
+fn build_scrubber() -> dispatcher::scrub::Scrubber {
     use std::sync::Arc;
     let now = DateTime::parse_from_rfc3339("2026-11-25T18:00:00Z")
         .map(|t| t.to_utc())
