@@ -156,12 +156,22 @@ async fn enqueue(
     channel: &str,
     now: DateTime<Utc>,
 ) -> String {
+    enqueue_request(store, key, touch_body(lead, channel), now).await
+}
+
+/// A touch of `request` due at `now` (a week to its deadline); its id.
+async fn enqueue_request(
+    store: &Store,
+    key: &str,
+    request: TouchBody,
+    now: DateTime<Utc>,
+) -> String {
     let (row, _) = store
         .create_touch(&NewTouch {
             workspace: WS.to_owned(),
             id: uuid::Uuid::now_v7().to_string(),
             idempotency_key: key.to_owned(),
-            request: touch_body(lead, channel),
+            request,
             next_attempt_at: now,
             deadline: now + Duration::days(7),
             now,
@@ -1289,18 +1299,7 @@ async fn batch_facts_match_per_touch_facts(store: Store) {
         n += 1;
         let mut request = touch_body(lead, channel);
         request.account_id = account.to_owned();
-        store
-            .create_touch(&NewTouch {
-                workspace: WS.to_owned(),
-                id: uuid::Uuid::now_v7().to_string(),
-                idempotency_key: format!("bf-{n}"),
-                request,
-                next_attempt_at: now,
-                deadline: now + Duration::days(7),
-                now,
-            })
-            .await
-            .expect("create");
+        enqueue_request(&store, &format!("bf-{n}"), request, now).await;
     }
     let mut batch = store
         .begin_batch(Some(WS), "node-a", now, 64, None)
@@ -1404,18 +1403,7 @@ async fn lanes_claim_disjoint_senders_on_postgres(store: Store) {
     for n in 0..24 {
         let mut request = touch_body(n % 30, "sms");
         request.account_id = accounts[n % accounts.len()].clone();
-        store
-            .create_touch(&NewTouch {
-                workspace: WS.to_owned(),
-                id: uuid::Uuid::now_v7().to_string(),
-                idempotency_key: format!("lane-{n}"),
-                request,
-                next_attempt_at: now,
-                deadline: now + Duration::days(7),
-                now,
-            })
-            .await
-            .expect("create");
+        enqueue_request(&store, &format!("lane-{n}"), request, now).await;
     }
     let lanes = 3;
     let mut owner: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
