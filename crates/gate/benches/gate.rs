@@ -308,6 +308,22 @@ fn bench(c: &mut Criterion) {
         b.iter(|| SendLog::from_records(black_box(&fx.sends)));
     });
     group.finish();
+
+    // Parsing a phone number at the edge (every enqueued touch, every scrubbed row): E.164, a
+    // national US format with a default region, and a UK number.
+    let mut group = c.benchmark_group("phone_parse");
+    group.throughput(Throughput::Elements(1));
+    for (name, text, region) in [
+        ("e164_us", "+14155550123", None),
+        ("national_us", "(415) 555-0123", Some("US")),
+        ("e164_gb", "+442079460958", None),
+    ] {
+        assert!(Phone::parse(text, region).is_ok(), "{name}");
+        group.bench_function(name, |b| {
+            b.iter(|| Phone::parse(black_box(text), black_box(region)));
+        });
+    }
+    group.finish();
 }
 
 criterion_group!(benches, bench);
