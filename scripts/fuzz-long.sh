@@ -14,8 +14,9 @@
 # (default fuzz/target), FUZZ_NO_TRACE_COMPARES=1 (build without libFuzzer's comparison tracing:
 # coverage of edges only, several times the inputs per second where the instrumented comparisons
 # dominate, e.g. csv-core building its DFA in `scrub`; the results say "libfuzzer-edges"; keep
-# its CARGO_TARGET_DIR apart from the default build's, or each switch rebuilds everything). A finding stops the run and leaves the input in fuzz/artifacts/<target>/;
-# replay it with `cargo +nightly fuzz run <target> <file>`.
+# its CARGO_TARGET_DIR apart from the default build's, or each switch rebuilds everything).
+# A finding stops the run and leaves the input in fuzz/artifacts/<target>/; replay it with
+# `cargo +nightly fuzz run <target> <file>`.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
