@@ -254,7 +254,7 @@ impl Dispatcher {
             // Its own senders first (no two lanes wait on one sender's cap lock); once they
             // have nothing due, any sender's (so a lane never idles while others' are due, and
             // the lanes together still claim up to `limit`).
-            let mut lane = (lanes > 1).then_some(crate::store::Lane { index, of: lanes });
+            let mut own_senders = (lanes > 1).then_some(crate::store::Lane { index, of: lanes });
             let mut steps = Vec::new();
             loop {
                 let Ok(before) = reserved.fetch_update(SeqCst, SeqCst, |r| {
@@ -263,10 +263,10 @@ impl Dispatcher {
                     return Ok(steps);
                 };
                 let want = (limit - before).min(DISPATCH_BATCH);
-                let batch = self.dispatch_batch_in(workspace, want, lane).await?;
+                let batch = self.dispatch_batch_in(workspace, want, own_senders).await?;
                 reserved.fetch_sub(want.saturating_sub(batch.len()), SeqCst);
                 if batch.is_empty() {
-                    if lane.take().is_some() {
+                    if own_senders.take().is_some() {
                         continue;
                     }
                     return Ok(steps);
@@ -274,11 +274,11 @@ impl Dispatcher {
                 steps.extend(batch);
             }
         };
-        let lanes: Vec<Result<Vec<Step>, DispatchError>> =
+        let results: Vec<Result<Vec<Step>, DispatchError>> =
             futures::future::join_all((0..lanes).map(lane)).await;
         let mut steps = Vec::new();
-        for l in lanes {
-            steps.extend(l?);
+        for r in results {
+            steps.extend(r?);
         }
         Ok(steps)
     }
