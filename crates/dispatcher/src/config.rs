@@ -128,7 +128,7 @@ impl ServerConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DispatcherConfig {
-    /// Touches one dispatch job decides at most (default 200).
+    /// Touches one dispatch job decides at most (default 1000).
     #[serde(default = "default_batch")]
     pub batch_size: i64,
     /// Backstop poll interval, milliseconds (default 250).
@@ -163,7 +163,7 @@ impl Default for DispatcherConfig {
 }
 
 fn default_batch() -> i64 {
-    200
+    1000
 }
 fn default_poll() -> u64 {
     250

@@ -434,6 +434,13 @@ async fn kick_until_sent(kicker: &dispatcher::queue::Kicker, store: &Store, ids:
     }
 }
 
+/// The database holding the queue's jobs: PostgreSQL's own, SQLite's file beside it.
+async fn jobs_database(db: &Fresh) -> sqlx::AnyPool {
+    sqlx::AnyPool::connect(&dispatcher::queue::queue_database_url(&db.url))
+        .await
+        .expect("the queue's database")
+}
+
 /// A database error stops an apalis worker for good; the supervisor starts a new one (with
 /// backoff) and dispatching resumes once the database is healthy again.
 async fn a_failed_worker_is_restarted(db: &Fresh) {
@@ -454,10 +461,8 @@ async fn a_failed_worker_is_restarted(db: &Fresh) {
         )
     };
     // The apalis jobs table disappears: the worker's next poll fails.
-    sqlx::query(away)
-        .execute(db.store.pool())
-        .await
-        .expect("away");
+    let jobs = jobs_database(db).await;
+    sqlx::query(away).execute(&jobs).await.expect("away");
     let until = tokio::time::Instant::now() + StdDuration::from_secs(30);
     while kicker.stats().worker_starts.load(Ordering::Relaxed) < 2 {
         assert!(
@@ -466,10 +471,7 @@ async fn a_failed_worker_is_restarted(db: &Fresh) {
         );
         tokio::time::sleep(StdDuration::from_millis(50)).await;
     }
-    sqlx::query(back)
-        .execute(db.store.pool())
-        .await
-        .expect("back");
+    sqlx::query(back).execute(&jobs).await.expect("back");
     let ids = enqueue(&db.store, 5, Utc::now()).await;
     kick_until_sent(&kicker, &db.store, &ids).await;
     assert_sent_once(&db.store, &ids).await;
@@ -493,11 +495,12 @@ async fn finished_jobs_are_purged(db: &Fresh) {
     } else {
         "Jobs"
     };
+    let jobs = &jobs_database(db).await;
     let count = |status: &'static str| {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE status = '{status}'");
         async move {
             sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
-                .fetch_one(db.store.pool())
+                .fetch_one(jobs)
                 .await
                 .expect("count")
         }

@@ -48,6 +48,13 @@ impl Drop for Proc {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::env::var_os("TOUCHGATE_BENCH_DAEMON_LOG").is_some() {
+            let kept =
+                std::env::temp_dir().join(format!("touchgate-bench-{}.log", self.child.id()));
+            if std::fs::copy(self.dir.path().join("daemon.log"), &kept).is_ok() {
+                println!("  (daemon log kept: {})", kept.display());
+            }
+        }
     }
 }
 
@@ -75,6 +82,7 @@ impl Proc {
             .env("TOUCHGATE_OPERATOR_TOKEN", OP)
             .env("TOUCHGATE_SERVICE_TOKEN", SVC)
             .env_remove("RUST_LOG")
+            .envs(std::env::var("TOUCHGATE_BENCH_DAEMON_LOG").map(|f| ("RUST_LOG", f)))
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)

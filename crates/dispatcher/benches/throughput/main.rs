@@ -9,7 +9,8 @@
 //! N = 20,000 touches (`--quick`: 5,000; `TOUCHGATE_BENCH_N` overrides); backlog 1,000,000
 //! scheduled touches and 10,000,000 decision rows (`--quick`: 50,000 and 500,000;
 //! `TOUCHGATE_BENCH_BACKLOG`, `TOUCHGATE_BENCH_HISTORY`); paced phase at 400 touches/s
-//! (`TOUCHGATE_BENCH_RATE`); `TOUCHGATE_BENCH_RUNS=k` repeats each configuration. Under
+//! (`TOUCHGATE_BENCH_RATE`); `TOUCHGATE_BENCH_RUNS=k` repeats each configuration;
+//! `TOUCHGATE_BENCH_ONLY=sqlite,daemon` (say) runs only the parts naming every word. Under
 //! `cargo test --benches` (no `--bench` argument) it runs tiny figures so CI stays fast.
 //! PostgreSQL: `TOUCHGATE_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); a fresh database per configuration.
@@ -330,7 +331,17 @@ async fn main() -> Result<()> {
         "{:<30} {:>14} {:>12}",
         "batch enqueue (dispatcher off)", "touches/s", "RSS MiB"
     );
+    // `TOUCHGATE_BENCH_ONLY=w1,w2` runs only the parts whose label holds every word: the
+    // enqueue parts are labelled "enqueue sqlite" and "enqueue postgres", the end-to-end ones
+    // as their rows ("sqlite 1 daemon", "postgres 2 daemons backlog"), the baselines "apalis
+    // <database> <settings>" (so `sqlite,daemon` is every SQLite end-to-end row, `apalis` the
+    // baselines).
+    let only = std::env::var("TOUCHGATE_BENCH_ONLY").unwrap_or_default();
+    let wanted = |label: &str| only.split(',').all(|word| label.contains(word.trim()));
     for kind in ["sqlite", "postgres"] {
+        if !wanted(&format!("enqueue {kind}")) {
+            continue;
+        }
         for _ in 0..plan.runs {
             match api::enqueue_rate(kind, &plan).await {
                 Ok((rate, rss)) => println!("{kind:<30} {rate:>14.0} {rss:>12.1}"),
@@ -359,14 +370,13 @@ async fn main() -> Result<()> {
         ("sqlite", 1, backlog),
         ("postgres", 1, backlog),
     ];
-    // `TOUCHGATE_BENCH_ONLY=postgres` (say) runs only the end-to-end configurations naming it.
-    let only = std::env::var("TOUCHGATE_BENCH_ONLY").unwrap_or_default();
     for (kind, nodes, backlog) in (0..plan.runs).flat_map(|_| configs) {
         let label = format!(
-            "{kind} {nodes} {}",
+            "{kind} {nodes} daemon{} {}",
+            if nodes > 1 { "s" } else { "" },
             if backlog.is_some() { "backlog" } else { "" }
         );
-        if !only.split(',').all(|word| label.contains(word)) {
+        if !wanted(&label) {
             continue;
         }
         match api::end_to_end(kind, nodes, backlog, &plan).await {
@@ -391,6 +401,9 @@ async fn main() -> Result<()> {
     println!("{:<66} {:>10}", "configuration", "jobs/s");
     for kind in ["sqlite", "postgres"] {
         for shape in SHAPES {
+            if !wanted(&format!("apalis {kind} {}", shape.name)) {
+                continue;
+            }
             match baseline(kind, shape, &plan).await {
                 Ok(b) => println!("{:<66} {:>10.0}", b.label, b.rate),
                 Err(e) => println!("{kind}, {}: failed: {e:#}", shape.name),

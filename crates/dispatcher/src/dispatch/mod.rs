@@ -36,7 +36,7 @@ pub const DISPATCH_CONCURRENCY: usize = 4;
 /// Touches decided per dispatch transaction: fewer, larger transactions (one commit, one set
 /// of cap locks for many touches) while a transaction stays short enough not to hold the
 /// SQLite writer or a sender's cap lock for long.
-pub const DISPATCH_BATCH: usize = 64;
+pub const DISPATCH_BATCH: usize = 256;
 /// Provider calls of one batch in flight at once.
 pub const SEND_CONCURRENCY: usize = 16;
 

@@ -5,9 +5,10 @@
 //! look. The touch table's conditional claim ([`crate::store::Store::begin_dispatch`]) makes a job that runs
 //! twice (apalis delivers at least once), or two jobs running on two nodes at once, harmless.
 //!
-//! * Storage follows the database: apalis-sqlite's `SqliteStorage` on its own pool to the same
-//!   file, or apalis-postgres' `PostgresStorage` on its own pool to the same database (its
-//!   tables live in the `apalis` schema; its setup creates the `hstore` extension). apalis'
+//! * Storage follows the database: apalis-sqlite's `SqliteStorage` on its own pool to a file
+//!   beside the daemon's, `<file>-queue` ([`queue_database_url`]: why not the same file), or
+//!   apalis-postgres' `PostgresStorage` on its own pool to the same database (its tables live
+//!   in the `apalis` schema; its setup creates the `hstore` extension). apalis'
 //!   migrations use sqlx's default `_sqlx_migrations` table; ours is `touchgate_migrations`.
 //! * [`Kicker::kick`] pushes a job to run at an instant, unless a job at or before that instant
 //!   is already pending (in-memory set of this node's pending jobs; a due one is confirmed
@@ -37,7 +38,7 @@ mod kicker;
 mod worker;
 
 use jobs::{JobStore, purge_loop};
-pub use jobs::{connect_postgres, connect_sqlite};
+pub use jobs::{connect_postgres, connect_sqlite, queue_database_url};
 use kicker::KickerInner;
 pub use kicker::{Kicker, QueueStats};
 use worker::{AbortOnDrop, supervise};
@@ -145,7 +146,7 @@ impl QueueOptions {
 impl Default for QueueOptions {
     fn default() -> Self {
         QueueOptions {
-            batch: 200,
+            batch: 1000,
             poll: Duration::from_millis(250),
             max_per_second: 2000,
             purge_every: Duration::from_secs(30),

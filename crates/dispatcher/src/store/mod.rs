@@ -138,6 +138,8 @@ fn opt_time(v: Option<i64>) -> Option<DateTime<Utc>> {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    /// SQLite (a file): the one connection this process writes through ([`Store::write_tx`]).
+    writer: Option<AnyPool>,
     kind: DbKind,
     /// Keyed commitments of personal data ([`crate::privacy`]): erased contacts are stored
     /// hashed and looked up under both forms.
@@ -162,42 +164,27 @@ impl Store {
             return Err(StoreError::UnsupportedUrl);
         };
         let options = AnyConnectOptions::from_str(&url)?;
-        let max = if kind == DbKind::Sqlite && url.contains(":memory:") {
-            1
-        } else {
-            max_connections
-        };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max)
-            .acquire_timeout(Duration::from_secs(30))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if kind == DbKind::Sqlite {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
-                        )
-                        .await?;
-                    } else {
-                        // Plan each execution with its parameters. A cached generic plan of a
-                        // long `IN ($2, …, $1001)` list (a batch's idempotency keys, the ids of a
-                        // batch's facts) cannot see that the keys are few: measured with a
-                        // million touches it scanned the workspace's whole index (8 s a
-                        // statement) where the custom plan probes the unique key.
-                        conn.execute("SET plan_cache_mode = force_custom_plan")
-                            .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await?;
+        let memory = kind == DbKind::Sqlite && url.contains(":memory:");
+        let max = if memory { 1 } else { max_connections };
+        let pool = open_pool(kind, &options, max).await?;
         let mut store = Store {
             pool,
+            writer: None,
             kind,
             privacy: PrivacyKey::new(&[]),
         };
         store.migrate().await?;
+        // SQLite takes one writer at a time. Writers on several connections wait for each
+        // other in SQLite's busy handler, which sleeps 1, 2, 5, 10 … ms between tries (measured
+        // in the end-to-end bench: about 2,000 such sleeps a second), and each write by one
+        // connection empties the page cache of the others. So this process writes through one
+        // connection of its own, opened after the migrations: its writers queue for it in
+        // order, without sleeping, and its cache stays warm. (`BEGIN IMMEDIATE` still guards
+        // against other processes: the queue's own pool, a CLI command.) An in-memory database
+        // is its one connection.
+        if kind == DbKind::Sqlite && !memory {
+            store.writer = Some(open_pool(kind, &options, 1).await?);
+        }
         store.privacy = PrivacyKey::new(&store.secret(SIGNING_SECRET).await?);
         Ok(store)
     }
@@ -207,7 +194,10 @@ impl Store {
     /// writer has made stale (`SQLITE_BUSY_SNAPSHOT`, which no timeout retries).
     pub async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(match self.kind {
-            DbKind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            DbKind::Sqlite => {
+                let pool = self.writer.as_ref().unwrap_or(&self.pool);
+                pool.begin_with("BEGIN IMMEDIATE").await?
+            }
             DbKind::Postgres => self.pool.begin().await?,
         })
     }
@@ -238,6 +228,49 @@ impl Store {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+}
+
+/// A pool on `options`, every connection set up for `kind` (SQLite: WAL, a busy timeout,
+/// foreign keys, a larger page cache; PostgreSQL: plans made with the parameters).
+async fn open_pool(
+    kind: DbKind,
+    options: &AnyConnectOptions,
+    max: u32,
+) -> std::result::Result<AnyPool, sqlx::Error> {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(30))
+        // sqlx pings a connection on every acquire by default: on SQLite a round trip to the
+        // connection's thread before each statement outside a transaction, for a connection
+        // that cannot be hung up (a file of this process). A PostgreSQL connection can be (a
+        // restarted server, a terminated backend), and the ping is what replaces it unseen.
+        .test_before_acquire(kind == DbKind::Postgres)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if kind == DbKind::Sqlite {
+                    // A 32 MiB page cache (the default is 2 MiB, which the touches table and
+                    // its indexes outgrow within thousands of touches) and the file read
+                    // through a memory map rather than a `pread` per page.
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                         PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456;",
+                    )
+                    .await?;
+                } else {
+                    // Plan each execution with its parameters. A cached generic plan of a
+                    // long `IN ($2, …, $1001)` list (a batch's idempotency keys, the ids of a
+                    // batch's facts) cannot see that the keys are few: measured with a
+                    // million touches it scanned the workspace's whole index (8 s a
+                    // statement) where the custom plan probes the unique key.
+                    conn.execute("SET plan_cache_mode = force_custom_plan")
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(options.clone())
+        .await
 }
 
 fn clone_migrator(m: &sqlx::migrate::Migrator) -> sqlx::migrate::Migrator {
