@@ -175,9 +175,9 @@ impl Store {
         };
         store.migrate().await?;
         // SQLite takes one writer at a time. Writers on several connections wait for each
-        // other in SQLite's busy handler, which sleeps 1, 2, 5, 10 … ms between tries (measured
-        // in the end-to-end bench: about 2,000 such sleeps a second), and each write by one
-        // connection empties the page cache of the others. So this process writes through one
+        // other in SQLite's busy handler, which sleeps 1, 2, 5, 10 … ms between tries (16
+        // concurrent lead PUTs writing on the read pool slept ~1,800 times a second in the
+        // bench), and each write by one connection empties the page cache of the others. So this process writes through one
         // connection of its own, opened after the migrations: its writers queue for it in
         // order, without sleeping, and its cache stays warm. (`BEGIN IMMEDIATE` still guards
         // against other processes: the queue's own pool, a CLI command.) An in-memory database
