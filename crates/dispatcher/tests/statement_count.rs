@@ -73,6 +73,12 @@ async fn dispatch_statements_per_touch() {
         .await
         .expect("postgres store");
     count("postgres", postgres).await;
+    sqlx::Executor::execute(
+        &pool,
+        sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
+    )
+    .await
+    .expect("drop database");
 }
 
 async fn count(kind: &str, store: Store) {

@@ -29,10 +29,25 @@ fn pg_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
-/// A fresh, migrated store of the given kind; keeps the SQLite temp dir alive.
+/// A fresh, migrated store of the given kind; keeps the SQLite temp dir alive and names the
+/// PostgreSQL database, which [`drop_database`] removes once the test has passed.
 struct Fresh {
     store: Store,
     _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+/// Drops a test's PostgreSQL database (a failed test keeps its database, to look at).
+async fn drop_database(name: Option<String>) {
+    let Some(name) = name else { return };
+    let pool = sqlx::PgPool::connect(&pg_admin_url())
+        .await
+        .expect("PostgreSQL admin connection");
+    pool.execute(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .await
+    .expect("drop database");
 }
 
 async fn fresh(kind: &str) -> Fresh {
@@ -43,6 +58,7 @@ async fn fresh(kind: &str) -> Fresh {
             Fresh {
                 store: Store::connect(&url, 8).await.expect("sqlite store"),
                 _dir: Some(dir),
+                pg_name: None,
             }
         }
         _ => {
@@ -60,6 +76,7 @@ async fn fresh(kind: &str) -> Fresh {
                     .await
                     .expect("postgres store"),
                 _dir: None,
+                pg_name: Some(name),
             }
         }
     }
@@ -73,7 +90,12 @@ macro_rules! conformance {
         }
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() { super::$name(super::fresh("postgres").await.store).await; })*
+            async fn $name() {
+                let fresh = super::fresh("postgres").await;
+                let name = fresh.pg_name.clone();
+                super::$name(fresh.store).await;
+                super::drop_database(name).await;
+            })*
         }
     };
 }
