@@ -20,15 +20,11 @@ use dispatcher::domain::{AccountBody, LeadBody, TouchBody};
 use dispatcher::metrics::Metrics;
 use dispatcher::queue::{DispatchQueue, QueueOptions};
 use dispatcher::store::{NewTouch, Store, TouchStatus};
-use sqlx::Executor;
 use workers::registry::Transports;
 
-const WS: &str = "default";
+mod pg_support;
 
-fn pg_admin_url() -> String {
-    std::env::var("TOUCHGATE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
+const WS: &str = "default";
 
 /// A fresh database: its URL (what the daemon would be configured with) and a store on it.
 /// A PostgreSQL database is dropped again when the test is done with it.
@@ -42,11 +38,8 @@ struct Fresh {
 impl Fresh {
     async fn finish(self) {
         self.store.pool().close().await;
-        if let Some(name) = self.pg_name
-            && let Ok(admin) = sqlx::PgPool::connect(&pg_admin_url()).await
-        {
-            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-            let _ = admin.execute(sqlx::AssertSqlSafe(sql)).await;
+        if let Some(name) = self.pg_name {
+            let _ = pg_support::drop(&name).await;
         }
     }
 }
@@ -68,16 +61,7 @@ async fn fresh(kind: &str) -> Fresh {
             }
         }
         _ => {
-            let admin = pg_admin_url();
-            let name = format!("tg_queue_{}", uuid::Uuid::now_v7().simple());
-            let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
-                panic!("PostgreSQL at {admin} is required for this suite: {e}")
-            });
-            pool.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .await
-                .expect("create database");
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-            let url = format!("{base}/{name}");
+            let (name, url) = pg_support::create("tg_queue").await;
             Fresh {
                 store: Store::connect(&url, 8).await.expect("postgres store"),
                 url,
@@ -397,7 +381,9 @@ async fn postgres_queue_survives_cut_connections() {
         .expect("queue");
     let kicker = queue.kicker();
     let name = db.pg_name.clone().expect("postgres database");
-    let admin = sqlx::PgPool::connect(&pg_admin_url()).await.expect("admin");
+    let admin = sqlx::PgPool::connect(&pg_support::admin_url())
+        .await
+        .expect("admin");
     sqlx::query(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
          WHERE datname = $1 AND pid <> pg_backend_pid()",

@@ -20,6 +20,8 @@ use tracing_subscriber::Layer as _;
 use tracing_subscriber::layer::SubscriberExt;
 use workers::registry::Transports;
 
+mod pg_support;
+
 static STATEMENTS: AtomicUsize = AtomicUsize::new(0);
 
 struct Count;
@@ -56,29 +58,10 @@ async fn dispatch_statements_per_touch() {
         .await
         .expect("store");
     count("sqlite", sqlite).await;
-    let admin = std::env::var("TOUCHGATE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let name = format!("tg_test_{}", uuid::Uuid::now_v7().simple());
-    let pool = sqlx::PgPool::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required for this test: {e}"));
-    sqlx::Executor::execute(
-        &pool,
-        sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
-    )
-    .await
-    .expect("create database");
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    let postgres = Store::connect(&format!("{base}/{name}"), 8)
-        .await
-        .expect("postgres store");
+    let (name, url) = pg_support::create("tg_test").await;
+    let postgres = Store::connect(&url, 8).await.expect("postgres store");
     count("postgres", postgres).await;
-    sqlx::Executor::execute(
-        &pool,
-        sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
-    )
-    .await
-    .expect("drop database");
+    pg_support::drop(&name).await.expect("drop database");
 }
 
 async fn count(kind: &str, store: Store) {

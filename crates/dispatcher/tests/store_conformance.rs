@@ -21,33 +21,17 @@ use dispatcher::dispatch::{Dispatcher, Step};
 use dispatcher::domain::{AccountBody, DncBody, LeadBody, TouchBody};
 use dispatcher::metrics::Metrics;
 use dispatcher::store::{NewTouch, Store, TouchFilter, TouchStatus};
-use sqlx::Executor;
 use workers::registry::Transports;
 
-fn pg_admin_url() -> String {
-    std::env::var("TOUCHGATE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
+mod pg_support;
 
 /// A fresh, migrated store of the given kind; keeps the SQLite temp dir alive and names the
-/// PostgreSQL database, which [`drop_database`] removes once the test has passed.
+/// PostgreSQL database, which is dropped once the test has passed (a failed test keeps its
+/// database, to look at).
 struct Fresh {
     store: Store,
     _dir: Option<tempfile::TempDir>,
     pg_name: Option<String>,
-}
-
-/// Drops a test's PostgreSQL database (a failed test keeps its database, to look at).
-async fn drop_database(name: Option<String>) {
-    let Some(name) = name else { return };
-    let pool = sqlx::PgPool::connect(&pg_admin_url())
-        .await
-        .expect("PostgreSQL admin connection");
-    pool.execute(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .await
-    .expect("drop database");
 }
 
 async fn fresh(kind: &str) -> Fresh {
@@ -62,19 +46,9 @@ async fn fresh(kind: &str) -> Fresh {
             }
         }
         _ => {
-            let admin = pg_admin_url();
-            let name = format!("tg_test_{}", uuid::Uuid::now_v7().simple());
-            let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
-                panic!("PostgreSQL at {admin} is required for this suite: {e}")
-            });
-            pool.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .await
-                .expect("create database");
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            let (name, url) = pg_support::create("tg_test").await;
             Fresh {
-                store: Store::connect(&format!("{base}/{name}"), 8)
-                    .await
-                    .expect("postgres store"),
+                store: Store::connect(&url, 8).await.expect("postgres store"),
                 _dir: None,
                 pg_name: Some(name),
             }
@@ -92,9 +66,9 @@ macro_rules! conformance {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() {
                 let fresh = super::fresh("postgres").await;
-                let name = fresh.pg_name.clone();
+                let name = fresh.pg_name.clone().expect("a PostgreSQL database");
                 super::$name(fresh.store).await;
-                super::drop_database(name).await;
+                super::pg_support::drop(&name).await.expect("drop database");
             })*
         }
     };
