@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::chain::placeholders;
+use super::bind_order::{in_bind_order, placeholders};
 use super::dnc::{dnc_entries_for, dnc_rows_naming};
 use super::facts::{
     FactsKey, RECIPIENT_SEND_HORIZON, TouchFacts, account_send_horizon, before, plain_form,
@@ -215,11 +215,12 @@ impl WorkspaceFacts {
 
 /// `SELECT …` with `$1` the workspace and the list bound after it.
 fn with_list<'q>(
+    kind: DbKind,
     sql: String,
     ws: &'q str,
     list: impl IntoIterator<Item = &'q str>,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ws);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(in_bind_order(kind, sql))).bind(ws);
     for v in list {
         q = q.bind(v);
     }
@@ -239,6 +240,7 @@ async fn load_workspace(
 
     // Accounts.
     let rows = with_list(
+        DbKind::of(conn),
         format!(
             "SELECT id, body FROM accounts WHERE workspace = $1 AND id IN ({})",
             placeholders(2, account_ids.len())
@@ -263,6 +265,7 @@ async fn load_workspace(
         .collect();
     if !email_accounts.is_empty() {
         let rows = with_list(
+            DbKind::of(conn),
             format!(
                 "SELECT account_id, channel, paused_since, why, resumed_at FROM account_health \
                  WHERE workspace = $1 AND account_id IN ({}) ORDER BY account_id, channel",
@@ -286,6 +289,7 @@ async fn load_workspace(
 
     // Leads, with their last inbound WhatsApp message.
     let rows = with_list(
+        DbKind::of(conn),
         format!(
             "SELECT l.id, l.body, i.last_at AS wa FROM leads l LEFT JOIN lead_inbound i \
              ON i.workspace = l.workspace AND i.lead_id = l.id AND i.channel = 'whatsapp' \
@@ -322,6 +326,7 @@ async fn load_workspace(
     // Consent voids.
     if !contact_forms.is_empty() {
         let rows = with_list(
+            DbKind::of(conn),
             format!(
                 "SELECT contact, MAX(at) AS at FROM consent_voids WHERE workspace = $1 \
                  AND contact IN ({}) GROUP BY contact",
@@ -354,33 +359,38 @@ async fn load_workspace(
         .min()
         .unwrap_or_else(|| ms(at));
     let recipient_after = ms(before(at, RECIPIENT_SEND_HORIZON));
-    let accounts_at = 4;
-    let leads_at = accounts_at + account_ids.len();
-    let numbers_at = leads_at + lead_ids.len();
+    // Each placeholder once, in bind order (`bind_order`): the recipient horizon is bound
+    // again for the numbers.
     let mut sql = format!(
         "SELECT touch_id, account_id, lead_id, recipient, channel, purpose, action, at FROM sends \
-         WHERE workspace = $1 AND ((account_id IN ({}) AND at > $2) OR (lead_id IN ({}) AND at > $3)",
-        placeholders(accounts_at, account_ids.len()),
-        placeholders(leads_at, lead_ids.len()),
+         WHERE workspace = $1 AND ((at > $2 AND account_id IN ({})) OR (at > ${} AND lead_id IN ({}))",
+        placeholders(3, account_ids.len()),
+        3 + account_ids.len(),
+        placeholders(4 + account_ids.len(), lead_ids.len()),
     );
     if !number_forms.is_empty() {
+        let at = 4 + account_ids.len() + lead_ids.len();
         sql.push_str(&format!(
-            " OR (recipient IN ({}) AND at > $3)",
-            placeholders(numbers_at, number_forms.len())
+            " OR (at > ${at} AND recipient IN ({}))",
+            placeholders(at + 1, number_forms.len())
         ));
     }
     sql.push(')');
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(in_bind_order(DbKind::of(conn), sql)))
         .bind(ws)
-        .bind(account_after)
-        .bind(recipient_after);
-    for v in account_ids
-        .iter()
-        .chain(lead_ids.iter())
-        .copied()
-        .chain(number_forms.iter().map(String::as_str))
-    {
-        q = q.bind(v);
+        .bind(account_after);
+    for v in &account_ids {
+        q = q.bind(*v);
+    }
+    q = q.bind(recipient_after);
+    for v in &lead_ids {
+        q = q.bind(*v);
+    }
+    if !number_forms.is_empty() {
+        q = q.bind(recipient_after);
+        for v in &number_forms {
+            q = q.bind(v.as_str());
+        }
     }
     for r in q.fetch_all(&mut *conn).await? {
         let touch: String = r.try_get("touch_id")?;
@@ -420,6 +430,7 @@ async fn load_workspace(
     if !warmup.is_empty() {
         let ids: BTreeSet<&str> = warmup.iter().map(|(a, _)| *a).collect();
         let rows = with_list(
+            DbKind::of(conn),
             format!(
                 "SELECT account_id, channel, MIN(at) AS t FROM sends WHERE workspace = $1 \
                  AND account_id IN ({}) GROUP BY account_id, channel",

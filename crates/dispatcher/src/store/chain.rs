@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::bind_order::placeholders;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -159,7 +160,8 @@ impl Store {
                 .collect();
             for chunk in keys.chunks(500) {
                 let list = placeholders(2, chunk.len());
-                let mut q = sqlx::query(safe!(
+                let mut q = sqlx::query(safe_for!(
+DbKind::of(&tx),
                     "SELECT source_key FROM chain_links WHERE source = $1 AND source_key IN ({list})"
                 ))
                 .bind(t.source);
@@ -194,7 +196,8 @@ impl Store {
                 .map(|i| format!("({})", placeholders(i * 7 + 1, 7)))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let mut q = sqlx::query(safe!(
+            let mut q = sqlx::query(safe_for!(
+                DbKind::of(&tx),
                 "INSERT INTO chain_links (workspace, n, source, source_key, sealed_at, prev, hash) VALUES {values}"
             ));
             for l in chunk {
@@ -217,7 +220,8 @@ impl Store {
                 .collect();
             for chunk in keys.chunks(500) {
                 let list = placeholders(1, chunk.len());
-                let mut q = sqlx::query(safe!(
+                let mut q = sqlx::query(safe_for!(
+                    DbKind::of(&tx),
                     "UPDATE {} SET sealed = 1 WHERE {} IN ({list})",
                     t.table,
                     t.key
@@ -317,7 +321,8 @@ impl Store {
         let mut out = HashMap::with_capacity(keys.len());
         for chunk in keys.chunks(500) {
             let list = placeholders(1, chunk.len());
-            let mut q = sqlx::query(safe!(
+            let mut q = sqlx::query(safe_for!(
+                self.kind,
                 "SELECT {key} AS chain_key, {cols} FROM {table} WHERE {key} IN ({list})",
                 key = table.key,
                 cols = table.column_list(),
@@ -435,12 +440,6 @@ fn link_from_row(r: &AnyRow) -> Result<LinkRow> {
 }
 
 /// `$start, $start+1, …` (`count` of them).
-pub(super) fn placeholders(start: usize, count: usize) -> String {
-    (start..start + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 fn bind_key<'q>(
     q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,

@@ -1,6 +1,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
+use super::bind_order::values_list;
 use super::*;
 use crate::touch::{Outcome, Reservation, TimelineKind};
 use batch_facts::BatchFacts;
@@ -229,8 +230,9 @@ async fn take_cap_locks(
             .push(t.lead_id.as_str());
     }
     for (ws, ids) in leads {
-        let list = super::chain::placeholders(2, ids.len());
-        let mut q = sqlx::query(safe!(
+        let list = super::bind_order::placeholders(2, ids.len());
+        let mut q = sqlx::query(safe_for!(
+            DbKind::of(tx),
             "SELECT id, phone, whatsapp FROM leads WHERE workspace = $1 AND id IN ({list})"
         ))
         .bind(ws);
@@ -267,10 +269,11 @@ async fn take_cap_locks(
     let keys: Vec<_> = keys.into_iter().collect();
     for rows in keys.chunks(ROWS_PER_STATEMENT) {
         let values = (0..rows.len())
-            .map(|r| format!("({}, 1)", super::chain::placeholders(1 + r * 3, 3)))
+            .map(|r| format!("({}, 1)", super::bind_order::placeholders(1 + r * 3, 3)))
             .collect::<Vec<_>>()
             .join(", ");
-        let mut q = sqlx::query(safe!(
+        let mut q = sqlx::query(safe_for!(
+            DbKind::of(tx),
             "INSERT INTO cap_locks (workspace, account_id, channel, version) VALUES {values} \
              ON CONFLICT (workspace, account_id, channel) DO UPDATE SET version = cap_locks.version + 1"
         ));
@@ -377,9 +380,10 @@ impl DispatchBatch {
         let mut unreserved: std::collections::HashSet<String> =
             self.touches.iter().map(|t| t.id.clone()).collect();
         if !self.touches.is_empty() {
-            let mut q = sqlx::query(safe!(
+            let mut q = sqlx::query(safe_for!(
+                DbKind::of(&self.tx),
                 "SELECT touch_id FROM sends WHERE touch_id IN ({})",
-                super::chain::placeholders(1, self.touches.len())
+                super::bind_order::placeholders(1, self.touches.len())
             ));
             for t in &self.touches {
                 q = q.bind(t.id.as_str());
@@ -516,7 +520,8 @@ impl Writes {
         } = std::mem::take(self);
         for rows in decisions.chunks(ROWS_PER_STATEMENT) {
             let values = values_list(rows.len(), 10);
-            let mut q = sqlx::query(safe!(
+            let mut q = sqlx::query(safe_for!(
+                DbKind::of(tx),
                 "INSERT INTO decisions (workspace, touch_id, at, kind, allowed, reason, retry_after, checks, detail, override) \
                  VALUES {values}"
             ));
@@ -546,7 +551,8 @@ impl Writes {
         for (sources, group) in groups {
             for rows in group.chunks(ROWS_PER_STATEMENT) {
                 let values = values_list(rows.len(), 7);
-                let mut q = sqlx::query(safe!(
+                let mut q = sqlx::query(safe_for!(
+                    DbKind::of(tx),
                     "WITH v (id, status, reason, retry_after, decided_at, next_attempt_at, recipient) AS (VALUES {values}) \
                      UPDATE touches SET status = v.status, reason = v.reason, retry_after = v.retry_after, \
                      decided_at = v.decided_at, next_attempt_at = COALESCE(v.next_attempt_at, touches.next_attempt_at), \
@@ -580,7 +586,8 @@ impl Writes {
         }
         for rows in sends.chunks(ROWS_PER_STATEMENT) {
             let values = values_list(rows.len(), 9);
-            let mut q = sqlx::query(safe!(
+            let mut q = sqlx::query(safe_for!(
+                DbKind::of(tx),
                 "INSERT INTO sends (workspace, touch_id, account_id, lead_id, channel, purpose, action, at, recipient) \
                  VALUES {values} ON CONFLICT (touch_id) DO NOTHING"
             ));
@@ -600,14 +607,6 @@ impl Writes {
         }
         Ok(())
     }
-}
-
-/// `($1, …, $width), ($width+1, …), …` for `rows` rows.
-fn values_list(rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", super::chain::placeholders(1 + r * width, width)))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Records one claimed touch's decision inside its dispatch transaction: raises the alert

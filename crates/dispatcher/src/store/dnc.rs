@@ -225,10 +225,11 @@ impl Store {
         let mut conn = self.pool.acquire().await?;
         let ids: std::collections::BTreeSet<&str> =
             keys.iter().map(|k| k.touch_id.as_str()).collect();
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let mut q = sqlx::query(safe_for!(
+            self.kind,
             "SELECT id FROM touches WHERE status = 'sending' AND claimed_by = $1 AND id IN ({})",
-            super::chain::placeholders(2, ids.len())
-        )))
+            super::bind_order::placeholders(2, ids.len())
+        ))
         .bind(node);
         for id in &ids {
             q = q.bind(*id);
@@ -284,15 +285,16 @@ pub(super) async fn dnc_rows_naming(
 ) -> Result<Vec<DncRow>> {
     let mut sql = format!(
         "SELECT {DNC_COLUMNS} FROM dnc WHERE workspace = $1 AND removed_at IS NULL AND (lead_id IN ({})",
-        super::chain::placeholders(2, leads.len())
+        super::bind_order::placeholders(2, leads.len())
     );
     if !forms.is_empty() {
         sql.push_str(&format!(
             " OR contact IN ({})",
-            super::chain::placeholders(2 + leads.len(), forms.len())
+            super::bind_order::placeholders(2 + leads.len(), forms.len())
         ));
     }
     sql.push(')');
+    let sql = super::bind_order::in_bind_order(DbKind::of(conn), sql);
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ws);
     for l in leads {
         q = q.bind(*l);

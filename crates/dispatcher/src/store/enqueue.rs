@@ -7,10 +7,10 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::Row;
 
-use super::chain::placeholders;
+use super::bind_order::placeholders;
 use super::*;
 
-/// Rows per multi-row INSERT (13 parameters each; far below either database's limit).
+/// Rows per multi-row INSERT (14 parameters each; far below either database's limit).
 const ROWS_PER_INSERT: usize = 250;
 /// Keys or ids per `IN (…)` lookup.
 const KEYS_PER_LOOKUP: usize = 500;
@@ -35,7 +35,8 @@ impl Store {
         let mut out = HashMap::new();
         for chunk in keys.chunks(KEYS_PER_LOOKUP) {
             let list = placeholders(2, chunk.len());
-            let mut q = sqlx::query(safe!(
+            let mut q = sqlx::query(safe_for!(
+self.kind,
                 "SELECT idempotency_key, id, status FROM touches WHERE workspace = $1 AND idempotency_key IN ({list})"
             ))
             .bind(ws);
@@ -68,7 +69,8 @@ impl Store {
         let mut out = HashSet::new();
         for chunk in ids.chunks(KEYS_PER_LOOKUP) {
             let list = placeholders(2, chunk.len());
-            let mut q = sqlx::query(safe!(
+            let mut q = sqlx::query(safe_for!(
+                self.kind,
                 "SELECT id FROM {} WHERE workspace = $1 AND id IN ({list})",
                 table.name()
             ))
@@ -94,16 +96,14 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let mut inserted: HashSet<String> = HashSet::new();
         for chunk in touches.chunks(ROWS_PER_INSERT) {
+            // Each placeholder once, in bind order (SQLite binds them at constant cost,
+            // `bind_order`): the creation instant is bound twice, as `updated_at` too.
             let values = (0..chunk.len())
-                .map(|i| {
-                    let p = placeholders(i * 13 + 1, 13);
-                    // $12 of each row is its creation instant, also its updated_at.
-                    let created = format!("${}", i * 13 + 12);
-                    format!("({p}, {created}, 'queued', 0)")
-                })
+                .map(|i| format!("({}, 'queued', 0)", placeholders(i * 14 + 1, 14)))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let mut q = sqlx::query(safe!(
+            let mut q = sqlx::query(safe_for!(
+                DbKind::of(&tx),
                 "INSERT INTO touches (workspace, id, idempotency_key, account_id, lead_id, channel, purpose, request, \
                  next_attempt_at, deadline, campaign_id, created_at, step, updated_at, status, attempts) \
                  VALUES {values} ON CONFLICT (workspace, idempotency_key) DO NOTHING RETURNING idempotency_key"
@@ -123,7 +123,8 @@ impl Store {
                     .bind(ms(t.deadline))
                     .bind(r.campaign_id.clone())
                     .bind(ms(t.now))
-                    .bind(r.step);
+                    .bind(r.step)
+                    .bind(ms(t.now));
             }
             for r in q.fetch_all(&mut *tx).await? {
                 inserted.insert(r.try_get("idempotency_key")?);
@@ -138,7 +139,8 @@ impl Store {
         let mut existing = HashMap::new();
         for chunk in missing.chunks(KEYS_PER_LOOKUP) {
             let list = placeholders(2, chunk.len());
-            let mut q = sqlx::query(safe!(
+            let mut q = sqlx::query(safe_for!(
+DbKind::of(&tx),
                 "SELECT idempotency_key, id, status FROM touches WHERE workspace = $1 AND idempotency_key IN ({list})"
             ))
             .bind(ws);

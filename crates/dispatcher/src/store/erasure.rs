@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::chain::placeholders;
+use super::bind_order::placeholders;
 use super::lifecycle::apply_in;
 use super::*;
 use crate::chain::map_check_details;
@@ -309,7 +309,8 @@ async fn hash_dnc(
     let mut ids = Vec::new();
     if !contacts.is_empty() {
         let list = placeholders(2, contacts.len());
-        let mut q = sqlx::query(safe!(
+        let mut q = sqlx::query(safe_for!(
+            DbKind::of(tx),
             "SELECT id, contact, channel, reason, removed_at, expires_at, lead_id FROM dnc \
              WHERE workspace = $1 AND contact IN ({list}) ORDER BY id"
         ))

@@ -18,6 +18,7 @@
 mod alerts;
 mod audit;
 mod batch_facts;
+mod bind_order;
 mod blackouts;
 mod chain;
 mod confirmation;
@@ -84,6 +85,15 @@ macro_rules! safe {
     ($($t:tt)*) => { sqlx::AssertSqlSafe(format!($($t)*)) };
 }
 use safe;
+
+/// [`safe!`] for a database of the kind given first: on SQLite, placeholders in bind order
+/// become anonymous ([`bind_order::in_bind_order`]), which SQLite binds at constant cost.
+macro_rules! safe_for {
+    ($kind:expr, $($t:tt)*) => {
+        sqlx::AssertSqlSafe(bind_order::in_bind_order($kind, format!($($t)*)))
+    };
+}
+use safe_for;
 
 /// The installation secret (in `settings`) that signs unsubscribe links and keys the privacy
 /// commitments ([`crate::privacy`]).
