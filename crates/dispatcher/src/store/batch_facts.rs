@@ -359,41 +359,55 @@ async fn load_workspace(
         .min()
         .unwrap_or_else(|| ms(at));
     let recipient_after = ms(before(at, RECIPIENT_SEND_HORIZON));
-    // Each placeholder once, in bind order (`bind_order`): the recipient horizon is bound
-    // again for the numbers.
-    let mut sql = format!(
-        "SELECT touch_id, account_id, lead_id, recipient, channel, purpose, action, at FROM sends \
-         WHERE workspace = $1 AND ((at > $2 AND account_id IN ({})) OR (at > ${} AND lead_id IN ({}))",
-        placeholders(3, account_ids.len()),
-        3 + account_ids.len(),
-        placeholders(4 + account_ids.len(), lead_ids.len()),
-    );
-    if !number_forms.is_empty() {
-        let at = 4 + account_ids.len() + lead_ids.len();
-        sql.push_str(&format!(
-            " OR (at > ${at} AND recipient IN ({}))",
-            placeholders(at + 1, number_forms.len())
+    // One branch per index (sends_account, sends_lead, sends_recipient), joined by UNION ALL.
+    // SQLite keeps no statistics of these tables, and it planned the three-way OR this was as
+    // one scan of the workspace's sends (7 ms a batch with 20,000 sends, and growing with the
+    // table); each branch alone searches its index. A send two branches find is kept once.
+    let branches = [
+        (
+            "account_id",
+            account_after,
+            account_ids.iter().copied().collect(),
+        ),
+        (
+            "lead_id",
+            recipient_after,
+            lead_ids.iter().copied().collect(),
+        ),
+        (
+            "recipient",
+            recipient_after,
+            number_forms
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<&str>>(),
+        ),
+    ];
+    let mut sql = Vec::new();
+    let mut next = 1;
+    for (column, _, values) in branches.iter().filter(|b| !b.2.is_empty()) {
+        sql.push(format!(
+            "SELECT touch_id, account_id, lead_id, recipient, channel, purpose, action, at \
+             FROM sends WHERE workspace = ${next} AND at > ${} AND {column} IN ({})",
+            next + 1,
+            placeholders(next + 2, values.len())
         ));
+        next += 2 + values.len();
     }
-    sql.push(')');
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(in_bind_order(DbKind::of(conn), sql)))
-        .bind(ws)
-        .bind(account_after);
-    for v in &account_ids {
-        q = q.bind(*v);
-    }
-    q = q.bind(recipient_after);
-    for v in &lead_ids {
-        q = q.bind(*v);
-    }
-    if !number_forms.is_empty() {
-        q = q.bind(recipient_after);
-        for v in &number_forms {
-            q = q.bind(v.as_str());
+    let sql = in_bind_order(DbKind::of(conn), sql.join(" UNION ALL "));
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (_, after, values) in branches.iter().filter(|b| !b.2.is_empty()) {
+        q = q.bind(ws).bind(*after);
+        for v in values {
+            q = q.bind(*v);
         }
     }
+    let mut found = HashSet::new();
     for r in q.fetch_all(&mut *conn).await? {
         let touch: String = r.try_get("touch_id")?;
+        if !found.insert(touch.clone()) {
+            continue;
+        }
         let action: String = r.try_get("action")?;
         let at_ms: i64 = r.try_get("at")?;
         w.sends.push(StoredSend {

@@ -189,26 +189,38 @@ pub(super) async fn sends_within(
     let numbers: Vec<String> = w.numbers.iter().map(|n| (*n).to_owned()).collect();
     let forms = privacy.lookup_forms(&numbers);
     let number = |i: usize| forms.get(i).map(|(stored, _)| stored.as_str());
+    // One branch per index, joined by UNION ALL: SQLite keeps no statistics of `sends` and
+    // planned the OR of the three as a scan of the workspace's sends (12 ms at 40,000 sends).
+    let account_after = ms(before(at, w.account_horizon));
+    let recipient_after = ms(before(at, w.recipient_horizon));
     let rows = sqlx::query(
-        "SELECT touch_id, account_id, lead_id, recipient, channel, purpose, action, at FROM sends WHERE workspace = $1 \
-         AND ((account_id = $2 AND channel = $3 AND at > $4) OR (lead_id = $5 AND at > $6) \
-         OR (recipient IN ($7, $8, $9, $10) AND at > $6))",
+        "SELECT touch_id, account_id, lead_id, recipient, channel, purpose, action, at FROM sends \
+         WHERE workspace = $1 AND account_id = $2 AND channel = $3 AND at > $4 \
+         UNION ALL SELECT touch_id, account_id, lead_id, recipient, channel, purpose, action, at FROM sends \
+         WHERE workspace = $1 AND lead_id = $5 AND at > $6 \
+         UNION ALL SELECT touch_id, account_id, lead_id, recipient, channel, purpose, action, at FROM sends \
+         WHERE workspace = $1 AND recipient IN ($7, $8, $9, $10) AND at > $6",
     )
     .bind(w.workspace)
     .bind(w.account_id)
     .bind(w.channel.as_str())
-    .bind(ms(before(at, w.account_horizon)))
+    .bind(account_after)
     .bind(w.lead_id)
-    .bind(ms(before(at, w.recipient_horizon)))
+    .bind(recipient_after)
     .bind(number(0))
     .bind(number(1))
     .bind(number(2))
     .bind(number(3))
     .fetch_all(&mut *conn)
     .await?;
+    // A send two branches find is counted once.
+    let mut found = std::collections::HashSet::new();
     let mut sends = Vec::with_capacity(rows.len());
     for r in rows {
         let touch: String = r.try_get("touch_id")?;
+        if !found.insert(touch.clone()) {
+            continue;
+        }
         let action: String = r.try_get("action")?;
         sends.push(gate::SendRecord {
             at: from_ms(r.try_get("at")?),
