@@ -176,9 +176,12 @@ pub fn content_of(table: &SourceTable, cells: &[Cell], key: &PrivacyKey) -> Stri
             (Json(_), Cell::Text(s)) => {
                 serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone()))
             }
-            (Checks(_), Cell::Text(s)) => match map_check_details(s, |d| key.commit(d)) {
-                Some(json) => serde_json::from_str(&json).unwrap_or(Value::Null),
-                None => Value::String(key.commit(s)),
+            (Checks(_), Cell::Text(s)) => match serde_json::from_str::<Value>(s) {
+                Ok(mut checks) if checks.is_array() => {
+                    map_check_values(&mut checks, |d| key.commit(d));
+                    checks
+                }
+                _ => Value::String(key.commit(s)),
             },
         };
         map.insert(col.name().to_owned(), v);
@@ -190,13 +193,18 @@ pub fn content_of(table: &SourceTable, cells: &[Cell], key: &PrivacyKey) -> Stri
 /// `f(detail)`; `None` when it is not a JSON array.
 pub fn map_check_details(checks: &str, f: impl Fn(&str) -> String) -> Option<String> {
     let mut v: Value = serde_json::from_str(checks).ok()?;
-    let items = v.as_array_mut()?;
-    for item in items {
+    v.as_array()?;
+    map_check_values(&mut v, f);
+    Some(v.to_string())
+}
+
+/// [`map_check_details`] on parsed checks (an array; anything else is left alone).
+fn map_check_values(checks: &mut Value, f: impl Fn(&str) -> String) {
+    for item in checks.as_array_mut().into_iter().flatten() {
         if let Some(Value::String(d)) = item.get_mut("detail") {
             *d = f(d);
         }
     }
-    Some(v.to_string())
 }
 
 #[cfg(test)]

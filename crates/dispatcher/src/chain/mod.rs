@@ -53,40 +53,48 @@ pub fn link_hash(prev: &str, content: &str) -> String {
 /// JSON with object keys sorted at every depth and no insignificant whitespace: one text per
 /// value, whatever order the writer used.
 pub fn canonical_json(v: &serde_json::Value) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
     write_canonical(v, &mut out);
-    out
+    // Only serde_json's own UTF-8 output and ASCII punctuation went in.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-fn write_canonical(v: &serde_json::Value, out: &mut String) {
+/// Writes `v` canonically into `out`; strings and numbers as serde_json writes them, straight
+/// into the buffer (the sealer writes every decision this way: no text per key or value).
+fn write_canonical(v: &serde_json::Value, out: &mut Vec<u8>) {
     use serde_json::Value;
     match v {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort();
-            out.push('{');
+            out.push(b'{');
             for (i, k) in keys.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String((*k).clone()).to_string());
-                out.push(':');
+                write_leaf(k.as_str(), out);
+                out.push(b':');
                 write_canonical(&map[*k], out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        other => out.push_str(&other.to_string()),
+        other => write_leaf(other, out),
     }
+}
+
+fn write_leaf<T: serde::Serialize + ?Sized>(v: &T, out: &mut Vec<u8>) {
+    // Writing a string, number, bool or null into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, v);
 }
 
 #[cfg(test)]
@@ -100,6 +108,16 @@ mod tests {
         assert_eq!(
             canonical_json(&a),
             r#"{"a":{"c":true,"d":[1,{"y":"x","z":null}]},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn canonical_json_escapes_as_serde_json_writes() {
+        // Links sealed before keep verifying: the text is serde_json's, byte for byte.
+        let a = json!({"q\"uote": "tab\there \u{e9}\u{1}", "n": -1.5, "big": 12345678901_i64});
+        assert_eq!(
+            canonical_json(&a),
+            "{\"big\":12345678901,\"n\":-1.5,\"q\\\"uote\":\"tab\\there \u{e9}\\u0001\"}"
         );
     }
 

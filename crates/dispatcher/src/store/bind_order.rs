@@ -70,18 +70,35 @@ pub(crate) fn in_bind_order(kind: DbKind, sql: String) -> String {
 
 /// `$start, $start+1, …`: `count` numbered placeholders.
 pub(super) fn placeholders(start: usize, count: usize) -> String {
-    (start..start + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::with_capacity(count * 7);
+    push_placeholders(&mut out, start, count);
+    out
 }
 
 /// `($1, …, $width), ($width+1, …), …` for `rows` rows.
 pub(super) fn values_list(rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", placeholders(1 + r * width, width)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::with_capacity(rows * (width * 7 + 4));
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        push_placeholders(&mut out, 1 + r * width, width);
+        out.push(')');
+    }
+    out
+}
+
+/// Appends `$start, …` (one text for the statement, not one per placeholder).
+fn push_placeholders(out: &mut String, start: usize, count: usize) {
+    use std::fmt::Write as _;
+    for i in start..start + count {
+        if i > start {
+            out.push_str(", ");
+        }
+        // Writing into a String cannot fail.
+        let _ = write!(out, "${i}");
+    }
 }
 
 #[cfg(test)]
