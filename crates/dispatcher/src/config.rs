@@ -137,7 +137,7 @@ pub struct DispatcherConfig {
     /// Transient provider errors allowed before a touch fails (default 5).
     #[serde(default = "default_attempts")]
     pub max_attempts: i64,
-    /// Due touches released per second at most (spreads an 08:00 stampede; default 2000).
+    /// Due touches released per second at most (spreads an 08:00 stampede; default 5000).
     #[serde(default = "default_rate")]
     pub max_dispatch_per_second: u32,
     /// Quiet-hours snoozes are spread over this many seconds after the window opens
@@ -172,7 +172,7 @@ fn default_attempts() -> i64 {
     5
 }
 fn default_rate() -> u32 {
-    2000
+    5000
 }
 fn default_spread() -> u32 {
     60
