@@ -439,8 +439,6 @@ fn link_from_row(r: &AnyRow) -> Result<LinkRow> {
     })
 }
 
-/// `$start, $start+1, …` (`count` of them).
-
 fn bind_key<'q>(
     q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     t: &SourceTable,
