@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::bind_order::placeholders;
+use super::bind_order::{placeholders, values_list};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -192,10 +192,7 @@ DbKind::of(&tx),
             });
         }
         for chunk in links.chunks(LINKS_PER_INSERT) {
-            let values = (0..chunk.len())
-                .map(|i| format!("({})", placeholders(i * 7 + 1, 7)))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let values = values_list(chunk.len(), 7);
             let mut q = sqlx::query(safe_for!(
                 DbKind::of(&tx),
                 "INSERT INTO chain_links (workspace, n, source, source_key, sealed_at, prev, hash) VALUES {values}"

@@ -160,10 +160,7 @@ async fn apply_many(
         return Ok(changed);
     }
     for chunk in rows.chunks(100) {
-        let values = (0..chunk.len())
-            .map(|r| format!("({})", super::bind_order::placeholders(1 + r * 10, 10)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = super::bind_order::values_list(chunk.len(), 10);
         let mut q = sqlx::query(safe_for!(
             DbKind::of(tx),
             "WITH v (id, status, next_attempt_at, reason, is_sent, detail, attempts, updated_at, provider_message_id, sandbox_message)              AS (VALUES {values})              UPDATE touches SET status = v.status, next_attempt_at = COALESCE(v.next_attempt_at, touches.next_attempt_at),              reason = COALESCE(v.reason, touches.reason),              error = CASE WHEN v.is_sent = 1 THEN touches.error ELSE v.detail END,              attempts = touches.attempts + v.attempts, updated_at = v.updated_at,              sent_at = CASE WHEN v.is_sent = 1 THEN v.updated_at ELSE touches.sent_at END,              provider_message_id = COALESCE(v.provider_message_id, touches.provider_message_id),              sandbox_message = COALESCE(v.sandbox_message, touches.sandbox_message)              FROM v WHERE touches.id = v.id AND touches.status IN ({sources})              RETURNING touches.id, touches.workspace"
