@@ -135,18 +135,16 @@ impl Store {
             ),
             _ => String::new(),
         };
-        // The pick is materialised first: PostgreSQL may otherwise run a LIMIT subquery of an
-        // UPDATE's WHERE more than once and claim more than `limit` rows.
+        // The claim is the row lock (PostgreSQL: `FOR UPDATE`, skipping rows another
+        // dispatcher holds; SQLite: the write transaction itself). `claimed_by` is written
+        // with the decision's state change, so a claimed touch is written once, not twice.
         let rows = sqlx::query(safe!(
-            "WITH picked AS MATERIALIZED (SELECT id FROM touches WHERE status IN ({waiting}) \
-             AND next_attempt_at <= $2 AND ($3 IS NULL OR workspace = $3){lane} \
-             ORDER BY next_attempt_at, id LIMIT {limit}{skip_locked}) \
-             UPDATE touches SET claimed_by = $1 WHERE id IN (SELECT id FROM picked) \
-             AND status IN ({waiting}) AND next_attempt_at <= $2 RETURNING {TOUCH_COLUMNS}",
+            "SELECT {TOUCH_COLUMNS} FROM touches WHERE status IN ({waiting}) \
+             AND next_attempt_at <= $1 AND ($2 IS NULL OR workspace = $2){lane} \
+             ORDER BY next_attempt_at, id LIMIT {limit}{skip_locked}",
             waiting = TouchStatus::sql_list(&TouchStatus::WAITING),
             limit = limit.clamp(1, 1000),
         ))
-        .bind(claimant)
         .bind(ms(now))
         .bind(workspace)
         .fetch_all(&mut *tx)
@@ -181,6 +179,7 @@ impl Store {
         }
         Ok(Some(DispatchBatch {
             tx,
+            claimant: claimant.to_owned(),
             touches,
             privacy: self.privacy.clone(),
             facts: None,
@@ -331,7 +330,8 @@ impl Dispatch {
     /// Raises the alert, records the override, then commits — all or nothing.
     pub async fn commit(mut self, now: DateTime<Utc>, c: &Commit<'_>) -> Result<()> {
         let mut writes = Writes::default();
-        write_decision(&mut self.tx, &mut writes, &self.touch, now, c).await?;
+        // The claim wrote `claimed_by` already.
+        write_decision(&mut self.tx, &mut writes, &self.touch, None, now, c).await?;
         writes.flush(&mut self.tx).await?;
         self.tx.commit().await?;
         Ok(())
@@ -347,6 +347,8 @@ impl Dispatch {
 #[derive(Debug)]
 pub struct DispatchBatch {
     tx: sqlx::Transaction<'static, sqlx::Any>,
+    /// Who claimed the touches: written with each one's state change.
+    claimant: String,
     pub touches: Vec<TouchRow>,
     privacy: PrivacyKey,
     /// The facts of every touch of the batch, once loaded, with the reservations recorded
@@ -427,7 +429,15 @@ impl DispatchBatch {
         now: DateTime<Utc>,
         c: &Commit<'_>,
     ) -> Result<()> {
-        let send = write_decision(&mut self.tx, &mut self.writes, touch, now, c).await?;
+        let send = write_decision(
+            &mut self.tx,
+            &mut self.writes,
+            touch,
+            Some(&self.claimant),
+            now,
+            c,
+        )
+        .await?;
         let Some(f) = &mut self.facts else {
             // Facts are read from the database: it must hold this decision before they are.
             return self.writes.flush(&mut self.tx).await;
@@ -483,6 +493,8 @@ struct StateWrite {
     at: i64,
     next_attempt_at: Option<i64>,
     recipient: Option<String>,
+    /// The claimant, when the claim did not write it.
+    claimed_by: Option<String>,
 }
 
 #[derive(Debug)]
@@ -550,13 +562,14 @@ impl Writes {
         }
         for (sources, group) in groups {
             for rows in group.chunks(ROWS_PER_STATEMENT) {
-                let values = values_list(rows.len(), 7);
+                let values = values_list(rows.len(), 8);
                 let mut q = sqlx::query(safe_for!(
                     DbKind::of(tx),
-                    "WITH v (id, status, reason, retry_after, decided_at, next_attempt_at, recipient) AS (VALUES {values}) \
+                    "WITH v (id, status, reason, retry_after, decided_at, next_attempt_at, recipient, claimed_by) AS (VALUES {values}) \
                      UPDATE touches SET status = v.status, reason = v.reason, retry_after = v.retry_after, \
                      decided_at = v.decided_at, next_attempt_at = COALESCE(v.next_attempt_at, touches.next_attempt_at), \
-                     recipient = COALESCE(v.recipient, touches.recipient), updated_at = v.decided_at \
+                     recipient = COALESCE(v.recipient, touches.recipient), updated_at = v.decided_at, \
+                     claimed_by = COALESCE(v.claimed_by, touches.claimed_by) \
                      FROM v WHERE touches.id = v.id AND touches.status IN ({sources}) RETURNING touches.id"
                 ));
                 for c in rows {
@@ -567,7 +580,8 @@ impl Writes {
                         .bind(c.retry_after)
                         .bind(c.at)
                         .bind(c.next_attempt_at)
-                        .bind(c.recipient.as_deref());
+                        .bind(c.recipient.as_deref())
+                        .bind(c.claimed_by.as_deref());
                 }
                 let changed: std::collections::HashSet<String> = q
                     .fetch_all(&mut **tx)
@@ -617,6 +631,7 @@ async fn write_decision(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     writes: &mut Writes,
     t: &TouchRow,
+    claimant: Option<&str>,
     now: DateTime<Utc>,
     c: &Commit<'_>,
 ) -> Result<Option<gate::SendRecord>> {
@@ -657,6 +672,7 @@ async fn write_decision(
         at: ms(now),
         next_attempt_at: outcome.next_attempt_at.map(ms),
         recipient: recipient.map(str::to_owned),
+        claimed_by: claimant.map(str::to_owned),
     });
     if outcome.reservation != Reservation::Keep {
         return Ok(None);
