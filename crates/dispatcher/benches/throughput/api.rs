@@ -260,15 +260,36 @@ async fn post_batches(
     Ok(())
 }
 
+/// Waits until `want` touches are sent. Polled every 10 ms, so the poll must cost the database
+/// next to nothing: it asks only whether any touch is still due or sending (both read a partial
+/// index: a few entries), and counts the sent touches (a scan of the table: 9 ms at 20,000
+/// rows on PostgreSQL, far more with a backlog) only once that is no longer so.
 async fn wait_sent(store: &Store, want: i64, patience: StdDuration) -> Result<()> {
     let until = Instant::now() + patience;
     loop {
-        let sent = sent_count(store).await?;
-        if sent >= want {
-            return Ok(());
-        }
-        if Instant::now() > until {
-            bail!("only {sent} of {want} touches sent after {patience:?}");
+        let now = dispatcher::store::ms(Utc::now());
+        let unfinished = scalar(
+            store,
+            format!(
+                "SELECT (SELECT COUNT(*) FROM (SELECT 1 AS one FROM touches \
+                 WHERE status IN ('queued', 'scheduled') AND next_attempt_at <= {now} LIMIT 1) AS due) \
+                 + (SELECT COUNT(*) FROM (SELECT 1 AS one FROM touches WHERE status = 'sending' LIMIT 1) AS sending)"
+            ),
+        )
+        .await?
+        .unwrap_or_default();
+        if unfinished == 0 {
+            let sent = sent_count(store).await?;
+            if sent >= want {
+                return Ok(());
+            }
+            if Instant::now() > until {
+                bail!("only {sent} of {want} touches sent after {patience:?}");
+            }
+            // Some are waiting for a later time (a snooze): no need to count them often.
+            tokio::time::sleep(StdDuration::from_millis(200)).await;
+        } else if Instant::now() > until {
+            bail!("touches still unsent after {patience:?}");
         }
         tokio::time::sleep(StdDuration::from_millis(10)).await;
     }

@@ -10,7 +10,8 @@
 //! scheduled touches and 10,000,000 decision rows (`--quick`: 50,000 and 500,000;
 //! `TOUCHGATE_BENCH_BACKLOG`, `TOUCHGATE_BENCH_HISTORY`); paced phase at 400 touches/s
 //! (`TOUCHGATE_BENCH_RATE`); `TOUCHGATE_BENCH_RUNS=k` repeats each configuration;
-//! `TOUCHGATE_BENCH_ONLY=sqlite,daemon` (say) runs only the parts naming every word. Under
+//! `TOUCHGATE_BENCH_ONLY=sqlite,daemon` (say) runs only the parts naming every word (`-word`:
+//! not naming it). Under
 //! `cargo test --benches` (no `--bench` argument) it runs tiny figures so CI stays fast.
 //! PostgreSQL: `TOUCHGATE_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); a fresh database per configuration.
@@ -335,9 +336,16 @@ async fn main() -> Result<()> {
     // enqueue parts are labelled "enqueue sqlite" and "enqueue postgres", the end-to-end ones
     // as their rows ("sqlite 1 daemon", "postgres 2 daemons backlog"), the baselines "apalis
     // <database> <settings>" (so `sqlite,daemon` is every SQLite end-to-end row, `apalis` the
-    // baselines).
+    // baselines); a word led by `-` leaves out the parts holding it (`postgres,-backlog`).
     let only = std::env::var("TOUCHGATE_BENCH_ONLY").unwrap_or_default();
-    let wanted = |label: &str| only.split(',').all(|word| label.contains(word.trim()));
+    let wanted = |label: &str| {
+        only.split(',')
+            .map(str::trim)
+            .all(|word| match word.strip_prefix('-') {
+                Some(left_out) => !label.contains(left_out),
+                None => label.contains(word),
+            })
+    };
     for kind in ["sqlite", "postgres"] {
         if !wanted(&format!("enqueue {kind}")) {
             continue;
