@@ -123,32 +123,11 @@ impl Store {
         lane: Option<Lane>,
     ) -> Result<Option<DispatchBatch>> {
         let mut tx = self.write_tx().await?;
-        let skip_locked = match self.kind {
-            DbKind::Postgres => " FOR UPDATE SKIP LOCKED",
-            DbKind::Sqlite => "",
-        };
-        // A lane takes only its share of the senders (PostgreSQL): two lanes never claim
-        // touches of one sender, so they never queue on its cap lock.
-        let lane = match (self.kind, lane) {
-            (DbKind::Postgres, Some(Lane { index, of })) if of > 1 => format!(
-                " AND mod(abs(hashtext(workspace || '/' || account_id)::bigint), {of}) = {index}"
-            ),
-            _ => String::new(),
-        };
-        // The claim is the row lock (PostgreSQL: `FOR UPDATE`, skipping rows another
-        // dispatcher holds; SQLite: the write transaction itself). `claimed_by` is written
-        // with the decision's state change, so a claimed touch is written once, not twice.
-        let rows = sqlx::query(safe!(
-            "SELECT {TOUCH_COLUMNS} FROM touches WHERE status IN ({waiting}) \
-             AND next_attempt_at <= $1 AND ($2 IS NULL OR workspace = $2){lane} \
-             ORDER BY next_attempt_at, id LIMIT {limit}{skip_locked}",
-            waiting = TouchStatus::sql_list(&TouchStatus::WAITING),
-            limit = limit.clamp(1, 1000),
-        ))
-        .bind(ms(now))
-        .bind(workspace)
-        .fetch_all(&mut *tx)
-        .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(self.claim_sql(lane, limit)))
+            .bind(ms(now))
+            .bind(workspace)
+            .fetch_all(&mut *tx)
+            .await?;
         if rows.is_empty() {
             tx.rollback().await?;
             return Ok(None);
@@ -186,6 +165,70 @@ impl Store {
             writes: Writes::default(),
             unreserved: std::collections::HashSet::new(),
         }))
+    }
+
+    /// The claim of [`Store::begin_batch`]: up to `limit` due touches (`$1`: now; `$2`: a
+    /// workspace or NULL), oldest first, locked. The claim is the row lock (PostgreSQL:
+    /// `FOR UPDATE`, skipping rows another dispatcher holds; SQLite: the write transaction
+    /// itself); `claimed_by` is written with the decision's state change, so a claimed touch is
+    /// written once, not twice. `touches_due` holds the waiting touches in this order, so the
+    /// claim reads `limit` entries of it, however many are due.
+    fn claim_sql(&self, lane: Option<Lane>, limit: usize) -> String {
+        let skip_locked = match self.kind {
+            DbKind::Postgres => " FOR UPDATE SKIP LOCKED",
+            DbKind::Sqlite => "",
+        };
+        // A lane takes only its share of the senders (PostgreSQL): two lanes never claim
+        // touches of one sender, so they never queue on its cap lock.
+        let lane = match (self.kind, lane) {
+            (DbKind::Postgres, Some(Lane { index, of })) if of > 1 => format!(
+                " AND mod(abs(hashtext(workspace || '/' || account_id)::bigint), {of}) = {index}"
+            ),
+            _ => String::new(),
+        };
+        format!(
+            "SELECT {TOUCH_COLUMNS} FROM touches WHERE status IN ({waiting}) \
+             AND next_attempt_at <= $1 AND ($2 IS NULL OR workspace = $2){lane} \
+             ORDER BY next_attempt_at, id LIMIT {limit}{skip_locked}",
+            waiting = TouchStatus::sql_list(&TouchStatus::WAITING),
+            limit = limit.clamp(1, 1000),
+        )
+    }
+
+    /// The database's plan of the dispatch claim (`EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN`
+    /// on PostgreSQL with sorting priced out, so a plan that cannot avoid a sort shows one),
+    /// a line a step: what to look at when dispatch slows down as the table grows.
+    pub async fn claim_plan(&self, lane: Option<Lane>) -> Result<Vec<String>> {
+        let claim = self.claim_sql(lane, 256);
+        let rows = match self.kind {
+            DbKind::Sqlite => {
+                sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {claim}")))
+                    .bind(0_i64)
+                    .bind(Option::<&str>::None)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            DbKind::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SET LOCAL enable_sort = off")
+                    .execute(&mut *tx)
+                    .await?;
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {claim}")))
+                    .bind(0_i64)
+                    .bind(Option::<&str>::None)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.rollback().await?;
+                rows
+            }
+        };
+        let column = match self.kind {
+            DbKind::Sqlite => "detail",
+            DbKind::Postgres => "QUERY PLAN",
+        };
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>(column)?))
+            .collect()
     }
 }
 

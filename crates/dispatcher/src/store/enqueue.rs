@@ -25,6 +25,28 @@ pub struct Enqueued {
     pub created: bool,
 }
 
+/// `idempotency_key, id, status` of the touches of workspace `$1` stored under any of `n` keys
+/// (`$2 …`). On PostgreSQL a lookup of the unique index per key (`LATERAL … LIMIT 1`, which
+/// the planner cannot fold into a join): planned as `IN (…)`, a table whose statistics lag
+/// behind a bulk load (a million touches scheduled a minute ago) was read whole through another
+/// index, 774 ms a lookup instead of 3.5 ms.
+fn by_keys_sql(kind: DbKind, n: usize) -> String {
+    match kind {
+        DbKind::Sqlite => format!(
+            "SELECT idempotency_key, id, status FROM touches WHERE workspace = $1 AND idempotency_key IN ({})",
+            placeholders(2, n)
+        ),
+        DbKind::Postgres => format!(
+            "SELECT t.idempotency_key, t.id, t.status FROM (VALUES {}) AS k (key) CROSS JOIN LATERAL \
+             (SELECT idempotency_key, id, status FROM touches WHERE workspace = $1 AND idempotency_key = k.key LIMIT 1) AS t",
+            (0..n)
+                .map(|i| format!("(${})", i + 2))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 impl Store {
     /// The touches stored under any of `keys` in the workspace, by key.
     pub async fn touches_by_keys(
@@ -34,10 +56,10 @@ impl Store {
     ) -> Result<HashMap<String, Enqueued>> {
         let mut out = HashMap::new();
         for chunk in keys.chunks(KEYS_PER_LOOKUP) {
-            let list = placeholders(2, chunk.len());
             let mut q = sqlx::query(safe_for!(
-self.kind,
-                "SELECT idempotency_key, id, status FROM touches WHERE workspace = $1 AND idempotency_key IN ({list})"
+                self.kind,
+                "{}",
+                by_keys_sql(self.kind, chunk.len())
             ))
             .bind(ws);
             for k in chunk {
@@ -138,12 +160,8 @@ self.kind,
             .collect();
         let mut existing = HashMap::new();
         for chunk in missing.chunks(KEYS_PER_LOOKUP) {
-            let list = placeholders(2, chunk.len());
-            let mut q = sqlx::query(safe_for!(
-DbKind::of(&tx),
-                "SELECT idempotency_key, id, status FROM touches WHERE workspace = $1 AND idempotency_key IN ({list})"
-            ))
-            .bind(ws);
+            let kind = DbKind::of(&tx);
+            let mut q = sqlx::query(safe_for!(kind, "{}", by_keys_sql(kind, chunk.len()))).bind(ws);
             for k in chunk {
                 q = q.bind(*k);
             }
