@@ -500,5 +500,26 @@ async fn insert_history(store: &Store, count: usize) -> Result<()> {
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
         .execute(store.pool())
         .await?;
+    settle(store).await
+}
+
+/// Lets PostgreSQL finish with the load before the burst, as a database that grew to this size
+/// over months has (`TOUCHGATE_BENCH_SETTLE=0` skips it): otherwise the burst shares the cores
+/// with autovacuum's first pass over ten million fresh rows and the checkpoint of their WAL,
+/// and plans with statistics from before the load. SQLite keeps no statistics of our tables and
+/// has no vacuum running beside us: nothing to wait for.
+async fn settle(store: &Store) -> Result<()> {
+    if store.kind() != dispatcher::store::DbKind::Postgres
+        || std::env::var("TOUCHGATE_BENCH_SETTLE").is_ok_and(|v| v == "0")
+    {
+        return Ok(());
+    }
+    for sql in [
+        "VACUUM (ANALYZE) decisions",
+        "VACUUM (ANALYZE) touches",
+        "CHECKPOINT",
+    ] {
+        sqlx::raw_sql(sql).execute(store.pool()).await?;
+    }
     Ok(())
 }
