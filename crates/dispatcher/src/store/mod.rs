@@ -20,6 +20,7 @@ mod audit;
 mod batch_facts;
 mod bind_order;
 mod blackouts;
+mod cap_locks;
 mod chain;
 mod confirmation;
 mod console;
