@@ -47,6 +47,28 @@ fn by_keys_sql(kind: DbKind, n: usize) -> String {
     }
 }
 
+/// `(id, status)` of the touches of the workspace stored under any of `keys`, by key.
+async fn stored_under_keys(
+    conn: &mut sqlx::AnyConnection,
+    ws: &str,
+    keys: &[&str],
+) -> Result<HashMap<String, (String, TouchStatus)>> {
+    let kind = DbKind::of(conn);
+    let mut out = HashMap::new();
+    for chunk in keys.chunks(KEYS_PER_LOOKUP) {
+        let mut q = sqlx::query(safe_for!(kind, "{}", by_keys_sql(kind, chunk.len()))).bind(ws);
+        for k in chunk {
+            q = q.bind(*k);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let id: String = r.try_get("id")?;
+            let status = parse_column(&r, "status", || format!("touch {id} status"))?;
+            out.insert(r.try_get::<String, _>("idempotency_key")?, (id, status));
+        }
+    }
+    Ok(out)
+}
+
 impl Store {
     /// The touches stored under any of `keys` in the workspace, by key.
     pub async fn touches_by_keys(
@@ -54,31 +76,19 @@ impl Store {
         ws: &str,
         keys: &[&str],
     ) -> Result<HashMap<String, Enqueued>> {
-        let mut out = HashMap::new();
-        for chunk in keys.chunks(KEYS_PER_LOOKUP) {
-            let mut q = sqlx::query(safe_for!(
-                self.kind,
-                "{}",
-                by_keys_sql(self.kind, chunk.len())
-            ))
-            .bind(ws);
-            for k in chunk {
-                q = q.bind(*k);
-            }
-            for r in q.fetch_all(&self.pool).await? {
-                let id: String = r.try_get("id")?;
-                let status = parse_column(&r, "status", || format!("touch {id} status"))?;
-                out.insert(
-                    r.try_get("idempotency_key")?,
-                    Enqueued {
-                        id,
-                        status,
-                        created: false,
-                    },
-                );
-            }
-        }
-        Ok(out)
+        let mut conn = self.pool.acquire().await?;
+        let stored = stored_under_keys(&mut conn, ws, keys).await?;
+        Ok(stored
+            .into_iter()
+            .map(|(key, (id, status))| {
+                let e = Enqueued {
+                    id,
+                    status,
+                    created: false,
+                };
+                (key, e)
+            })
+            .collect())
     }
 
     /// Which of `ids` name a row of `table` (`accounts` or `leads`) in the workspace.
@@ -158,19 +168,7 @@ impl Store {
             .map(|t| t.idempotency_key.as_str())
             .filter(|k| !inserted.contains(*k))
             .collect();
-        let mut existing = HashMap::new();
-        for chunk in missing.chunks(KEYS_PER_LOOKUP) {
-            let kind = DbKind::of(&tx);
-            let mut q = sqlx::query(safe_for!(kind, "{}", by_keys_sql(kind, chunk.len()))).bind(ws);
-            for k in chunk {
-                q = q.bind(*k);
-            }
-            for r in q.fetch_all(&mut *tx).await? {
-                let id: String = r.try_get("id")?;
-                let status = parse_column(&r, "status", || format!("touch {id} status"))?;
-                existing.insert(r.try_get::<String, _>("idempotency_key")?, (id, status));
-            }
-        }
+        let existing = stored_under_keys(&mut tx, ws, &missing).await?;
         tx.commit().await?;
         let mut answered: HashMap<&str, Enqueued> = HashMap::new();
         let mut out = Vec::with_capacity(touches.len());
