@@ -130,11 +130,13 @@ impl Store {
             .bind(workspace)
             .fetch_all(&mut *tx)
             .await?;
-        steer_claim(&mut tx, self.kind, false).await?;
         if rows.is_empty() {
             tx.rollback().await?;
             return Ok(None);
         }
+        // Back to the session's planner settings for the rest of the batch (a claim that found
+        // nothing ends with the rollback, which undoes the steering too).
+        steer_claim(&mut tx, self.kind, false).await?;
         let mut touches = rows
             .iter()
             .map(touch_from_row)
